@@ -1,0 +1,20 @@
+# libplugtcp: the sans-IO TCP core.  Depends on libc only.
+lib_LTLIBRARIES += core/tcp/libplugtcp.la
+
+plugtcp_includedir = $(includedir)/plugtcp
+plugtcp_include_HEADERS = \
+	core/tcp/include/plugtcp/plugtcp.h \
+	core/tcp/include/plugtcp/common.h \
+	core/tcp/include/plugtcp/seq.h \
+	core/tcp/include/plugtcp/wire.h
+
+core_tcp_libplugtcp_la_SOURCES = \
+	core/tcp/ptcp_bytes.h \
+	core/tcp/ptcp_cksum.c \
+	core/tcp/ptcp_err.c \
+	core/tcp/ptcp_ip.c \
+	core/tcp/ptcp_mem.c \
+	core/tcp/ptcp_seg.c
+core_tcp_libplugtcp_la_CFLAGS = $(AM_CFLAGS) $(FUZZ_LIB_CFLAGS)
+core_tcp_libplugtcp_la_LDFLAGS = $(AM_LDFLAGS) -version-info $(PLUGTCP_LT_VERSION) \
+	-no-undefined -export-symbols-regex '^ptcp_'

@@ -1,0 +1,2 @@
+# Documentation shipped in the tarball.
+EXTRA_DIST += docs/codec.md

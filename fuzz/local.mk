@@ -1,0 +1,44 @@
+# Fuzz harnesses.  Each harness source builds three ways:
+#   --enable-fuzzing with CC=clang            -> libFuzzer binary fuzz/fuzz_<t>
+#   --enable-fuzzing with CC=afl-clang-fast   -> AFL++ binary   fuzz/fuzz_<t>
+#   a normal build                            -> fuzz/replay_<t>, run by
+#     `make check` over corpus/<t>/ and fuzz/regressions/<t>/.
+FUZZ_NAMES = segment
+
+EXTRA_DIST += fuzz/smoke.sh fuzz/merge.sh fuzz/segment.dict fuzz/segment.options \
+	fuzz/regressions/README.md
+FUZZ_COMMON = fuzz/fuzz_input.h
+
+if FUZZING
+FUZZ_PROGS = fuzz/fuzz_segment
+noinst_PROGRAMS += $(FUZZ_PROGS)
+FUZZ_CFLAGS = $(AM_CFLAGS) $(FUZZ_LIB_CFLAGS)
+FUZZ_LINK = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+
+fuzz_fuzz_segment_SOURCES = fuzz/fuzz_segment.c $(FUZZ_COMMON)
+fuzz_fuzz_segment_CFLAGS = $(FUZZ_CFLAGS)
+fuzz_fuzz_segment_LDFLAGS = $(FUZZ_LINK)
+fuzz_fuzz_segment_LDADD = core/tcp/libplugtcp.la
+
+FUZZ_SMOKE_SECONDS = 60
+fuzz-smoke: $(FUZZ_PROGS)
+	$(SHELL) $(top_srcdir)/fuzz/smoke.sh $(FUZZ_ENGINE) $(FUZZ_SMOKE_SECONDS) \
+	  $(top_srcdir) $(FUZZ_NAMES)
+
+fuzz-merge: $(FUZZ_PROGS)
+	$(SHELL) $(top_srcdir)/fuzz/merge.sh $(top_srcdir) $(FUZZ_NAMES)
+else
+fuzz-smoke fuzz-merge:
+	@echo "$@ needs a fuzzing build: CC=clang ./configure --enable-fuzzing (see docs/fuzzing.md)" >&2; exit 2
+endif
+PHONY_TARGETS += fuzz-smoke fuzz-merge
+
+if !FUZZING
+REPLAY_PROGS = fuzz/replay_segment
+check_PROGRAMS += $(REPLAY_PROGS)
+TESTS += $(REPLAY_PROGS)
+
+fuzz_replay_segment_SOURCES = fuzz/fuzz_segment.c fuzz/replay_main.c $(FUZZ_COMMON)
+fuzz_replay_segment_CPPFLAGS = $(AM_CPPFLAGS) -DREPLAY_TARGET='"segment"'
+fuzz_replay_segment_LDADD = core/tcp/libplugtcp.la
+endif

@@ -1,0 +1,27 @@
+# Tests: one Check program per library module (tests/check_<module>.c,
+# sharing tests/check_main.c), the install/pkg-config consumer test, and
+# the fuzz corpus replays from fuzz/local.mk.
+EXTRA_DIST += tests/pkgconfig-consumer.c
+dist_check_SCRIPTS += tests/pkgconfig.test
+TESTS += tests/pkgconfig.test
+
+AM_TESTS_ENVIRONMENT += \
+	CC='$(CC)'; export CC; \
+	TEST_CFLAGS='$(SAN_CFLAGS) $(COV_CFLAGS)'; export TEST_CFLAGS;
+
+if HAVE_CHECK
+if !FUZZING
+CHECK_PROGS = \
+	tests/check_seq
+check_PROGRAMS += $(CHECK_PROGS)
+TESTS += $(CHECK_PROGS)
+
+CHECK_COMMON = tests/check_main.c
+CHECK_LDADD = core/tcp/libplugtcp.la $(CHECK_LIBS)
+CHECK_CPP = $(AM_CPPFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests
+
+tests_check_seq_SOURCES = tests/check_seq.c $(CHECK_COMMON)
+tests_check_seq_CPPFLAGS = $(CHECK_CPP) -DSUITE_FN=ptcp_seq_suite
+tests_check_seq_LDADD = $(CHECK_LDADD)
+endif
+endif

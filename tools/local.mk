@@ -1,0 +1,6 @@
+# Command-line tools.
+if !FUZZING
+bin_PROGRAMS += tools/plugtcp-seg
+tools_plugtcp_seg_SOURCES = tools/plugtcp-seg.c
+tools_plugtcp_seg_LDADD = core/tcp/libplugtcp.la
+endif
