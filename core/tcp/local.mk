@@ -5,6 +5,8 @@ plugtcp_includedir = $(includedir)/plugtcp
 plugtcp_include_HEADERS = \
 	core/tcp/include/plugtcp/plugtcp.h \
 	core/tcp/include/plugtcp/common.h \
+	core/tcp/include/plugtcp/policy.h \
+	core/tcp/include/plugtcp/stack.h \
 	core/tcp/include/plugtcp/seq.h \
 	core/tcp/include/plugtcp/wire.h
 

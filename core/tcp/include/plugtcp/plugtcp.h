@@ -6,7 +6,9 @@
 #define PLUGTCP_PLUGTCP_H
 
 #include <plugtcp/common.h>
+#include <plugtcp/policy.h>
 #include <plugtcp/seq.h>
+#include <plugtcp/stack.h>
 #include <plugtcp/wire.h>
 
 #ifdef __cplusplus
