@@ -11,12 +11,26 @@ plugtcp_include_HEADERS = \
 	core/tcp/include/plugtcp/wire.h
 
 core_tcp_libplugtcp_la_SOURCES = \
+	core/tcp/ptcp_ack.c \
+	core/tcp/ptcp_buf.c \
+	core/tcp/ptcp_buf.h \
 	core/tcp/ptcp_bytes.h \
 	core/tcp/ptcp_cksum.c \
+	core/tcp/ptcp_conn.c \
+	core/tcp/ptcp_conn.h \
 	core/tcp/ptcp_err.c \
+	core/tcp/ptcp_fsm.c \
+	core/tcp/ptcp_heap.c \
+	core/tcp/ptcp_heap.h \
+	core/tcp/ptcp_input.c \
 	core/tcp/ptcp_ip.c \
 	core/tcp/ptcp_mem.c \
-	core/tcp/ptcp_seg.c
+	core/tcp/ptcp_output.c \
+	core/tcp/ptcp_profile.c \
+	core/tcp/ptcp_seg.c \
+	core/tcp/ptcp_stack.c \
+	core/tcp/ptcp_timer.c \
+	core/tcp/ptcp_tw.c
 core_tcp_libplugtcp_la_CFLAGS = $(AM_CFLAGS) $(FUZZ_LIB_CFLAGS)
 core_tcp_libplugtcp_la_LDFLAGS = $(AM_LDFLAGS) -version-info $(PLUGTCP_LT_VERSION) \
 	-no-undefined -export-symbols-regex '^ptcp_'
