@@ -2,8 +2,8 @@
 # sharing tests/check_main.c), the install/pkg-config consumer test, and
 # the fuzz corpus replays from fuzz/local.mk.
 EXTRA_DIST += tests/pkgconfig-consumer.c
-dist_check_SCRIPTS += tests/pkgconfig.test
-TESTS += tests/pkgconfig.test
+dist_check_SCRIPTS += tests/pkgconfig.test tests/state-diagram.test
+TESTS += tests/pkgconfig.test tests/state-diagram.test
 
 AM_TESTS_ENVIRONMENT += \
 	CC='$(CC)'; export CC; \
@@ -12,7 +12,9 @@ AM_TESTS_ENVIRONMENT += \
 if HAVE_CHECK
 if !FUZZING
 CHECK_PROGS = \
-	tests/check_seq
+	tests/check_conn \
+	tests/check_seq \
+	tests/check_textbook
 check_PROGRAMS += $(CHECK_PROGS)
 TESTS += $(CHECK_PROGS)
 
@@ -25,3 +27,13 @@ tests_check_seq_CPPFLAGS = $(CHECK_CPP) -DSUITE_FN=ptcp_seq_suite
 tests_check_seq_LDADD = $(CHECK_LDADD)
 endif
 endif
+
+tests_check_conn_SOURCES = tests/check_conn.c tests/tcp_harness.c tests/tcp_harness.h \
+	$(CHECK_COMMON)
+tests_check_conn_CPPFLAGS = $(CHECK_CPP) -DSUITE_FN=ptcp_conn_suite
+tests_check_conn_LDADD = $(CHECK_LDADD)
+
+tests_check_textbook_SOURCES = tests/check_textbook.c tests/tcp_harness.c tests/tcp_harness.h \
+	$(CHECK_COMMON)
+tests_check_textbook_CPPFLAGS = $(CHECK_CPP) -DSUITE_FN=ptcp_textbook_suite
+tests_check_textbook_LDADD = $(CHECK_LDADD)
