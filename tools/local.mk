@@ -3,4 +3,14 @@ if !FUZZING
 bin_PROGRAMS += tools/plugtcp-seg
 tools_plugtcp_seg_SOURCES = tools/plugtcp-seg.c
 tools_plugtcp_seg_LDADD = core/tcp/libplugtcp.la
+
+noinst_PROGRAMS += tools/plugtcp-fsm-dot
+tools_plugtcp_fsm_dot_SOURCES = tools/plugtcp-fsm-dot.c
+tools_plugtcp_fsm_dot_LDADD = core/tcp/libplugtcp.la
+
+# The state diagram in docs/ is drawn from the engine's transition table.
+docs-diagram: tools/plugtcp-fsm-dot
+	./tools/plugtcp-fsm-dot > $(srcdir)/docs/state-diagram.dot
+	dot -Tsvg $(srcdir)/docs/state-diagram.dot > $(srcdir)/docs/state-diagram.svg
+PHONY_TARGETS += docs-diagram
 endif
