@@ -16,6 +16,7 @@ core_tcp_libplugtcp_la_SOURCES = \
 	core/tcp/ptcp_err.c \
 	core/tcp/ptcp_ip.c \
 	core/tcp/ptcp_mem.c \
+	core/tcp/ptcp_registry.c \
 	core/tcp/ptcp_seg.c
 core_tcp_libplugtcp_la_CFLAGS = $(AM_CFLAGS) $(FUZZ_LIB_CFLAGS)
 core_tcp_libplugtcp_la_LDFLAGS = $(AM_LDFLAGS) -version-info $(PLUGTCP_LT_VERSION) \
