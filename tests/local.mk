@@ -12,7 +12,8 @@ AM_TESTS_ENVIRONMENT += \
 if HAVE_CHECK
 if !FUZZING
 CHECK_PROGS = \
-	tests/check_seq
+	tests/check_seq \
+	tests/check_isn
 check_PROGRAMS += $(CHECK_PROGS)
 TESTS += $(CHECK_PROGS)
 
@@ -23,5 +24,15 @@ CHECK_CPP = $(AM_CPPFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests
 tests_check_seq_SOURCES = tests/check_seq.c $(CHECK_COMMON)
 tests_check_seq_CPPFLAGS = $(CHECK_CPP) -DSUITE_FN=ptcp_seq_suite
 tests_check_seq_LDADD = $(CHECK_LDADD)
+
+# Policy suites: the registry, each slot's built-ins, and the contract
+# every registered policy must keep.  They see plugins/ for builtins.h
+# and siphash.h, and share tests/policy_test_helper.h.
+POLICY_CPP = $(CHECK_CPP) -I$(top_srcdir)/plugins
+EXTRA_DIST += tests/policy_test_helper.h
+
+tests_check_isn_SOURCES = tests/check_isn.c $(CHECK_COMMON)
+tests_check_isn_CPPFLAGS = $(POLICY_CPP) -DSUITE_FN=ptcp_isn_suite
+tests_check_isn_LDADD = $(CHECK_LDADD)
 endif
 endif

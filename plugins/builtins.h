@@ -1,0 +1,31 @@
+/*
+ * plugtcp: the built-in policies.  Each is a const ops struct defined in
+ * plugins/<slot>/<slot>_<name>.c against the public policy header only,
+ * exactly as an out-of-tree plugin would be; ptcp_registry_add_builtins
+ * (plugins/builtins.c) registers them all.
+ */
+#ifndef PTCP_BUILTINS_H
+#define PTCP_BUILTINS_H
+
+#include <plugtcp/policy.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * Every built-in's state fits in this many bytes (each asserts it at
+ * compile time, like the kernel's BUILD_BUG_ON on ICSK_CA_PRIV_SIZE), so
+ * an engine can keep policy state inline in the connection.
+ */
+#define PTCP_BUILTIN_STATE_MAX 64u
+
+/* isn */
+extern const ptcp_isn_ops ptcp_isn_rfc6528;   /* default */
+extern const ptcp_isn_ops ptcp_isn_counter;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PTCP_BUILTINS_H */
