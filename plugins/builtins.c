@@ -9,6 +9,8 @@
 static const ptcp_policy_info *const builtins[] = {
     &ptcp_isn_rfc6528.info,
     &ptcp_isn_counter.info,
+    &ptcp_rto_rfc6298.info,
+    &ptcp_rto_fixed.info,
 };
 
 int ptcp_registry_add_builtins(ptcp_registry *reg) {

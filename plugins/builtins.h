@@ -24,6 +24,10 @@ extern "C" {
 extern const ptcp_isn_ops ptcp_isn_rfc6528;   /* default */
 extern const ptcp_isn_ops ptcp_isn_counter;
 
+/* rto */
+extern const ptcp_rto_ops ptcp_rto_rfc6298;   /* default */
+extern const ptcp_rto_ops ptcp_rto_fixed;
+
 #ifdef __cplusplus
 }
 #endif

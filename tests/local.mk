@@ -13,7 +13,8 @@ if HAVE_CHECK
 if !FUZZING
 CHECK_PROGS = \
 	tests/check_seq \
-	tests/check_isn
+	tests/check_isn \
+	tests/check_rto
 check_PROGRAMS += $(CHECK_PROGS)
 TESTS += $(CHECK_PROGS)
 
@@ -34,5 +35,9 @@ EXTRA_DIST += tests/policy_test_helper.h
 tests_check_isn_SOURCES = tests/check_isn.c $(CHECK_COMMON)
 tests_check_isn_CPPFLAGS = $(POLICY_CPP) -DSUITE_FN=ptcp_isn_suite
 tests_check_isn_LDADD = $(CHECK_LDADD)
+
+tests_check_rto_SOURCES = tests/check_rto.c $(CHECK_COMMON)
+tests_check_rto_CPPFLAGS = $(POLICY_CPP) -DSUITE_FN=ptcp_rto_suite
+tests_check_rto_LDADD = $(CHECK_LDADD)
 endif
 endif

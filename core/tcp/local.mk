@@ -31,4 +31,7 @@ PLUGIN_SOURCES = \
 	plugins/isn/siphash.h \
 	plugins/isn/siphash.c \
 	plugins/isn/isn_rfc6528.c \
-	plugins/isn/isn_counter.c
+	plugins/isn/isn_counter.c \
+	plugins/rto/rto_backoff.h \
+	plugins/rto/rto_rfc6298.c \
+	plugins/rto/rto_fixed.c
