@@ -28,6 +28,9 @@ extern const ptcp_isn_ops ptcp_isn_counter;
 extern const ptcp_rto_ops ptcp_rto_rfc6298;   /* default */
 extern const ptcp_rto_ops ptcp_rto_fixed;
 
+/* dupfilter */
+extern const ptcp_dupfilter_ops ptcp_dupfilter_rfc9293; /* default */
+
 #ifdef __cplusplus
 }
 #endif

@@ -14,7 +14,8 @@ if !FUZZING
 CHECK_PROGS = \
 	tests/check_seq \
 	tests/check_isn \
-	tests/check_rto
+	tests/check_rto \
+	tests/check_dupfilter
 check_PROGRAMS += $(CHECK_PROGS)
 TESTS += $(CHECK_PROGS)
 
@@ -39,5 +40,9 @@ tests_check_isn_LDADD = $(CHECK_LDADD)
 tests_check_rto_SOURCES = tests/check_rto.c $(CHECK_COMMON)
 tests_check_rto_CPPFLAGS = $(POLICY_CPP) -DSUITE_FN=ptcp_rto_suite
 tests_check_rto_LDADD = $(CHECK_LDADD)
+
+tests_check_dupfilter_SOURCES = tests/check_dupfilter.c $(CHECK_COMMON)
+tests_check_dupfilter_CPPFLAGS = $(POLICY_CPP) -DSUITE_FN=ptcp_dupfilter_suite
+tests_check_dupfilter_LDADD = $(CHECK_LDADD)
 endif
 endif

@@ -34,4 +34,5 @@ PLUGIN_SOURCES = \
 	plugins/isn/isn_counter.c \
 	plugins/rto/rto_backoff.h \
 	plugins/rto/rto_rfc6298.c \
-	plugins/rto/rto_fixed.c
+	plugins/rto/rto_fixed.c \
+	plugins/dupfilter/dupfilter_rfc9293.c
