@@ -12,6 +12,7 @@ static const ptcp_policy_info *const builtins[] = {
     &ptcp_rto_rfc6298.info,
     &ptcp_rto_fixed.info,
     &ptcp_dupfilter_rfc9293.info,
+    &ptcp_close_rfc9293.info,
 };
 
 int ptcp_registry_add_builtins(ptcp_registry *reg) {

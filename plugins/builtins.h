@@ -31,6 +31,9 @@ extern const ptcp_rto_ops ptcp_rto_fixed;
 /* dupfilter */
 extern const ptcp_dupfilter_ops ptcp_dupfilter_rfc9293; /* default */
 
+/* close */
+extern const ptcp_close_ops ptcp_close_rfc9293;         /* default */
+
 #ifdef __cplusplus
 }
 #endif

@@ -15,7 +15,8 @@ CHECK_PROGS = \
 	tests/check_seq \
 	tests/check_isn \
 	tests/check_rto \
-	tests/check_dupfilter
+	tests/check_dupfilter \
+	tests/check_close
 check_PROGRAMS += $(CHECK_PROGS)
 TESTS += $(CHECK_PROGS)
 
@@ -44,5 +45,9 @@ tests_check_rto_LDADD = $(CHECK_LDADD)
 tests_check_dupfilter_SOURCES = tests/check_dupfilter.c $(CHECK_COMMON)
 tests_check_dupfilter_CPPFLAGS = $(POLICY_CPP) -DSUITE_FN=ptcp_dupfilter_suite
 tests_check_dupfilter_LDADD = $(CHECK_LDADD)
+
+tests_check_close_SOURCES = tests/check_close.c $(CHECK_COMMON)
+tests_check_close_CPPFLAGS = $(POLICY_CPP) -DSUITE_FN=ptcp_close_suite
+tests_check_close_LDADD = $(CHECK_LDADD)
 endif
 endif

@@ -35,4 +35,5 @@ PLUGIN_SOURCES = \
 	plugins/rto/rto_backoff.h \
 	plugins/rto/rto_rfc6298.c \
 	plugins/rto/rto_fixed.c \
-	plugins/dupfilter/dupfilter_rfc9293.c
+	plugins/dupfilter/dupfilter_rfc9293.c \
+	plugins/close/close_rfc9293.c
