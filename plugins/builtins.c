@@ -13,6 +13,8 @@ static const ptcp_policy_info *const builtins[] = {
     &ptcp_rto_fixed.info,
     &ptcp_dupfilter_rfc9293.info,
     &ptcp_close_rfc9293.info,
+    &ptcp_cc_newreno.info,
+    &ptcp_cc_none.info,
 };
 
 int ptcp_registry_add_builtins(ptcp_registry *reg) {

@@ -34,6 +34,10 @@ extern const ptcp_dupfilter_ops ptcp_dupfilter_rfc9293; /* default */
 /* close */
 extern const ptcp_close_ops ptcp_close_rfc9293;         /* default */
 
+/* cc */
+extern const ptcp_cc_ops ptcp_cc_newreno;     /* default */
+extern const ptcp_cc_ops ptcp_cc_none;
+
 #ifdef __cplusplus
 }
 #endif

@@ -16,7 +16,8 @@ CHECK_PROGS = \
 	tests/check_isn \
 	tests/check_rto \
 	tests/check_dupfilter \
-	tests/check_close
+	tests/check_close \
+	tests/check_cc
 check_PROGRAMS += $(CHECK_PROGS)
 TESTS += $(CHECK_PROGS)
 
@@ -49,5 +50,9 @@ tests_check_dupfilter_LDADD = $(CHECK_LDADD)
 tests_check_close_SOURCES = tests/check_close.c $(CHECK_COMMON)
 tests_check_close_CPPFLAGS = $(POLICY_CPP) -DSUITE_FN=ptcp_close_suite
 tests_check_close_LDADD = $(CHECK_LDADD)
+
+tests_check_cc_SOURCES = tests/check_cc.c $(CHECK_COMMON)
+tests_check_cc_CPPFLAGS = $(POLICY_CPP) -DSUITE_FN=ptcp_cc_suite
+tests_check_cc_LDADD = $(CHECK_LDADD)
 endif
 endif
