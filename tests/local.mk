@@ -13,11 +13,13 @@ if HAVE_CHECK
 if !FUZZING
 CHECK_PROGS = \
 	tests/check_seq \
+	tests/check_registry \
 	tests/check_isn \
 	tests/check_rto \
 	tests/check_dupfilter \
 	tests/check_close \
-	tests/check_cc
+	tests/check_cc \
+	tests/check_contract
 check_PROGRAMS += $(CHECK_PROGS)
 TESTS += $(CHECK_PROGS)
 
@@ -34,6 +36,10 @@ tests_check_seq_LDADD = $(CHECK_LDADD)
 # and siphash.h, and share tests/policy_test_helper.h.
 POLICY_CPP = $(CHECK_CPP) -I$(top_srcdir)/plugins
 EXTRA_DIST += tests/policy_test_helper.h
+
+tests_check_registry_SOURCES = tests/check_registry.c $(CHECK_COMMON)
+tests_check_registry_CPPFLAGS = $(POLICY_CPP) -DSUITE_FN=ptcp_registry_suite
+tests_check_registry_LDADD = $(CHECK_LDADD)
 
 tests_check_isn_SOURCES = tests/check_isn.c $(CHECK_COMMON)
 tests_check_isn_CPPFLAGS = $(POLICY_CPP) -DSUITE_FN=ptcp_isn_suite
@@ -54,5 +60,9 @@ tests_check_close_LDADD = $(CHECK_LDADD)
 tests_check_cc_SOURCES = tests/check_cc.c $(CHECK_COMMON)
 tests_check_cc_CPPFLAGS = $(POLICY_CPP) -DSUITE_FN=ptcp_cc_suite
 tests_check_cc_LDADD = $(CHECK_LDADD)
+
+tests_check_contract_SOURCES = tests/check_contract.c $(CHECK_COMMON)
+tests_check_contract_CPPFLAGS = $(POLICY_CPP) -DSUITE_FN=ptcp_contract_suite
+tests_check_contract_LDADD = $(CHECK_LDADD)
 endif
 endif
