@@ -12,7 +12,14 @@ AM_TESTS_ENVIRONMENT += \
 if HAVE_CHECK
 if !FUZZING
 CHECK_PROGS = \
+	tests/check_cc \
+	tests/check_close \
 	tests/check_conn \
+	tests/check_contract \
+	tests/check_dupfilter \
+	tests/check_isn \
+	tests/check_registry \
+	tests/check_rto \
 	tests/check_seq \
 	tests/check_textbook
 check_PROGRAMS += $(CHECK_PROGS)
@@ -25,15 +32,49 @@ CHECK_CPP = $(AM_CPPFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests
 tests_check_seq_SOURCES = tests/check_seq.c $(CHECK_COMMON)
 tests_check_seq_CPPFLAGS = $(CHECK_CPP) -DSUITE_FN=ptcp_seq_suite
 tests_check_seq_LDADD = $(CHECK_LDADD)
-endif
-endif
 
-tests_check_conn_SOURCES = tests/check_conn.c tests/tcp_harness.c tests/tcp_harness.h \
-	$(CHECK_COMMON)
+# Policy suites: the registry, each slot's built-ins, and the contract
+# every registered policy must keep.  They see plugins/ for builtins.h
+# and siphash.h, and share tests/policy_test_helper.h.
+POLICY_CPP = $(CHECK_CPP) -I$(top_srcdir)/plugins
+EXTRA_DIST += tests/policy_test_helper.h
+
+tests_check_registry_SOURCES = tests/check_registry.c $(CHECK_COMMON)
+tests_check_registry_CPPFLAGS = $(POLICY_CPP) -DSUITE_FN=ptcp_registry_suite
+tests_check_registry_LDADD = $(CHECK_LDADD)
+
+tests_check_isn_SOURCES = tests/check_isn.c $(CHECK_COMMON)
+tests_check_isn_CPPFLAGS = $(POLICY_CPP) -DSUITE_FN=ptcp_isn_suite
+tests_check_isn_LDADD = $(CHECK_LDADD)
+
+tests_check_rto_SOURCES = tests/check_rto.c $(CHECK_COMMON)
+tests_check_rto_CPPFLAGS = $(POLICY_CPP) -DSUITE_FN=ptcp_rto_suite
+tests_check_rto_LDADD = $(CHECK_LDADD)
+
+tests_check_dupfilter_SOURCES = tests/check_dupfilter.c $(CHECK_COMMON)
+tests_check_dupfilter_CPPFLAGS = $(POLICY_CPP) -DSUITE_FN=ptcp_dupfilter_suite
+tests_check_dupfilter_LDADD = $(CHECK_LDADD)
+
+tests_check_close_SOURCES = tests/check_close.c $(CHECK_COMMON)
+tests_check_close_CPPFLAGS = $(POLICY_CPP) -DSUITE_FN=ptcp_close_suite
+tests_check_close_LDADD = $(CHECK_LDADD)
+
+tests_check_cc_SOURCES = tests/check_cc.c $(CHECK_COMMON)
+tests_check_cc_CPPFLAGS = $(POLICY_CPP) -DSUITE_FN=ptcp_cc_suite
+tests_check_cc_LDADD = $(CHECK_LDADD)
+
+tests_check_contract_SOURCES = tests/check_contract.c $(CHECK_COMMON)
+tests_check_contract_CPPFLAGS = $(POLICY_CPP) -DSUITE_FN=ptcp_contract_suite
+tests_check_contract_LDADD = $(CHECK_LDADD)
+
+# Engine suites over the scripted-peer and back-to-back harnesses.
+ENGINE_TEST_SOURCES = tests/tcp_harness.c tests/tcp_harness.h $(CHECK_COMMON)
+tests_check_conn_SOURCES = tests/check_conn.c $(ENGINE_TEST_SOURCES)
 tests_check_conn_CPPFLAGS = $(CHECK_CPP) -DSUITE_FN=ptcp_conn_suite
 tests_check_conn_LDADD = $(CHECK_LDADD)
 
-tests_check_textbook_SOURCES = tests/check_textbook.c tests/tcp_harness.c tests/tcp_harness.h \
-	$(CHECK_COMMON)
+tests_check_textbook_SOURCES = tests/check_textbook.c $(ENGINE_TEST_SOURCES)
 tests_check_textbook_CPPFLAGS = $(CHECK_CPP) -DSUITE_FN=ptcp_textbook_suite
 tests_check_textbook_LDADD = $(CHECK_LDADD)
+endif
+endif

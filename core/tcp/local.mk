@@ -27,10 +27,29 @@ core_tcp_libplugtcp_la_SOURCES = \
 	core/tcp/ptcp_mem.c \
 	core/tcp/ptcp_output.c \
 	core/tcp/ptcp_profile.c \
+	core/tcp/ptcp_registry.c \
 	core/tcp/ptcp_seg.c \
 	core/tcp/ptcp_stack.c \
 	core/tcp/ptcp_timer.c \
-	core/tcp/ptcp_tw.c
+	core/tcp/ptcp_tw.c \
+	$(PLUGIN_SOURCES)
 core_tcp_libplugtcp_la_CFLAGS = $(AM_CFLAGS) $(FUZZ_LIB_CFLAGS)
 core_tcp_libplugtcp_la_LDFLAGS = $(AM_LDFLAGS) -version-info $(PLUGTCP_LT_VERSION) \
 	-no-undefined -export-symbols-regex '^ptcp_'
+
+# Built-in policies (plugins/): compiled into the library, but each sees
+# only the public policy header, as an out-of-tree plugin would.
+PLUGIN_SOURCES = \
+	plugins/builtins.h \
+	plugins/builtins.c \
+	plugins/isn/siphash.h \
+	plugins/isn/siphash.c \
+	plugins/isn/isn_rfc6528.c \
+	plugins/isn/isn_counter.c \
+	plugins/rto/rto_backoff.h \
+	plugins/rto/rto_rfc6298.c \
+	plugins/rto/rto_fixed.c \
+	plugins/dupfilter/dupfilter_rfc9293.c \
+	plugins/close/close_rfc9293.c \
+	plugins/cc/cc_newreno.c \
+	plugins/cc/cc_none.c
