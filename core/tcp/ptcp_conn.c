@@ -53,7 +53,8 @@ void ptcp_conn_release_buffers(ptcp_conn *c) {
   ptcp_stack_buf_put(s, c->rbuf.buf, c->rbuf.cap);
   c->sbuf.buf = c->rbuf.buf = NULL;
   c->sbuf.len = c->rbuf.len = c->sbuf.head = c->rbuf.head = 0;
-  memset(&c->reasm, 0, sizeof(c->reasm));
+  if (!(c->flags & CF_LISTENER))
+    memset(&c->reasm, 0, sizeof(c->reasm));
 }
 
 static void unlink_from(ptcp_conn **head, ptcp_conn *c) {
@@ -138,11 +139,13 @@ void ptcp_conn_destroy(ptcp_conn *c) {
   if (c->state == PTCP_LISTEN)
     ptcp_stack_listener_remove(s, c);
   /* A listener going away leaves its children without a parent. */
-  for (ptcp_conn *q = c->syn_head; q != NULL; q = q->qnext)
-    q->parent = NULL;
-  for (ptcp_conn *q = c->acc_head; q != NULL; q = q->qnext) {
-    q->parent = NULL;
-    q->flags &= ~(uint32_t)CF_QUEUED;
+  if (c->flags & CF_LISTENER) {
+    for (ptcp_conn *q = c->syn_head; q != NULL; q = q->qnext)
+      q->parent = NULL;
+    for (ptcp_conn *q = c->acc_head; q != NULL; q = q->qnext) {
+      q->parent = NULL;
+      q->flags &= ~(uint32_t)CF_QUEUED;
+    }
   }
   detach_from_listener(c);
   unlink_event(c);
@@ -449,6 +452,7 @@ int ptcp_conn_listen(ptcp_conn *c, unsigned backlog) {
   rv = ptcp_stack_listener_add(c->stack, c);
   if (rv != 0)
     return rv;
+  c->flags |= CF_LISTENER;
   c->backlog = (uint16_t)backlog;
   c->state = PTCP_LISTEN;
   if (c->stack->cb.on_trace) {
@@ -471,7 +475,7 @@ int ptcp_conn_accept(ptcp_conn *l, ptcp_conn **pconn) {
   *pconn = NULL;
   if (l == NULL)
     return PTCP_ERR_INVALID_ARGUMENT;
-  if (l->state != PTCP_LISTEN || !(l->flags & CF_USER))
+  if (l->state != PTCP_LISTEN || !(l->flags & CF_USER) || !(l->flags & CF_LISTENER))
     return PTCP_ERR_STATE;
   c = l->acc_head;
   if (c == NULL)
@@ -866,7 +870,7 @@ void ptcp_conn_status_get(const ptcp_conn *c, ptcp_conn_status *st) {
                        ? ptcp_ring_space(&c->sbuf)
                        : 0;
   st->recv_queued = c->rbuf.len;
-  st->ooo_bytes = ptcp_reasm_bytes(&c->reasm);
+  st->ooo_bytes = (c->flags & CF_LISTENER) ? 0 : ptcp_reasm_bytes(&c->reasm);
   st->segs_in = c->segs_in;
   st->segs_out = c->segs_out;
   st->bytes_in = c->bytes_in;

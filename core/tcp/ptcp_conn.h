@@ -92,6 +92,7 @@ enum {
   CF_TS_RECENT = 1u << 22,   /* ts_recent holds a value */
   CF_FIN_ACKED = 1u << 23,   /* our FIN was acknowledged */
   CF_SYN_ACKED = 1u << 24,   /* our SYN was acknowledged: sbuf starts at SND.UNA */
+  CF_LISTENER = 1u << 25,    /* became a listener: the union holds its queues */
 };
 
 /* Events queued for the user (delivered at the end of the call). */
@@ -161,13 +162,15 @@ struct ptcp_conn {
   uint16_t snd_mss;            /* payload bytes per segment we send */
   uint16_t rcv_mss;            /* payload bytes per segment we expect */
 
-  /* Listener. */
-  uint16_t backlog, syn_count, acc_count;
-  ptcp_conn *acc_head, *acc_tail, *syn_head;
-
   ptcp_ring sbuf;              /* from SND.UNA: unacknowledged, then unsent */
   ptcp_ring rbuf;              /* readable bytes, then out-of-order space */
-  ptcp_reasm reasm;            /* out-of-order ranges beyond rbuf */
+  union {
+    ptcp_reasm reasm;          /* out-of-order ranges beyond rbuf */
+    struct {                   /* a listener (CF_LISTENER) has no data */
+      ptcp_conn *acc_head, *acc_tail, *syn_head;
+      uint16_t backlog, syn_count, acc_count;
+    };
+  };
 
   /* Counters for ptcp_conn_status. */
   uint32_t segs_in, segs_out, retransmits, timeouts, fast_retransmits;
@@ -238,6 +241,7 @@ struct ptcp_stack {
 
   /* Demux: connections and TIME-WAIT entries by 4-tuple. */
   ptcp_pcb **htab;
+  ptcp_pcb *last_hit;           /* the last lookup's answer */
   uint32_t hmask;
   uint32_t hcount;
   uint64_t hseed;

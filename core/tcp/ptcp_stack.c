@@ -98,8 +98,11 @@ static void addr_norm(ptcp_addr *dst, const ptcp_addr *src) {
 }
 
 int ptcp_stack_is_local(const ptcp_stack *s, const ptcp_addr *a) {
+  ptcp_addr n;
+
+  addr_norm(&n, a);
   for (unsigned i = 0; i < s->naddrs; i++)
-    if (ptcp_addr_equal(&s->addrs[i], a))
+    if (memcmp(&s->addrs[i], &n, sizeof(n)) == 0)
       return 1;
   return 0;
 }
@@ -170,10 +173,15 @@ static uint32_t tuple_hash(const ptcp_stack *s, const ptcp_addr *l, uint16_t lp,
   return (uint32_t)(h ^ (h >> 32));
 }
 
+/* Addresses in the table and in lookups are normalized (unused bytes
+ * zero), so whole-struct comparison is exact. */
+static int addr_eq(const ptcp_addr *a, const ptcp_addr *b) {
+  return memcmp(a, b, sizeof(*a)) == 0;
+}
+
 static int pcb_matches(const ptcp_pcb *p, const ptcp_addr *l, uint16_t lp,
                        const ptcp_addr *r, uint16_t rp) {
-  return p->lport == lp && p->rport == rp && ptcp_addr_equal(&p->laddr, l) &&
-         ptcp_addr_equal(&p->raddr, r);
+  return p->lport == lp && p->rport == rp && addr_eq(&p->laddr, l) && addr_eq(&p->raddr, r);
 }
 
 static void hash_grow(ptcp_stack *s) {
@@ -212,6 +220,8 @@ void ptcp_stack_hash_remove(ptcp_stack *s, ptcp_pcb *p) {
   uint32_t b = tuple_hash(s, &p->laddr, p->lport, &p->raddr, p->rport) & s->hmask;
   ptcp_pcb **pp = &s->htab[b];
 
+  if (s->last_hit == p)
+    s->last_hit = NULL;
   while (*pp != NULL) {
     if (*pp == p) {
       *pp = p->hnext;
@@ -225,11 +235,18 @@ void ptcp_stack_hash_remove(ptcp_stack *s, ptcp_pcb *p) {
 
 ptcp_pcb *ptcp_stack_lookup(ptcp_stack *s, const ptcp_addr *l, uint16_t lp,
                             const ptcp_addr *r, uint16_t rp) {
-  uint32_t b = tuple_hash(s, l, lp, r, rp) & s->hmask;
+  uint32_t b;
 
-  for (ptcp_pcb *p = s->htab[b]; p != NULL; p = p->hnext)
-    if (pcb_matches(p, l, lp, r, rp))
+  /* Segments come in trains: the last hit is checked before hashing. */
+  if (s->last_hit != NULL && pcb_matches(s->last_hit, l, lp, r, rp))
+    return s->last_hit;
+  b = tuple_hash(s, l, lp, r, rp) & s->hmask;
+  for (ptcp_pcb *p = s->htab[b]; p != NULL; p = p->hnext) {
+    if (pcb_matches(p, l, lp, r, rp)) {
+      s->last_hit = p;
       return p;
+    }
+  }
   return NULL;
 }
 
