@@ -23,5 +23,20 @@ CHECK_CPP = $(AM_CPPFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests
 tests_check_seq_SOURCES = tests/check_seq.c $(CHECK_COMMON)
 tests_check_seq_CPPFLAGS = $(CHECK_CPP) -DSUITE_FN=ptcp_seq_suite
 tests_check_seq_LDADD = $(CHECK_LDADD)
+
+# The simulator's suites: -DSUITE_FN=psim_<module>_suite, linked with
+# libplugsim and the shared helpers in tests/sim_test_util.c.
+SIM_CHECK_PROGS = \
+	tests/check_sched
+check_PROGRAMS += $(SIM_CHECK_PROGS)
+TESTS += $(SIM_CHECK_PROGS)
+
+SIM_CHECK_COMMON = $(CHECK_COMMON) tests/sim_test_util.c tests/sim_test_util.h
+SIM_CHECK_LDADD = core/sim/libplugsim.la $(CHECK_LDADD)
+SIM_CHECK_CPP = $(CHECK_CPP) -I$(top_srcdir)/core/sim/include
+
+tests_check_sched_SOURCES = tests/check_sched.c $(SIM_CHECK_COMMON)
+tests_check_sched_CPPFLAGS = $(SIM_CHECK_CPP) -DSUITE_FN=psim_sched_suite
+tests_check_sched_LDADD = $(SIM_CHECK_LDADD)
 endif
 endif

@@ -11,10 +11,12 @@ PLUGSIM_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/sim/include
 plugsim_includedir = $(includedir)/plugsim
 plugsim_include_HEADERS = \
 	core/sim/include/plugsim/plugsim.h \
-	core/sim/include/plugsim/common.h
+	core/sim/include/plugsim/common.h \
+	core/sim/include/plugsim/sched.h
 
 core_sim_libplugsim_la_SOURCES = \
-	core/sim/psim_err.c
+	core/sim/psim_err.c \
+	core/sim/psim_sched.c
 core_sim_libplugsim_la_CPPFLAGS = $(PLUGSIM_CPPFLAGS) $(PCAP_CFLAGS)
 core_sim_libplugsim_la_CFLAGS = $(AM_CFLAGS) $(FUZZ_LIB_CFLAGS)
 core_sim_libplugsim_la_LIBADD = core/tcp/libplugtcp.la $(PCAP_LIBS) $(LIBM)

@@ -7,5 +7,6 @@
 #define PLUGSIM_PLUGSIM_H
 
 #include <plugsim/common.h>
+#include <plugsim/sched.h>
 
 #endif /* PLUGSIM_PLUGSIM_H */
