@@ -14,6 +14,8 @@
 
 #include <plugsim/rng.h>
 
+#include "sim_test_util.h"
+
 Suite *psim_rng_suite(void);
 
 #define NDRAWS 100000
