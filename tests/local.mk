@@ -27,6 +27,7 @@ tests_check_seq_LDADD = $(CHECK_LDADD)
 # The simulator's suites: -DSUITE_FN=psim_<module>_suite, linked with
 # libplugsim and the shared helpers in tests/sim_test_util.c.
 SIM_CHECK_PROGS = \
+	tests/check_link \
 	tests/check_pkt \
 	tests/check_rng \
 	tests/check_sched
@@ -36,6 +37,10 @@ TESTS += $(SIM_CHECK_PROGS)
 SIM_CHECK_COMMON = $(CHECK_COMMON) tests/sim_test_util.c tests/sim_test_util.h
 SIM_CHECK_LDADD = core/sim/libplugsim.la $(CHECK_LDADD)
 SIM_CHECK_CPP = $(CHECK_CPP) -I$(top_srcdir)/core/sim/include
+
+tests_check_link_SOURCES = tests/check_link.c $(SIM_CHECK_COMMON)
+tests_check_link_CPPFLAGS = $(SIM_CHECK_CPP) -DSUITE_FN=psim_link_suite
+tests_check_link_LDADD = $(SIM_CHECK_LDADD)
 
 tests_check_pkt_SOURCES = tests/check_pkt.c $(SIM_CHECK_COMMON)
 tests_check_pkt_CPPFLAGS = $(SIM_CHECK_CPP) -DSUITE_FN=psim_pkt_suite

@@ -12,12 +12,14 @@ plugsim_includedir = $(includedir)/plugsim
 plugsim_include_HEADERS = \
 	core/sim/include/plugsim/plugsim.h \
 	core/sim/include/plugsim/common.h \
+	core/sim/include/plugsim/link.h \
 	core/sim/include/plugsim/pkt.h \
 	core/sim/include/plugsim/rng.h \
 	core/sim/include/plugsim/sched.h
 
 core_sim_libplugsim_la_SOURCES = \
 	core/sim/psim_err.c \
+	core/sim/psim_link.c \
 	core/sim/psim_pkt.c \
 	core/sim/psim_rng.c \
 	core/sim/psim_sched.c

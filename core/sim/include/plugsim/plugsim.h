@@ -7,6 +7,7 @@
 #define PLUGSIM_PLUGSIM_H
 
 #include <plugsim/common.h>
+#include <plugsim/link.h>
 #include <plugsim/pkt.h>
 #include <plugsim/rng.h>
 #include <plugsim/sched.h>
