@@ -13,6 +13,7 @@ plugsim_include_HEADERS = \
 	core/sim/include/plugsim/plugsim.h \
 	core/sim/include/plugsim/common.h \
 	core/sim/include/plugsim/link.h \
+	core/sim/include/plugsim/pcap.h \
 	core/sim/include/plugsim/pkt.h \
 	core/sim/include/plugsim/rng.h \
 	core/sim/include/plugsim/sched.h
@@ -20,6 +21,7 @@ plugsim_include_HEADERS = \
 core_sim_libplugsim_la_SOURCES = \
 	core/sim/psim_err.c \
 	core/sim/psim_link.c \
+	core/sim/psim_pcap.c \
 	core/sim/psim_pkt.c \
 	core/sim/psim_rng.c \
 	core/sim/psim_sched.c

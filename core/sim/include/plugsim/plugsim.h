@@ -8,6 +8,7 @@
 
 #include <plugsim/common.h>
 #include <plugsim/link.h>
+#include <plugsim/pcap.h>
 #include <plugsim/pkt.h>
 #include <plugsim/rng.h>
 #include <plugsim/sched.h>
