@@ -1,2 +1,2 @@
 # Documentation shipped in the tarball.
-EXTRA_DIST += docs/codec.md
+EXTRA_DIST += docs/codec.md docs/simulator.md
