@@ -1,7 +1,7 @@
 # Tests: one Check program per library module (tests/check_<module>.c,
 # sharing tests/check_main.c), the install/pkg-config consumer test, and
 # the fuzz corpus replays from fuzz/local.mk.
-EXTRA_DIST += tests/pkgconfig-consumer.c
+EXTRA_DIST += tests/pkgconfig-consumer.c tests/pkgconfig-plugsim-consumer.c
 dist_check_SCRIPTS += tests/pkgconfig.test
 TESTS += tests/pkgconfig.test
 
