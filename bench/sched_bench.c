@@ -68,8 +68,8 @@ static double run_once(size_t pending, uint64_t events) {
   psim_rng_init(&h.rng, 1, "sched_bench");
   h.left = events;
   for (size_t i = 0; i < pending; i++) {
-    rv = psim_sched_at(s, psim_rng_below(&h.rng, 2 * MEAN_INCREMENT_NS), hold_fn, &h, NULL,
-                       NULL);
+    rv = psim_sched_at(s, psim_rng_below(&h.rng, 2 * MEAN_INCREMENT_NS), hold_fn, &h,
+                       NULL, NULL);
     if (rv != 0)
       die("psim_sched_at", rv);
   }
@@ -78,7 +78,8 @@ static double run_once(size_t pending, uint64_t events) {
     die("psim_sched_run", rv);
   t1 = now_seconds();
   if (psim_sched_executed(s) != events || psim_sched_size(s) != pending - 1) {
-    fprintf(stderr, "sched_bench: ran %llu events with %zu pending, expected %llu and %zu\n",
+    fprintf(stderr,
+            "sched_bench: ran %llu events with %zu pending, expected %llu and %zu\n",
             (unsigned long long)psim_sched_executed(s), psim_sched_size(s),
             (unsigned long long)events, pending - 1);
     exit(1);
@@ -108,7 +109,8 @@ int main(int argc, char **argv) {
          (unsigned long long)events, runs);
   printf("%10s %14s %14s %14s %10s\n", "pending", "events/s", "min", "max", "ns/event");
   for (int k = 0; k < (argc > 3 ? argc - 3 : 3); k++) {
-    size_t pending = argc > 3 ? (size_t)strtoull(argv[3 + k], NULL, 10) : default_sizes[k];
+    size_t pending =
+        argc > 3 ? (size_t)strtoull(argv[3 + k], NULL, 10) : default_sizes[k];
     double med;
 
     if (pending == 0) {

@@ -41,9 +41,9 @@ typedef struct rec {
   ptcp_time now;
   ptcp_time arrival;
   size_t len;
-  int ok;           /* both checksums verify */
-  int flipped;      /* DELIVER: bits that differ from the packet as built */
-  uint64_t first;   /* DELIVER: the first differing bit (RFC numbering) */
+  int ok;         /* both checksums verify */
+  int flipped;    /* DELIVER: bits that differ from the packet as built */
+  uint64_t first; /* DELIVER: the first differing bit (RFC numbering) */
 } rec;
 
 typedef struct world {
@@ -83,7 +83,8 @@ static void diff_bits(rec *r, const psim_link_event *ev) {
       continue;
     r->flipped += __builtin_popcount(x);
     if (r->first == UINT64_MAX)
-      r->first = 8 * i + (uint64_t)__builtin_clz((unsigned)x) - (8 * sizeof(unsigned) - 8);
+      r->first =
+          8 * i + (uint64_t)__builtin_clz((unsigned)x) - (8 * sizeof(unsigned) - 8);
   }
 }
 
@@ -143,10 +144,11 @@ static void world_init(world *w, const psim_link_cfg *cfg) {
 static void check_conservation(const world *w, unsigned dir) {
   const psim_link_stats *st = psim_link_get_stats(w->link, dir);
 
-  ck_assert_uint_eq(st->offered, st->dropped_queue + st->sent + psim_link_queued(w->link, dir));
-  ck_assert_uint_eq(st->sent + st->duplicated,
-                    st->lost + st->delivered + st->undeliverable +
-                        psim_link_in_flight(w->link, dir));
+  ck_assert_uint_eq(st->offered,
+                    st->dropped_queue + st->sent + psim_link_queued(w->link, dir));
+  ck_assert_uint_eq(st->sent + st->duplicated, st->lost + st->delivered +
+                                                   st->undeliverable +
+                                                   psim_link_in_flight(w->link, dir));
 }
 
 static void world_free(world *w) {
@@ -250,7 +252,8 @@ START_TEST(test_link_serialization_and_propagation_exact) {
   /* An idle link starts at once: sent at 100 ms, 40 bytes = 40 us. */
   ck_assert_int_eq(send_pkt(&w, PSIM_LINK_A, 4, 40), 0);
   ck_assert_int_eq(psim_sched_run(w.sched), 0);
-  ck_assert_uint_eq(nth_kind(&w, PSIM_LINK_EV_DELIVER, 3)->now, 100 * MS + 40 * US + 10 * MS);
+  ck_assert_uint_eq(nth_kind(&w, PSIM_LINK_EV_DELIVER, 3)->now,
+                    100 * MS + 40 * US + 10 * MS);
   ck_assert_uint_eq(w.rx_count[PSIM_LINK_B], 4);
   ck_assert_uint_eq(psim_link_get_stats(w.link, 0)->bytes, 3040);
   ck_assert_uint_eq(psim_link_get_stats(w.link, 0)->bytes_delivered, 3040);
@@ -492,8 +495,8 @@ START_TEST(test_link_reorder_rate_and_delay) {
       /* 100 bytes at 100 Mb/s: 8 us; default reorder delay = 1 ms. */
       ptcp_time base = r->now + 8 * US + 1 * MS;
 
-      ck_assert_uint_eq(r->arrival, (r->marks & PSIM_LINK_MARK_REORDERED) ? base + 1 * MS
-                                                                            : base);
+      ck_assert_uint_eq(r->arrival,
+                        (r->marks & PSIM_LINK_MARK_REORDERED) ? base + 1 * MS : base);
       continue;
     }
     if (r->kind != PSIM_LINK_EV_DELIVER)
@@ -711,9 +714,8 @@ START_TEST(test_link_script) {
     ptcp_time at;
     int ok;
   } want[] = {
-      {1, 1 * MS, 1}, {4, 4 * MS, 1}, {5, 5 * MS, 1}, {5, 5 * MS, 1},
-      {6, 6 * MS, 0}, {2, 7 * MS, 1}, {7, 7 * MS, 0}, {7, 7 * MS, 1},
-      {8, 8 * MS, 1},
+      {1, 1 * MS, 1}, {4, 4 * MS, 1}, {5, 5 * MS, 1}, {5, 5 * MS, 1}, {6, 6 * MS, 0},
+      {2, 7 * MS, 1}, {7, 7 * MS, 0}, {7, 7 * MS, 1}, {8, 8 * MS, 1},
   };
   psim_link_cfg cfg = plain_cfg();
   world w;
@@ -735,8 +737,9 @@ START_TEST(test_link_script) {
     ck_assert_uint_eq(rx->now + 1 * MS, want[i].at);
     ck_assert_int_eq(rx->ok, want[i].ok);
     /* Rules exist for packets 2, 3, 5, 6 and 7. */
-    ck_assert_uint_eq(rx->marks & PSIM_LINK_MARK_SCRIPTED,
-                      rx->id == 2 || (rx->id >= 5 && rx->id <= 7) ? PSIM_LINK_MARK_SCRIPTED : 0);
+    ck_assert_uint_eq(
+        rx->marks & PSIM_LINK_MARK_SCRIPTED,
+        rx->id == 2 || (rx->id >= 5 && rx->id <= 7) ? PSIM_LINK_MARK_SCRIPTED : 0);
   }
   {
     const psim_link_stats *st = psim_link_get_stats(w.link, 0);
@@ -921,9 +924,9 @@ START_TEST(test_link_trace_sequence) {
       uint32_t id;
       ptcp_time now;
     } want[] = {
-        {PSIM_LINK_EV_ENQUEUE, 1, 0},           {PSIM_LINK_EV_TX, 1, 0},
-        {PSIM_LINK_EV_ENQUEUE, 2, 0},           {PSIM_LINK_EV_TX, 2, 100 * US},
-        {PSIM_LINK_EV_DELIVER, 1, 1100 * US},   {PSIM_LINK_EV_DELIVER, 2, 1200 * US},
+        {PSIM_LINK_EV_ENQUEUE, 1, 0},         {PSIM_LINK_EV_TX, 1, 0},
+        {PSIM_LINK_EV_ENQUEUE, 2, 0},         {PSIM_LINK_EV_TX, 2, 100 * US},
+        {PSIM_LINK_EV_DELIVER, 1, 1100 * US}, {PSIM_LINK_EV_DELIVER, 2, 1200 * US},
     };
 
     ck_assert_uint_eq(w.nev, 6);
@@ -990,7 +993,8 @@ START_TEST(test_link_undeliverable_and_delete_in_flight) {
   ck_assert_int_eq(send_pkt(&w, PSIM_LINK_A, 1, 100), 0);
   ck_assert_int_eq(psim_sched_run(w.sched), 0);
   ck_assert_uint_eq(psim_link_get_stats(w.link, 0)->undeliverable, 1);
-  ck_assert_int_eq(nth_kind(&w, PSIM_LINK_EV_DROP, 0)->reason, PSIM_LINK_REASON_NO_RECEIVER);
+  ck_assert_int_eq(nth_kind(&w, PSIM_LINK_EV_DROP, 0)->reason,
+                   PSIM_LINK_REASON_NO_RECEIVER);
   ck_assert_uint_eq(psim_pool_get_stats(w.pool)->in_use, 0);
   /* Packets queued and on the wire when the link goes away are freed and
    * its events cancelled (world_free checks the pool). */
@@ -1103,12 +1107,12 @@ START_TEST(test_link_rejects_bad_configs) {
 
   ck_assert_int_eq(psim_sched_new(&s, NULL, 0), 0);
   ck_assert_int_eq(psim_pool_new(&pool, NULL, NULL), 0);
-#define REJECT(mutation)                                                                \
-  do {                                                                                  \
-    cfg = good;                                                                         \
-    mutation;                                                                           \
+#define REJECT(mutation)                                                                 \
+  do {                                                                                   \
+    cfg = good;                                                                          \
+    mutation;                                                                            \
     ck_assert_int_eq(psim_link_new(&l, s, pool, &cfg, NULL), PTCP_ERR_INVALID_ARGUMENT); \
-    ck_assert_ptr_null(l);                                                              \
+    ck_assert_ptr_null(l);                                                               \
   } while (0)
   REJECT(cfg.dir[0].loss = 1.5);
   REJECT(cfg.dir[1].loss = -0.1);

@@ -115,8 +115,8 @@ START_TEST(test_pcap_round_trip) {
     ck_assert_uint_eq(hdr->caplen, s.len[i]);
     ck_assert_uint_eq(hdr->len, s.len[i]);
     ck_assert_mem_eq(data, s.pkt[i], s.len[i]);
-    ck_assert_uint_eq((uint64_t)hdr->ts.tv_sec * 1000000000ull + (uint64_t)hdr->ts.tv_usec,
-                      s.t[i]);
+    ck_assert_uint_eq(
+        (uint64_t)hdr->ts.tv_sec * 1000000000ull + (uint64_t)hdr->ts.tv_usec, s.t[i]);
     i++;
   }
   ck_assert_int_eq(rv, PCAP_ERROR_BREAK); /* end of file, no error */
@@ -187,8 +187,9 @@ START_TEST(test_pcap_errors_name_the_file) {
   int rv = 0;
 
   /* A directory that does not exist. */
-  ck_assert_int_eq(psim_pcap_open(&p, "/nonexistent-psim-dir/x.pcap", NULL, err, sizeof(err)),
-                   PSIM_ERR_IO);
+  ck_assert_int_eq(
+      psim_pcap_open(&p, "/nonexistent-psim-dir/x.pcap", NULL, err, sizeof(err)),
+      PSIM_ERR_IO);
   ck_assert_ptr_null(p);
   ck_assert_ptr_nonnull(strstr(err, "/nonexistent-psim-dir/x.pcap"));
   ck_assert_ptr_nonnull(strstr(err, "No such file or directory"));
@@ -227,8 +228,8 @@ START_TEST(test_pcap_rejects_bad_writes) {
   /* Past the 32-bit seconds of the pcap record header. */
   ck_assert_int_eq(psim_pcap_write(p, (0xffffffffull + 1) * 1000000000ull, pkt, 40),
                    PTCP_ERR_INVALID_ARGUMENT);
-  ck_assert_int_eq(psim_pcap_write(p, 0xffffffffull * 1000000000ull + 999999999ull, pkt, 40),
-                   0);
+  ck_assert_int_eq(
+      psim_pcap_write(p, 0xffffffffull * 1000000000ull + 999999999ull, pkt, 40), 0);
   ck_assert_int_eq(psim_pcap_write(p, 0, NULL, 4), PTCP_ERR_INVALID_ARGUMENT);
   ck_assert_int_eq(psim_pcap_write(NULL, 0, pkt, 4), PTCP_ERR_INVALID_ARGUMENT);
   ck_assert_uint_eq(psim_pcap_count(p), 1);

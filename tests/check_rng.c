@@ -187,7 +187,8 @@ START_TEST(test_rng_below_range_and_bias) {
   for (int i = 0; i < 1000; i++) {
     ck_assert_uint_lt(psim_rng_below(&r, (1ull << 63) + 1), (1ull << 63) + 1);
     ck_assert_uint_lt(psim_rng_below(&r, UINT64_MAX), UINT64_MAX);
-    ck_assert_uint_lt(psim_rng_below(&r, (uint64_t)UINT32_MAX + 1), (uint64_t)UINT32_MAX + 1);
+    ck_assert_uint_lt(psim_rng_below(&r, (uint64_t)UINT32_MAX + 1),
+                      (uint64_t)UINT32_MAX + 1);
   }
 }
 END_TEST

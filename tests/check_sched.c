@@ -111,10 +111,12 @@ START_TEST(test_sched_rejects_past_and_none) {
   run_log log = {0};
   psim_event ev = PSIM_EVENT_NONE;
 
-  ck_assert_int_eq(psim_sched_at(s, 999, log_fn, &log, NULL, &ev), PTCP_ERR_INVALID_ARGUMENT);
+  ck_assert_int_eq(psim_sched_at(s, 999, log_fn, &log, NULL, &ev),
+                   PTCP_ERR_INVALID_ARGUMENT);
   ck_assert_int_eq(psim_sched_at(s, PTCP_TIME_NONE, log_fn, &log, NULL, &ev),
                    PTCP_ERR_INVALID_ARGUMENT);
-  ck_assert_int_eq(psim_sched_at(s, 1000, NULL, &log, NULL, &ev), PTCP_ERR_INVALID_ARGUMENT);
+  ck_assert_int_eq(psim_sched_at(s, 1000, NULL, &log, NULL, &ev),
+                   PTCP_ERR_INVALID_ARGUMENT);
   ck_assert_uint_eq(psim_sched_size(s), 0);
   /* "now" is allowed; so is a saturated delay, which lands at NONE - 1. */
   ck_assert_int_eq(psim_sched_at(s, 1000, log_fn, &log, NULL, NULL), 0);
@@ -124,7 +126,8 @@ START_TEST(test_sched_rejects_past_and_none) {
   {
     psim_sched *bad = (psim_sched *)&log;
 
-    ck_assert_int_eq(psim_sched_new(&bad, NULL, PTCP_TIME_NONE), PTCP_ERR_INVALID_ARGUMENT);
+    ck_assert_int_eq(psim_sched_new(&bad, NULL, PTCP_TIME_NONE),
+                     PTCP_ERR_INVALID_ARGUMENT);
     ck_assert_ptr_null(bad);
   }
   psim_sched_del(s);
@@ -224,7 +227,8 @@ START_TEST(test_sched_reschedule) {
   ck_assert_int_eq(psim_sched_reschedule(s, e3, 5), 0);
   ck_assert_int_eq(psim_sched_reschedule(s, e2, 40), 0);
   ck_assert_uint_eq(psim_sched_when(s, e1), 40);
-  ck_assert_int_eq(psim_sched_reschedule(s, e2, PTCP_TIME_NONE), PTCP_ERR_INVALID_ARGUMENT);
+  ck_assert_int_eq(psim_sched_reschedule(s, e2, PTCP_TIME_NONE),
+                   PTCP_ERR_INVALID_ARGUMENT);
   ck_assert_int_eq(psim_sched_run_until(s, 5), 0);
   ck_assert_int_eq(psim_sched_reschedule(s, e2, 4), PTCP_ERR_INVALID_ARGUMENT);
   ck_assert_int_eq(psim_sched_reschedule(s, e3, 100), PTCP_ERR_NOT_FOUND);
@@ -257,9 +261,11 @@ START_TEST(test_sched_run_until) {
   at(s, 100, &log, 2);
   at(s, 101, &log, 3);
   /* Schedules another at 50 + 50 = 100: due at the limit, so it runs. */
-  ck_assert_int_eq(psim_sched_at(s, 50, chain_fn, &log, (void *)(intptr_t)(50 + 1), NULL), 0);
+  ck_assert_int_eq(psim_sched_at(s, 50, chain_fn, &log, (void *)(intptr_t)(50 + 1), NULL),
+                   0);
   /* ...and one at 60 + 0: scheduled "now" from a callback. */
-  ck_assert_int_eq(psim_sched_at(s, 60, chain_fn, &log, (void *)(intptr_t)(0 + 1), NULL), 0);
+  ck_assert_int_eq(psim_sched_at(s, 60, chain_fn, &log, (void *)(intptr_t)(0 + 1), NULL),
+                   0);
   ck_assert_int_eq(psim_sched_run_until(s, 100), 0);
   ck_assert_int_eq(log.n, 6);
   ck_assert_int_eq(log.id[0], 1);
@@ -324,9 +330,8 @@ START_TEST(test_sched_stop_and_nesting) {
   int rv[3] = {0, 0, 0};
 
   at(s, 1, &log, 1);
-  ck_assert_int_eq(psim_sched_at(s, 2, stop_fn, &log, (void *)(intptr_t)PTCP_ERR_ABORTED,
-                                 NULL),
-                   0);
+  ck_assert_int_eq(
+      psim_sched_at(s, 2, stop_fn, &log, (void *)(intptr_t)PTCP_ERR_ABORTED, NULL), 0);
   at(s, 3, &log, 3);
   ck_assert_int_eq(psim_sched_at(s, 4, stop_fn, &log, (void *)(intptr_t)0, NULL), 0);
   at(s, 5, &log, 5);
@@ -401,9 +406,8 @@ START_TEST(test_sched_random_matches_sorted_reference) {
     ref[i].seq = seq++;
     ref[i].id = i;
     ref[i].alive = 1;
-    ck_assert_int_eq(psim_sched_at(s, ref[i].at, order_fn, &ol, (void *)(intptr_t)i,
-                                   &ref[i].h),
-                     0);
+    ck_assert_int_eq(
+        psim_sched_at(s, ref[i].at, order_fn, &ol, (void *)(intptr_t)i, &ref[i].h), 0);
     /* Every so often, cancel or reschedule an earlier event. */
     if (i % 10 == 9) {
       ref_ev *r = &ref[test_xorshift(&x) % (uint64_t)(i + 1)];
@@ -463,7 +467,8 @@ START_TEST(test_sched_steady_state_does_not_allocate) {
   /* A hold model: always 100 pending, 10^4 pops and pushes, plus
    * cancel/reschedule churn. */
   for (int i = 0; i < 100; i++)
-    ck_assert_int_eq(psim_sched_after(s, (ptcp_duration)i, noop_fn, NULL, NULL, &ev[i]), 0);
+    ck_assert_int_eq(psim_sched_after(s, (ptcp_duration)i, noop_fn, NULL, NULL, &ev[i]),
+                     0);
   for (int i = 0; i < 10000; i++) {
     psim_event *e = &ev[i % 100];
 
@@ -475,9 +480,8 @@ START_TEST(test_sched_steady_state_does_not_allocate) {
     ck_assert_int_eq(psim_sched_after(s, 500, noop_fn, NULL, NULL, NULL), 0);
     ck_assert_int_eq(psim_sched_step(s), 1);
     if (psim_sched_pending(s, ev[(i + 50) % 100]))
-      ck_assert_int_eq(psim_sched_reschedule(s, ev[(i + 50) % 100],
-                                             psim_sched_now(s) + 7),
-                       0);
+      ck_assert_int_eq(
+          psim_sched_reschedule(s, ev[(i + 50) % 100], psim_sched_now(s) + 7), 0);
   }
   ck_assert_int_eq(cm.allocs, 0);
   psim_sched_del(s);
@@ -495,7 +499,8 @@ START_TEST(test_sched_grows_and_survives_nomem) {
   /* Allow two more allocations: the two arrays at the first size.  The
    * first regrowth then fails and must leave the scheduler usable. */
   cm.fail_after = 2;
-  while ((rv = psim_sched_at(s, 100 - (ptcp_time)(n % 100), noop_fn, NULL, NULL, NULL)) == 0)
+  while ((rv = psim_sched_at(s, 100 - (ptcp_time)(n % 100), noop_fn, NULL, NULL, NULL)) ==
+         0)
     n++;
   ck_assert_int_eq(rv, PTCP_ERR_NOMEM);
   ck_assert_int_gt(n, 0);

@@ -22,12 +22,12 @@
 
 enum {
   NPKTS = 6,
-  CORRUPTED = 4,        /* the packet the script corrupts (1-based) */
+  CORRUPTED = 4, /* the packet the script corrupts (1-based) */
   CLIENT_PORT = 40000,
   SERVER_PORT = 80,
   TTL = 64,
-  IPV4_TTL_BIT = 64,    /* bit 0 of byte 8: the TTL's MSB */
-  IPV4_TCP_HDR = 40,    /* 20-byte IPv4 header + 20-byte TCP header */
+  IPV4_TTL_BIT = 64, /* bit 0 of byte 8: the TTL's MSB */
+  IPV4_TCP_HDR = 40, /* 20-byte IPv4 header + 20-byte TCP header */
 };
 
 #define START_NS 1000000000123456789ull

@@ -21,9 +21,9 @@
  * located by the sanitizers' or the debugger's stack trace instead.
  */
 #undef ck_assert_msg
-#define ck_assert_msg(expr, ...)                                                        \
-  ((expr) ? (void)0                                                                     \
-          : _ck_assert_failed(__FILE__, __LINE__, "Assertion '" #expr "' failed",      \
+#define ck_assert_msg(expr, ...)                                                         \
+  ((expr) ? (void)0                                                                      \
+          : _ck_assert_failed(__FILE__, __LINE__, "Assertion '" #expr "' failed",        \
                               ##__VA_ARGS__))
 
 /*
@@ -32,9 +32,9 @@
  */
 typedef struct test_counting_mem {
   ptcp_mem mem;
-  int allocs;      /* successful malloc/calloc/realloc calls */
-  int live;        /* blocks allocated and not yet freed */
-  int fail_after;  /* -1: never fail */
+  int allocs;     /* successful malloc/calloc/realloc calls */
+  int live;       /* blocks allocated and not yet freed */
+  int fail_after; /* -1: never fail */
 } test_counting_mem;
 
 void test_counting_mem_init(test_counting_mem *cm);

@@ -96,9 +96,9 @@ typedef struct fate {
   psim_link_reason lost; /* NONE: it arrives */
   uint32_t marks;        /* PSIM_LINK_MARK_* */
   int duplicate;
-  int random_corrupt;    /* flip a random bit (unless the script flips some) */
-  ptcp_duration extra;   /* reorder + script delays + jitter */
-  size_t rules_begin;    /* the script rules for this packet: [begin, end) */
+  int random_corrupt;  /* flip a random bit (unless the script flips some) */
+  ptcp_duration extra; /* reorder + script delays + jitter */
+  size_t rules_begin;  /* the script rules for this packet: [begin, end) */
   size_t rules_end;
 } fate;
 
@@ -115,7 +115,9 @@ void psim_link_dir_cfg_init(psim_link_dir_cfg *cfg) {
 /* False for NaN too. */
 static int prob_ok(double p) { return p >= 0.0 && p <= 1.0; }
 
-static int ge_on(const psim_gilbert_elliott *ge) { return ge->p > 0 || ge->loss_good > 0; }
+static int ge_on(const psim_gilbert_elliott *ge) {
+  return ge->p > 0 || ge->loss_good > 0;
+}
 
 static int dir_cfg_ok(const psim_link_dir_cfg *c) {
   if (!prob_ok(c->loss) || !prob_ok(c->duplicate) || !prob_ok(c->reorder) ||
@@ -387,8 +389,8 @@ static void decide(link_dir *d, uint64_t nth, fate *f) {
   }
   if (c->jitter > 0) {
     psim_rng *rng = &d->rng[STAGE_JITTER];
-    uint64_t j = c->jitter == UINT64_MAX ? psim_rng_u64(rng)
-                                         : psim_rng_below(rng, c->jitter + 1);
+    uint64_t j =
+        c->jitter == UINT64_MAX ? psim_rng_u64(rng) : psim_rng_below(rng, c->jitter + 1);
 
     f->extra = ptcp_time_add(f->extra, j);
   }

@@ -82,7 +82,8 @@ int psim_pcap_open(psim_pcap **ppcap, const char *path, const ptcp_mem *mem, cha
   if (p->dumper == NULL) {
     /* libpcap's message already names the file ("path: reason"). */
     if (errlen > 0)
-      snprintf(errbuf, errlen, "cannot create pcap file %s: %s", path, pcap_geterr(p->dead));
+      snprintf(errbuf, errlen, "cannot create pcap file %s: %s", path,
+               pcap_geterr(p->dead));
     pcap_close(p->dead);
     mem->free(p, mem->user_data);
     return PSIM_ERR_IO;

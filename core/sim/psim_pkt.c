@@ -37,8 +37,8 @@ struct psim_pool {
   size_t buf_size;
   size_t headroom;
   size_t limit;
-  size_t slot_size;   /* psim_pkt + buffer, rounded to SLOT_ALIGN */
-  size_t chunk_head;  /* the chunk header, rounded to SLOT_ALIGN */
+  size_t slot_size;  /* psim_pkt + buffer, rounded to SLOT_ALIGN */
+  size_t chunk_head; /* the chunk header, rounded to SLOT_ALIGN */
   chunk *chunks;
   psim_pkt *free_list;
   psim_pool_stats stats;

@@ -50,15 +50,15 @@ struct psim_sched {
   const ptcp_mem *mem;
   slot *slots;
   hent *heap;
-  size_t cap;       /* entries allocated in both arrays */
-  size_t nslots;    /* slots ever handed out: [0, nslots) are initialised */
-  size_t size;      /* pending events: heap[0, size) */
+  size_t cap;    /* entries allocated in both arrays */
+  size_t nslots; /* slots ever handed out: [0, nslots) are initialised */
+  size_t size;   /* pending events: heap[0, size) */
   uint32_t free_head;
   uint64_t next_seq;
   ptcp_time now;
   uint64_t executed;
-  int running;      /* inside an event callback: no nested runs */
-  int stop;         /* psim_sched_stop was called during this run */
+  int running; /* inside an event callback: no nested runs */
+  int stop;    /* psim_sched_stop was called during this run */
   int stop_status;
 };
 

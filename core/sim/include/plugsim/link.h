@@ -180,11 +180,11 @@ typedef enum psim_link_reason {
 } psim_link_reason;
 
 /* psim_link_event.marks: the fate decided at transmission. */
-#define PSIM_LINK_MARK_DUPLICATE 0x01u /* this is the copy made by duplication */
-#define PSIM_LINK_MARK_REORDERED 0x02u /* given the reorder delay */
-#define PSIM_LINK_MARK_CORRUPTED 0x04u /* bits flipped on the wire */
-#define PSIM_LINK_MARK_DELAYED 0x08u   /* given a script delay */
-#define PSIM_LINK_MARK_SCRIPTED 0x10u  /* at least one script rule matched */
+#define PSIM_LINK_MARK_DUPLICATE 0x01u  /* this is the copy made by duplication */
+#define PSIM_LINK_MARK_REORDERED 0x02u  /* given the reorder delay */
+#define PSIM_LINK_MARK_CORRUPTED 0x04u  /* bits flipped on the wire */
+#define PSIM_LINK_MARK_DELAYED 0x08u    /* given a script delay */
+#define PSIM_LINK_MARK_SCRIPTED 0x10u   /* at least one script rule matched */
 #define PSIM_LINK_MARK_DUPLICATED 0x20u /* a copy of this packet was made */
 
 /**
@@ -194,13 +194,13 @@ typedef enum psim_link_reason {
  */
 typedef struct psim_link_event {
   const psim_link *link;
-  unsigned dir;              /* PSIM_LINK_A (A -> B) or PSIM_LINK_B (B -> A) */
+  unsigned dir; /* PSIM_LINK_A (A -> B) or PSIM_LINK_B (B -> A) */
   psim_link_event_kind kind;
-  psim_link_reason reason;   /* DROP only */
+  psim_link_reason reason; /* DROP only */
   ptcp_time now;
-  ptcp_time arrival;         /* TX: when it will arrive, NONE if lost */
-  uint64_t nth;              /* the packet's index among those offered */
-  uint32_t marks;            /* PSIM_LINK_MARK_* (TX, DROP, DELIVER) */
+  ptcp_time arrival; /* TX: when it will arrive, NONE if lost */
+  uint64_t nth;      /* the packet's index among those offered */
+  uint32_t marks;    /* PSIM_LINK_MARK_* (TX, DROP, DELIVER) */
   const uint8_t *data;
   size_t len;
 } psim_link_event;

@@ -64,16 +64,16 @@ typedef struct psim_pool_cfg {
 
 /** Pool counters. */
 typedef struct psim_pool_stats {
-  uint64_t allocs;     /* packets handed out (alloc, copy-in and dup) */
-  uint64_t frees;      /* packets returned */
-  uint64_t dups;       /* of |allocs|, made by psim_pkt_dup */
-  uint64_t exhausted;  /* allocations refused: |limit| packets alive */
-  uint64_t too_large;  /* allocations refused: longer than the buffer */
-  uint64_t nomem;      /* allocations refused: the allocator failed */
-  uint64_t bad_frees;  /* psim_pkt_free of a packet that was not live */
-  size_t in_use;       /* packets alive now */
-  size_t peak_in_use;  /* most packets alive at once so far */
-  size_t buffers;      /* buffers created (alive + on the free list) */
+  uint64_t allocs;    /* packets handed out (alloc, copy-in and dup) */
+  uint64_t frees;     /* packets returned */
+  uint64_t dups;      /* of |allocs|, made by psim_pkt_dup */
+  uint64_t exhausted; /* allocations refused: |limit| packets alive */
+  uint64_t too_large; /* allocations refused: longer than the buffer */
+  uint64_t nomem;     /* allocations refused: the allocator failed */
+  uint64_t bad_frees; /* psim_pkt_free of a packet that was not live */
+  size_t in_use;      /* packets alive now */
+  size_t peak_in_use; /* most packets alive at once so far */
+  size_t buffers;     /* buffers created (alive + on the free list) */
 } psim_pool_stats;
 
 /**
