@@ -1059,6 +1059,12 @@ START_TEST(test_link_duplicate_when_pool_is_exhausted) {
 }
 END_TEST
 
+static void count_rx(void *ctx, psim_pkt *pkt, ptcp_time now) {
+  (void)now;
+  (*(uint64_t *)ctx)++;
+  psim_pkt_free(pkt);
+}
+
 static void noop_fn(psim_sched *s, ptcp_time now, void *a, void *b) {
   (void)s;
   (void)now;
@@ -1090,6 +1096,52 @@ START_TEST(test_link_send_without_scheduler_memory) {
   ck_assert_uint_eq(psim_link_get_stats(l, 0)->offered, 0);
   psim_pkt_free(p);
   ck_assert_uint_eq(psim_pool_get_stats(pool)->in_use, 0);
+  psim_link_del(l);
+  psim_pool_del(pool);
+  psim_sched_del(s);
+}
+END_TEST
+
+START_TEST(test_link_transmitter_out_of_scheduler_memory) {
+  test_counting_mem cm;
+  psim_sched *s = NULL;
+  psim_pool *pool = NULL;
+  psim_link *l = NULL;
+  psim_link_cfg cfg = plain_cfg();
+  uint64_t rx = 0;
+  int rv;
+
+  cfg.dir[0].rate_bps = 8000000;
+  test_counting_mem_init(&cm);
+  ck_assert_int_eq(psim_sched_new(&s, &cm.mem, 0), 0);
+  ck_assert_int_eq(psim_pool_new(&pool, NULL, NULL), 0);
+  ck_assert_int_eq(psim_link_new(&l, s, pool, &cfg, NULL), 0);
+  ck_assert_int_eq(psim_link_attach(l, PSIM_LINK_B, count_rx, &rx), 0);
+  for (uint32_t i = 0; i < 2; i++) {
+    psim_pkt *p = NULL;
+
+    ck_assert_int_eq(psim_pkt_alloc(pool, 100, &p), 0);
+    ck_assert_int_eq(psim_link_send(l, PSIM_LINK_A, p), 0);
+  }
+  /* Fill the scheduler and forbid growth: when the first transmission
+   * ends, the second cannot start, and the run stops with the error. */
+  cm.fail_after = 0;
+  while ((rv = psim_sched_after(s, 1000 * MS, noop_fn, NULL, NULL, NULL)) == 0)
+    ;
+  ck_assert_int_eq(rv, PTCP_ERR_NOMEM);
+  ck_assert_int_eq(psim_sched_run(s), PTCP_ERR_NOMEM);
+  ck_assert_uint_eq(psim_link_queued(l, 0), 1);
+  /* With memory again, the next send restarts the transmitter. */
+  cm.fail_after = -1;
+  {
+    psim_pkt *p = NULL;
+
+    ck_assert_int_eq(psim_pkt_alloc(pool, 100, &p), 0);
+    ck_assert_int_eq(psim_link_send(l, PSIM_LINK_A, p), 0);
+  }
+  ck_assert_int_eq(psim_sched_run(s), 0);
+  ck_assert_uint_eq(rx, 3);
+  ck_assert_uint_eq(psim_link_get_stats(l, 0)->delivered, 3);
   psim_link_del(l);
   psim_pool_del(pool);
   psim_sched_del(s);
@@ -1185,6 +1237,7 @@ Suite *psim_link_suite(void) {
   tcase_add_test(misc, test_link_delete_cancels_events);
   tcase_add_test(misc, test_link_duplicate_when_pool_is_exhausted);
   tcase_add_test(misc, test_link_send_without_scheduler_memory);
+  tcase_add_test(misc, test_link_transmitter_out_of_scheduler_memory);
   tcase_add_test(misc, test_link_rejects_bad_configs);
   suite_add_tcase(s, misc);
   return s;
