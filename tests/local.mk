@@ -1,13 +1,14 @@
 # Tests: one Check program per library module (tests/check_<module>.c,
 # sharing tests/check_main.c), the install/pkg-config consumer test, and
 # the fuzz corpus replays from fuzz/local.mk.
-EXTRA_DIST += tests/pkgconfig-consumer.c
+EXTRA_DIST += tests/pkgconfig-consumer.c tests/pkgconfig-plugsim-consumer.c
 dist_check_SCRIPTS += tests/pkgconfig.test tests/state-diagram.test
 TESTS += tests/pkgconfig.test tests/state-diagram.test
 
 AM_TESTS_ENVIRONMENT += \
 	CC='$(CC)'; export CC; \
-	TEST_CFLAGS='$(SAN_CFLAGS) $(COV_CFLAGS)'; export TEST_CFLAGS;
+	TEST_CFLAGS='$(SAN_CFLAGS) $(COV_CFLAGS)'; export TEST_CFLAGS; \
+	TSHARK='$(TSHARK)'; export TSHARK;
 
 if HAVE_CHECK
 if !FUZZING
@@ -76,5 +77,51 @@ tests_check_conn_LDADD = $(CHECK_LDADD)
 tests_check_textbook_SOURCES = tests/check_textbook.c $(ENGINE_TEST_SOURCES)
 tests_check_textbook_CPPFLAGS = $(CHECK_CPP) -DSUITE_FN=ptcp_textbook_suite
 tests_check_textbook_LDADD = $(CHECK_LDADD)
+
+# The simulator's suites: -DSUITE_FN=psim_<module>_suite, linked with
+# libplugsim and the shared helpers in tests/sim_test_util.c.
+SIM_CHECK_PROGS = \
+	tests/check_link \
+	tests/check_pcap \
+	tests/check_pkt \
+	tests/check_rng \
+	tests/check_sched
+check_PROGRAMS += $(SIM_CHECK_PROGS)
+TESTS += $(SIM_CHECK_PROGS)
+
+SIM_CHECK_COMMON = $(CHECK_COMMON) tests/sim_test_util.c tests/sim_test_util.h
+SIM_CHECK_LDADD = core/sim/libplugsim.la $(CHECK_LDADD)
+SIM_CHECK_CPP = $(CHECK_CPP) -I$(top_srcdir)/core/sim/include
+
+tests_check_link_SOURCES = tests/check_link.c $(SIM_CHECK_COMMON)
+tests_check_link_CPPFLAGS = $(SIM_CHECK_CPP) -DSUITE_FN=psim_link_suite
+tests_check_link_LDADD = $(SIM_CHECK_LDADD)
+
+tests_check_pcap_SOURCES = tests/check_pcap.c $(SIM_CHECK_COMMON)
+tests_check_pcap_CPPFLAGS = $(SIM_CHECK_CPP) $(PCAP_CFLAGS) -DSUITE_FN=psim_pcap_suite
+tests_check_pcap_LDADD = $(SIM_CHECK_LDADD) $(PCAP_LIBS)
+
+tests_check_pkt_SOURCES = tests/check_pkt.c $(SIM_CHECK_COMMON)
+tests_check_pkt_CPPFLAGS = $(SIM_CHECK_CPP) -DSUITE_FN=psim_pkt_suite
+tests_check_pkt_LDADD = $(SIM_CHECK_LDADD)
+
+tests_check_rng_SOURCES = tests/check_rng.c $(SIM_CHECK_COMMON)
+tests_check_rng_CPPFLAGS = $(SIM_CHECK_CPP) -DSUITE_FN=psim_rng_suite
+tests_check_rng_LDADD = $(SIM_CHECK_LDADD)
+
+tests_check_sched_SOURCES = tests/check_sched.c $(SIM_CHECK_COMMON)
+tests_check_sched_CPPFLAGS = $(SIM_CHECK_CPP) -DSUITE_FN=psim_sched_suite
+tests_check_sched_LDADD = $(SIM_CHECK_LDADD)
 endif
+endif
+
+# tshark's verdict on a capture with one corrupted packet; the helper
+# writes it through a link and psim_pcap, without Check.
+if !FUZZING
+check_PROGRAMS += tests/pcap-corrupt-helper
+tests_pcap_corrupt_helper_SOURCES = tests/pcap-corrupt-helper.c
+tests_pcap_corrupt_helper_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/sim/include
+tests_pcap_corrupt_helper_LDADD = core/sim/libplugsim.la core/tcp/libplugtcp.la
+dist_check_SCRIPTS += tests/pcap-tshark.test
+TESTS += tests/pcap-tshark.test
 endif

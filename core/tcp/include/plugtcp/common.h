@@ -107,6 +107,8 @@ typedef ptrdiff_t ptcp_ssize;
 #define PTCP_ERR_POLICY (-217)         /* a policy refused to initialise */
 #define PTCP_ERR_ALREADY (-218)        /* operation already in progress */
 
+/* -490 .. -499 are reserved for libplugsim (see plugsim/common.h). */
+
 /* Fatal, below -500. */
 #define PTCP_ERR_FATAL (-500)
 #define PTCP_ERR_NOMEM (-501)
