@@ -12,7 +12,8 @@ AM_TESTS_ENVIRONMENT += \
 if HAVE_CHECK
 if !FUZZING
 CHECK_PROGS = \
-	tests/check_seq
+	tests/check_seq \
+	tests/check_cksum
 check_PROGRAMS += $(CHECK_PROGS)
 TESTS += $(CHECK_PROGS)
 
@@ -23,5 +24,10 @@ CHECK_CPP = $(AM_CPPFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests
 tests_check_seq_SOURCES = tests/check_seq.c $(CHECK_COMMON)
 tests_check_seq_CPPFLAGS = $(CHECK_CPP) -DSUITE_FN=ptcp_seq_suite
 tests_check_seq_LDADD = $(CHECK_LDADD)
+
+# The wire codec suites share tests/check_wire.h.
+tests_check_cksum_SOURCES = tests/check_cksum.c tests/check_wire.h $(CHECK_COMMON)
+tests_check_cksum_CPPFLAGS = $(CHECK_CPP) -DSUITE_FN=ptcp_cksum_suite
+tests_check_cksum_LDADD = $(CHECK_LDADD)
 endif
 endif

@@ -197,7 +197,10 @@ const char *ptcp_seg_flags_str(uint8_t flags, char *buf, size_t cap);
 /**
  * ptcp_cksum_add adds |len| bytes at |buf| to the running one's-
  * complement sum |sum| and returns the new sum.  Any alignment works.
- * Only the last piece of a chain may have an odd length.
+ * Only the last piece of a chain may have an odd length.  The running
+ * sum is opaque: it holds the words in host memory order (byte-swapped
+ * on little-endian hosts, RFC 1071 §2(C)), so pass it only to
+ * ptcp_cksum_add and ptcp_cksum_finish; start a chain with 0.
  */
 uint32_t ptcp_cksum_add(uint32_t sum, const void *buf, size_t len);
 
