@@ -13,6 +13,7 @@ if HAVE_CHECK
 if !FUZZING
 CHECK_PROGS = \
 	tests/check_seq \
+	tests/check_seg \
 	tests/check_cksum
 check_PROGRAMS += $(CHECK_PROGS)
 TESTS += $(CHECK_PROGS)
@@ -26,8 +27,13 @@ tests_check_seq_CPPFLAGS = $(CHECK_CPP) -DSUITE_FN=ptcp_seq_suite
 tests_check_seq_LDADD = $(CHECK_LDADD)
 
 # The wire codec suites share tests/check_wire.h.
+tests_check_seg_SOURCES = tests/check_seg.c tests/check_wire.h $(CHECK_COMMON)
+tests_check_seg_CPPFLAGS = $(CHECK_CPP) -DSUITE_FN=ptcp_seg_suite
+tests_check_seg_LDADD = $(CHECK_LDADD)
+
 tests_check_cksum_SOURCES = tests/check_cksum.c tests/check_wire.h $(CHECK_COMMON)
 tests_check_cksum_CPPFLAGS = $(CHECK_CPP) -DSUITE_FN=ptcp_cksum_suite
 tests_check_cksum_LDADD = $(CHECK_LDADD)
+
 endif
 endif
