@@ -475,6 +475,20 @@ START_TEST(test_seg_opts_len_err_invalid_argument) {
 }
 END_TEST
 
+START_TEST(test_seg_opts_len_err_unknown_present_bit) {
+  /* A present bit no writer knows would be dropped silently, and the
+   * parse of the output would not be what the caller asked for. */
+  ptcp_seg s = sample_seg();
+  uint8_t buf[128];
+
+  s.opts.present = PTCP_OPT_MSS | 0x20;
+  ck_assert_int_eq(ptcp_seg_opts_len(&s), PTCP_ERR_INVALID_ARGUMENT);
+  ck_assert_int_eq(ptcp_seg_write(buf, sizeof(buf), &s, NULL), PTCP_ERR_INVALID_ARGUMENT);
+  s.opts.present = 0x8000;
+  ck_assert_int_eq(ptcp_seg_opts_len(&s), PTCP_ERR_INVALID_ARGUMENT);
+}
+END_TEST
+
 START_TEST(test_seg_opts_len_err_opt_space) {
   ptcp_seg s = sample_seg();
   uint8_t buf[128];
@@ -1028,6 +1042,7 @@ Suite *ptcp_seg_suite(void) {
   suite_add_tcase(s, err);
 
   tcase_add_test(werr, test_seg_opts_len_err_invalid_argument);
+  tcase_add_test(werr, test_seg_opts_len_err_unknown_present_bit);
   tcase_add_test(werr, test_seg_opts_len_err_opt_space);
   tcase_add_test(werr, test_seg_encode_header_err_nobuf);
   tcase_add_test(werr, test_seg_encode_header_err_invalid_argument);

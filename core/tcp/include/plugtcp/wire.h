@@ -133,7 +133,9 @@ int ptcp_seg_parse(ptcp_seg *seg, const uint8_t *buf, size_t len,
 /**
  * ptcp_seg_opts_len returns the length of the options area (a multiple
  * of 4) that ptcp_seg_encode_header writes for |seg|, or:
- *   PTCP_ERR_INVALID_ARGUMENT  sack_count is 0 or above 4 with SACK set;
+ *   PTCP_ERR_INVALID_ARGUMENT  |seg| is NULL, opts.present has a bit that
+ *                              is no PTCP_OPT_*, or sack_count is 0 or
+ *                              above 4 with SACK set;
  *   PTCP_ERR_OPT_SPACE         the options need more than 40 bytes.
  *
  * The layout is the one most stacks send: MSS, then SACK-permitted and
