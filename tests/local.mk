@@ -14,7 +14,8 @@ if !FUZZING
 CHECK_PROGS = \
 	tests/check_seq \
 	tests/check_seg \
-	tests/check_cksum
+	tests/check_cksum \
+	tests/check_ip
 check_PROGRAMS += $(CHECK_PROGS)
 TESTS += $(CHECK_PROGS)
 
@@ -35,5 +36,8 @@ tests_check_cksum_SOURCES = tests/check_cksum.c tests/check_wire.h $(CHECK_COMMO
 tests_check_cksum_CPPFLAGS = $(CHECK_CPP) -DSUITE_FN=ptcp_cksum_suite
 tests_check_cksum_LDADD = $(CHECK_LDADD)
 
+tests_check_ip_SOURCES = tests/check_ip.c tests/check_wire.h $(CHECK_COMMON)
+tests_check_ip_CPPFLAGS = $(CHECK_CPP) -DSUITE_FN=ptcp_ip_suite
+tests_check_ip_LDADD = $(CHECK_LDADD)
 endif
 endif
