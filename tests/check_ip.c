@@ -371,6 +371,28 @@ START_TEST(test_ip_err_ext_hdr_chain_too_long) {
 }
 END_TEST
 
+START_TEST(test_ip_err_ext_hdr_hop_by_hop_not_first) {
+  /* RFC 8200 §4.1: hop-by-hop only right after the IPv6 header. */
+  uint8_t pkt[160];
+  size_t n = mk_v6(pkt, sizeof(pkt), NH_DSTOPTS,
+                   "00 00 010400000000 | 06 00 010400000000");
+
+  wire_expect_ip_reject(pkt, n, 0, PTCP_ERR_IP_EXT_HDR);
+}
+END_TEST
+
+START_TEST(test_ip_err_ext_hdr_routing_segments_left) {
+  /* RFC 8200 §4.4: an unknown routing type with segments left > 0 means
+   * we are not the final destination; the packet is discarded. */
+  uint8_t pkt[160];
+  size_t n = mk_v6(pkt, sizeof(pkt), NH_ROUTING, "06 00 00 01 00000000");
+
+  wire_expect_ip_reject(pkt, n, 0, PTCP_ERR_IP_EXT_HDR);
+  pkt[43] = 0; /* segments left 0: skipped (the TCP checksum still holds) */
+  ck_assert_int_eq(ip_parse_ok(pkt, n, 0).hdr_len, 48);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* ptcp_packet_parse                                                   */
 
@@ -615,6 +637,8 @@ Suite *ptcp_ip_suite(void) {
   tcase_add_test(err, test_ip_err_proto);
   tcase_add_test(err, test_ip_err_ext_hdr_past_payload);
   tcase_add_test(err, test_ip_err_ext_hdr_chain_too_long);
+  tcase_add_test(err, test_ip_err_ext_hdr_hop_by_hop_not_first);
+  tcase_add_test(err, test_ip_err_ext_hdr_routing_segments_left);
   suite_add_tcase(s, err);
 
   tcase_add_test(pkt, test_ip_packet_passes_tcp_errors);

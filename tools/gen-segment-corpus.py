@@ -307,6 +307,12 @@ def seeds():
     s["ip6_ext_past_end"] = ip6(ext(PROTO_TCP, 0)[:2] + b"\x00\x00", nh=60)
     s["ip6_ext_chain_too_long"] = ip6(b"".join(ext(60, 0) for _ in range(9)) +
                                       tcp(flags=ACK), nh=60)
+    # RFC 8200 §4.1: hop-by-hop only directly after the IPv6 header.
+    s["ip6_hopopts_not_first"] = ip6_tcp(ext_hdrs=ext(0, 0) + ext(PROTO_TCP, 0),
+                                         first_nh=60, flags=ACK)
+    # RFC 8200 §4.4: routing header, unknown type, segments left 1.
+    s["ip6_routing_segments_left"] = ip6_tcp(
+        ext_hdrs=struct.pack("!BBBB4x", PROTO_TCP, 0, 4, 1), first_nh=43, flags=ACK)
     s["ip6_payload_len_past_end"] = ip6(tcp(flags=ACK), plen=200)
     s["ip6_no_next_header"] = ip6(b"\x00" * 8, nh=59)
     return s

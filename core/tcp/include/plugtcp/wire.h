@@ -260,7 +260,9 @@ typedef struct ptcp_ip {
  *   PTCP_ERR_IP_CHECKSUM       the IPv4 header checksum is wrong;
  *   PTCP_ERR_IP_FRAGMENT       an IPv4 or IPv6 fragment;
  *   PTCP_ERR_IP_EXT_HDR        an IPv6 extension header runs past the
- *                              payload, or the chain is too long;
+ *                              payload, the chain is too long, a
+ *                              hop-by-hop header is not first, or a
+ *                              routing header has segments left;
  *   PTCP_ERR_IP_PROTO          the upper layer is not TCP.
  */
 int ptcp_ip_parse(ptcp_ip *ip, const uint8_t *buf, size_t len, unsigned flags);
