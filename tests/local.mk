@@ -2,8 +2,14 @@
 # sharing tests/check_main.c), the install/pkg-config consumer test, and
 # the fuzz corpus replays from fuzz/local.mk.
 EXTRA_DIST += tests/pkgconfig-consumer.c
-dist_check_SCRIPTS += tests/pkgconfig.test
+dist_check_SCRIPTS += tests/pkgconfig.test tests/scapy-codec.test
 TESTS += tests/pkgconfig.test
+
+# The codec against scapy, through tools/plugtcp-seg (not built when
+# fuzzing); skips without /usr/bin/python3 + scapy.
+if !FUZZING
+TESTS += tests/scapy-codec.test
+endif
 
 AM_TESTS_ENVIRONMENT += \
 	CC='$(CC)'; export CC; \
