@@ -18,8 +18,16 @@ Suite *ptcp_ip_suite(void);
 #define TCP_ACK_HEX "c000 0050 00000001 00000002 5010 0200 0000 0000"
 
 /* IPv4 next-header / IPv6 next-header values used below. */
-enum { NH_HOPOPTS = 0, NH_TCP = 6, NH_UDP = 17, NH_ROUTING = 43, NH_FRAGMENT = 44,
-       NH_ICMPV6 = 58, NH_NONE = 59, NH_DSTOPTS = 60 };
+enum {
+  NH_HOPOPTS = 0,
+  NH_TCP = 6,
+  NH_UDP = 17,
+  NH_ROUTING = 43,
+  NH_FRAGMENT = 44,
+  NH_ICMPV6 = 58,
+  NH_NONE = 59,
+  NH_DSTOPTS = 60
+};
 
 /* Recomputes the IPv4 header checksum after a test edits a field. */
 static void fix_v4_cksum(uint8_t *pkt) {
@@ -374,8 +382,8 @@ END_TEST
 START_TEST(test_ip_err_ext_hdr_hop_by_hop_not_first) {
   /* RFC 8200 §4.1: hop-by-hop only right after the IPv6 header. */
   uint8_t pkt[160];
-  size_t n = mk_v6(pkt, sizeof(pkt), NH_DSTOPTS,
-                   "00 00 010400000000 | 06 00 010400000000");
+  size_t n =
+      mk_v6(pkt, sizeof(pkt), NH_DSTOPTS, "00 00 010400000000 | 06 00 010400000000");
 
   wire_expect_ip_reject(pkt, n, 0, PTCP_ERR_IP_EXT_HDR);
 }

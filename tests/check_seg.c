@@ -288,7 +288,8 @@ START_TEST(test_seg_err_invalid_argument) {
   ptcp_seg seg;
 
   buf[12] = 0x50;
-  ck_assert_int_eq(ptcp_seg_parse(NULL, buf, sizeof(buf), NULL), PTCP_ERR_INVALID_ARGUMENT);
+  ck_assert_int_eq(ptcp_seg_parse(NULL, buf, sizeof(buf), NULL),
+                   PTCP_ERR_INVALID_ARGUMENT);
   ck_assert_int_eq(ptcp_seg_parse(&seg, NULL, 20, NULL), PTCP_ERR_INVALID_ARGUMENT);
 }
 END_TEST
@@ -467,7 +468,8 @@ START_TEST(test_seg_opts_len_err_invalid_argument) {
   ck_assert_int_eq(ptcp_seg_opts_len(&s), PTCP_ERR_INVALID_ARGUMENT);
   s.opts.sack_count = PTCP_SACK_MAX_BLOCKS + 1;
   ck_assert_int_eq(ptcp_seg_opts_len(&s), PTCP_ERR_INVALID_ARGUMENT);
-  ck_assert_int_eq(ptcp_seg_encode_header(buf, sizeof(buf), &s), PTCP_ERR_INVALID_ARGUMENT);
+  ck_assert_int_eq(ptcp_seg_encode_header(buf, sizeof(buf), &s),
+                   PTCP_ERR_INVALID_ARGUMENT);
   ck_assert_int_eq(ptcp_seg_write(buf, sizeof(buf), &s, NULL), PTCP_ERR_INVALID_ARGUMENT);
   /* Without the SACK bit, sack_count means nothing. */
   s.opts.present = 0;
@@ -552,8 +554,10 @@ START_TEST(test_seg_write_err_invalid_argument) {
   ptcp_seg s = sample_seg();
   uint8_t buf[64];
 
-  ck_assert_int_eq(ptcp_seg_write(NULL, sizeof(buf), &s, NULL), PTCP_ERR_INVALID_ARGUMENT);
-  ck_assert_int_eq(ptcp_seg_write(buf, sizeof(buf), NULL, NULL), PTCP_ERR_INVALID_ARGUMENT);
+  ck_assert_int_eq(ptcp_seg_write(NULL, sizeof(buf), &s, NULL),
+                   PTCP_ERR_INVALID_ARGUMENT);
+  ck_assert_int_eq(ptcp_seg_write(buf, sizeof(buf), NULL, NULL),
+                   PTCP_ERR_INVALID_ARGUMENT);
   s.payload = NULL;
   ck_assert_int_eq(ptcp_seg_write(buf, sizeof(buf), &s, NULL), PTCP_ERR_INVALID_ARGUMENT);
   /* 65535 bytes in all is the most an IP length field describes. */
@@ -746,9 +750,9 @@ START_TEST(test_seg_write_is_canonical) {
    * order, extra NOPs, an unknown option) writes the canonical bytes,
    * which parse to the same meaning. */
   uint8_t in[64], out[64];
-  size_t n = mkseg(in, sizeof(in), PTCP_SYN,
-                   "01 030307 01 fe02 0402 020405b4 01 080a 00000005 00000000 000000 00",
-                   "");
+  size_t n =
+      mkseg(in, sizeof(in), PTCP_SYN,
+            "01 030307 01 fe02 0402 020405b4 01 080a 00000005 00000000 000000 00", "");
   ptcp_seg a = parse_ok(in, n), b;
   ptcp_ssize m;
   uint8_t want[20];
@@ -926,7 +930,8 @@ START_TEST(test_seg_flags_str) {
   ck_assert_str_eq(ptcp_seg_flags_str(PTCP_ACK, b, sizeof(b)), ".");
   ck_assert_str_eq(ptcp_seg_flags_str(0, b, sizeof(b)), "none");
   ck_assert_str_eq(ptcp_seg_flags_str(0xff, b, sizeof(b)), "SFRPUEW.");
-  ck_assert_str_eq(ptcp_seg_flags_str(PTCP_SYN | PTCP_ECE | PTCP_CWR, b, sizeof(b)), "SEW");
+  ck_assert_str_eq(ptcp_seg_flags_str(PTCP_SYN | PTCP_ECE | PTCP_CWR, b, sizeof(b)),
+                   "SEW");
 }
 END_TEST
 
