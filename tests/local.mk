@@ -2,8 +2,14 @@
 # sharing tests/check_main.c), the install/pkg-config consumer test, and
 # the fuzz corpus replays from fuzz/local.mk.
 EXTRA_DIST += tests/pkgconfig-consumer.c tests/pkgconfig-plugsim-consumer.c
-dist_check_SCRIPTS += tests/pkgconfig.test tests/state-diagram.test
+dist_check_SCRIPTS += tests/pkgconfig.test tests/state-diagram.test tests/scapy-codec.test
 TESTS += tests/pkgconfig.test tests/state-diagram.test
+
+# The codec against scapy, through tools/plugtcp-seg (not built when
+# fuzzing); skips without /usr/bin/python3 + scapy.
+if !FUZZING
+TESTS += tests/scapy-codec.test
+endif
 
 AM_TESTS_ENVIRONMENT += \
 	CC='$(CC)'; export CC; \
@@ -14,13 +20,16 @@ if HAVE_CHECK
 if !FUZZING
 CHECK_PROGS = \
 	tests/check_cc \
+	tests/check_cksum \
 	tests/check_close \
 	tests/check_conn \
 	tests/check_contract \
 	tests/check_dupfilter \
+	tests/check_ip \
 	tests/check_isn \
 	tests/check_registry \
 	tests/check_rto \
+	tests/check_seg \
 	tests/check_seq \
 	tests/check_textbook
 check_PROGRAMS += $(CHECK_PROGS)
@@ -113,6 +122,19 @@ tests_check_sched_SOURCES = tests/check_sched.c $(SIM_CHECK_COMMON)
 tests_check_sched_CPPFLAGS = $(SIM_CHECK_CPP) -DSUITE_FN=psim_sched_suite
 tests_check_sched_LDADD = $(SIM_CHECK_LDADD)
 endif
+
+# The wire codec suites share tests/check_wire.h.
+tests_check_seg_SOURCES = tests/check_seg.c tests/check_wire.h $(CHECK_COMMON)
+tests_check_seg_CPPFLAGS = $(CHECK_CPP) -DSUITE_FN=ptcp_seg_suite
+tests_check_seg_LDADD = $(CHECK_LDADD)
+
+tests_check_cksum_SOURCES = tests/check_cksum.c tests/check_wire.h $(CHECK_COMMON)
+tests_check_cksum_CPPFLAGS = $(CHECK_CPP) -DSUITE_FN=ptcp_cksum_suite
+tests_check_cksum_LDADD = $(CHECK_LDADD)
+
+tests_check_ip_SOURCES = tests/check_ip.c tests/check_wire.h $(CHECK_COMMON)
+tests_check_ip_CPPFLAGS = $(CHECK_CPP) -DSUITE_FN=ptcp_ip_suite
+tests_check_ip_LDADD = $(CHECK_LDADD)
 endif
 
 # tshark's verdict on a capture with one corrupted packet; the helper

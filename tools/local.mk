@@ -14,3 +14,6 @@ docs-diagram: tools/plugtcp-fsm-dot
 	dot -Tsvg $(srcdir)/docs/state-diagram.dot > $(srcdir)/docs/state-diagram.svg
 PHONY_TARGETS += docs-diagram
 endif
+
+# The seed corpus generator (python3, stdlib only); see docs/codec.md.
+EXTRA_DIST += tools/gen-segment-corpus.py
