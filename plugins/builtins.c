@@ -9,6 +9,9 @@
 static const ptcp_policy_info *const builtins[] = {
     &ptcp_isn_rfc6528.info,
     &ptcp_isn_counter.info,
+    &ptcp_isn_fixed.info,
+    &ptcp_isn_random.info,
+    &ptcp_isn_rfc793.info,
     &ptcp_rto_rfc6298.info,
     &ptcp_rto_fixed.info,
     &ptcp_dupfilter_rfc9293.info,

@@ -23,6 +23,9 @@ extern "C" {
 /* isn */
 extern const ptcp_isn_ops ptcp_isn_rfc6528;   /* default */
 extern const ptcp_isn_ops ptcp_isn_counter;
+extern const ptcp_isn_ops ptcp_isn_fixed;
+extern const ptcp_isn_ops ptcp_isn_random;
+extern const ptcp_isn_ops ptcp_isn_rfc793;
 
 /* rto */
 extern const ptcp_rto_ops ptcp_rto_rfc6298;   /* default */

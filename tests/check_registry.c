@@ -92,7 +92,7 @@ END_TEST
 START_TEST(test_registry_builtins) {
   ptcp_registry *reg = builtin_registry();
 
-  ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_ISN), 2);
+  ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_ISN), 5);
   ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_RTO), 2);
   ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_DUPFILTER), 1);
   ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_CLOSE), 1);
@@ -102,6 +102,9 @@ START_TEST(test_registry_builtins) {
                    &ptcp_isn_rfc6528.info);
   ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_ISN, "counter"),
                    &ptcp_isn_counter.info);
+  ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_ISN, "fixed"), &ptcp_isn_fixed.info);
+  ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_ISN, "random"), &ptcp_isn_random.info);
+  ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_ISN, "rfc793"), &ptcp_isn_rfc793.info);
   ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_RTO, "rfc6298"),
                    &ptcp_rto_rfc6298.info);
   ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_RTO, "fixed"), &ptcp_rto_fixed.info);
@@ -121,14 +124,17 @@ START_TEST(test_registry_builtins) {
 
   /* Listing is in name order. */
   ck_assert_str_eq(ptcp_registry_get(reg, PTCP_SLOT_ISN, 0)->name, "counter");
-  ck_assert_str_eq(ptcp_registry_get(reg, PTCP_SLOT_ISN, 1)->name, "rfc6528");
-  ck_assert_ptr_null(ptcp_registry_get(reg, PTCP_SLOT_ISN, 2));
+  ck_assert_str_eq(ptcp_registry_get(reg, PTCP_SLOT_ISN, 1)->name, "fixed");
+  ck_assert_str_eq(ptcp_registry_get(reg, PTCP_SLOT_ISN, 2)->name, "random");
+  ck_assert_str_eq(ptcp_registry_get(reg, PTCP_SLOT_ISN, 3)->name, "rfc6528");
+  ck_assert_str_eq(ptcp_registry_get(reg, PTCP_SLOT_ISN, 4)->name, "rfc793");
+  ck_assert_ptr_null(ptcp_registry_get(reg, PTCP_SLOT_ISN, 5));
   ck_assert_str_eq(ptcp_registry_get(reg, PTCP_SLOT_CC, 0)->name, "newreno");
   ck_assert_str_eq(ptcp_registry_get(reg, PTCP_SLOT_CC, 1)->name, "none");
 
   /* A second call changes nothing and says why. */
   ck_assert_int_eq(ptcp_registry_add_builtins(reg), PTCP_ERR_EXISTS);
-  ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_ISN), 2);
+  ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_ISN), 5);
   ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_CC), 2);
   ck_assert_int_eq(ptcp_registry_add_builtins(NULL), PTCP_ERR_INVALID_ARGUMENT);
   ptcp_registry_free(reg);

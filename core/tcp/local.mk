@@ -46,6 +46,9 @@ PLUGIN_SOURCES = \
 	plugins/isn/siphash.c \
 	plugins/isn/isn_rfc6528.c \
 	plugins/isn/isn_counter.c \
+	plugins/isn/isn_fixed.c \
+	plugins/isn/isn_random.c \
+	plugins/isn/isn_rfc793.c \
 	plugins/rto/rto_backoff.h \
 	plugins/rto/rto_rfc6298.c \
 	plugins/rto/rto_fixed.c \
