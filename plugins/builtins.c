@@ -15,6 +15,8 @@ static const ptcp_policy_info *const builtins[] = {
     &ptcp_rto_rfc6298.info,
     &ptcp_rto_fixed.info,
     &ptcp_dupfilter_rfc9293.info,
+    &ptcp_dupfilter_paws.info,
+    &ptcp_dupfilter_rfc793.info,
     &ptcp_close_rfc9293.info,
     &ptcp_cc_newreno.info,
     &ptcp_cc_none.info,

@@ -33,6 +33,8 @@ extern const ptcp_rto_ops ptcp_rto_fixed;
 
 /* dupfilter */
 extern const ptcp_dupfilter_ops ptcp_dupfilter_rfc9293; /* default */
+extern const ptcp_dupfilter_ops ptcp_dupfilter_paws;
+extern const ptcp_dupfilter_ops ptcp_dupfilter_rfc793;
 
 /* close */
 extern const ptcp_close_ops ptcp_close_rfc9293;         /* default */

@@ -94,7 +94,7 @@ START_TEST(test_registry_builtins) {
 
   ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_ISN), 5);
   ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_RTO), 2);
-  ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_DUPFILTER), 1);
+  ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_DUPFILTER), 3);
   ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_CLOSE), 1);
   ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_CC), 2);
 
@@ -110,6 +110,10 @@ START_TEST(test_registry_builtins) {
   ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_RTO, "fixed"), &ptcp_rto_fixed.info);
   ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_DUPFILTER, "rfc9293"),
                    &ptcp_dupfilter_rfc9293.info);
+  ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_DUPFILTER, "paws"),
+                   &ptcp_dupfilter_paws.info);
+  ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_DUPFILTER, "rfc793"),
+                   &ptcp_dupfilter_rfc793.info);
   ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_CLOSE, "rfc9293"),
                    &ptcp_close_rfc9293.info);
   ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_CC, "newreno"),

@@ -52,7 +52,10 @@ PLUGIN_SOURCES = \
 	plugins/rto/rto_backoff.h \
 	plugins/rto/rto_rfc6298.c \
 	plugins/rto/rto_fixed.c \
+	plugins/dupfilter/dupfilter_common.h \
 	plugins/dupfilter/dupfilter_rfc9293.c \
+	plugins/dupfilter/dupfilter_paws.c \
+	plugins/dupfilter/dupfilter_rfc793.c \
 	plugins/close/close_rfc9293.c \
 	plugins/cc/cc_newreno.c \
 	plugins/cc/cc_none.c
