@@ -18,6 +18,10 @@ static const ptcp_policy_info *const builtins[] = {
     &ptcp_dupfilter_paws.info,
     &ptcp_dupfilter_rfc793.info,
     &ptcp_close_rfc9293.info,
+    &ptcp_close_abort.info,
+    &ptcp_close_rfc6191.info,
+    &ptcp_close_rfc793.info,
+    &ptcp_close_short.info,
     &ptcp_cc_newreno.info,
     &ptcp_cc_none.info,
 };

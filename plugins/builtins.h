@@ -38,6 +38,10 @@ extern const ptcp_dupfilter_ops ptcp_dupfilter_rfc793;
 
 /* close */
 extern const ptcp_close_ops ptcp_close_rfc9293;         /* default */
+extern const ptcp_close_ops ptcp_close_abort;
+extern const ptcp_close_ops ptcp_close_rfc6191;
+extern const ptcp_close_ops ptcp_close_rfc793;
+extern const ptcp_close_ops ptcp_close_short;
 
 /* cc */
 extern const ptcp_cc_ops ptcp_cc_newreno;     /* default */

@@ -95,7 +95,7 @@ START_TEST(test_registry_builtins) {
   ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_ISN), 5);
   ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_RTO), 2);
   ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_DUPFILTER), 3);
-  ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_CLOSE), 1);
+  ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_CLOSE), 5);
   ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_CC), 2);
 
   ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_ISN, "rfc6528"),
@@ -116,6 +116,12 @@ START_TEST(test_registry_builtins) {
                    &ptcp_dupfilter_rfc793.info);
   ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_CLOSE, "rfc9293"),
                    &ptcp_close_rfc9293.info);
+  ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_CLOSE, "abort"), &ptcp_close_abort.info);
+  ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_CLOSE, "rfc6191"),
+                   &ptcp_close_rfc6191.info);
+  ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_CLOSE, "rfc793"),
+                   &ptcp_close_rfc793.info);
+  ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_CLOSE, "short"), &ptcp_close_short.info);
   ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_CC, "newreno"),
                    &ptcp_cc_newreno.info);
   ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_CC, "none"), &ptcp_cc_none.info);

@@ -56,6 +56,11 @@ PLUGIN_SOURCES = \
 	plugins/dupfilter/dupfilter_rfc9293.c \
 	plugins/dupfilter/dupfilter_paws.c \
 	plugins/dupfilter/dupfilter_rfc793.c \
+	plugins/close/close_common.h \
 	plugins/close/close_rfc9293.c \
+	plugins/close/close_abort.c \
+	plugins/close/close_rfc6191.c \
+	plugins/close/close_rfc793.c \
+	plugins/close/close_short.c \
 	plugins/cc/cc_newreno.c \
 	plugins/cc/cc_none.c
