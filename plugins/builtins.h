@@ -30,6 +30,10 @@ extern const ptcp_isn_ops ptcp_isn_rfc793;
 /* rto */
 extern const ptcp_rto_ops ptcp_rto_rfc6298;   /* default */
 extern const ptcp_rto_ops ptcp_rto_fixed;
+extern const ptcp_rto_ops ptcp_rto_freebsd;
+extern const ptcp_rto_ops ptcp_rto_jacobson88;
+extern const ptcp_rto_ops ptcp_rto_linux;
+extern const ptcp_rto_ops ptcp_rto_rfc793;
 
 /* dupfilter */
 extern const ptcp_dupfilter_ops ptcp_dupfilter_rfc9293; /* default */

@@ -93,7 +93,7 @@ START_TEST(test_registry_builtins) {
   ptcp_registry *reg = builtin_registry();
 
   ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_ISN), 5);
-  ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_RTO), 2);
+  ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_RTO), 6);
   ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_DUPFILTER), 3);
   ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_CLOSE), 5);
   ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_CC), 2);
@@ -108,6 +108,11 @@ START_TEST(test_registry_builtins) {
   ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_RTO, "rfc6298"),
                    &ptcp_rto_rfc6298.info);
   ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_RTO, "fixed"), &ptcp_rto_fixed.info);
+  ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_RTO, "rfc793"), &ptcp_rto_rfc793.info);
+  ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_RTO, "jacobson88"),
+                   &ptcp_rto_jacobson88.info);
+  ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_RTO, "linux"), &ptcp_rto_linux.info);
+  ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_RTO, "freebsd"), &ptcp_rto_freebsd.info);
   ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_DUPFILTER, "rfc9293"),
                    &ptcp_dupfilter_rfc9293.info);
   ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_DUPFILTER, "paws"),
@@ -504,7 +509,7 @@ START_TEST(test_parse_defaults) {
                    0);
   ck_assert_ptr_eq(sel.ops, &ptcp_rto_rfc6298.info);
   ck_assert_str_eq(fmt(&sel), "rfc6298:min=1s,max=60s,initial=1s,granularity=1ms,"
-                              "backoff_cap=16");
+                              "backoff_cap=16,eifel=off");
   ck_assert_str_eq(err, "");
 
   ck_assert_int_eq(ptcp_policy_parse(&sel, reg, PTCP_SLOT_ISN, "counter", NULL, 0), 0);
@@ -526,19 +531,21 @@ START_TEST(test_parse_keys) {
                                      err, sizeof(err)),
                    0);
   ck_assert_str_eq(fmt(&sel), "rfc6298:min=200ms,max=120s,initial=1s,granularity=40us,"
-                              "backoff_cap=16");
+                              "backoff_cap=16,eifel=off");
   ck_assert_int_eq(ptcp_policy_parse(&sel, reg, PTCP_SLOT_RTO,
-                                     "fixed:backoff=off,rto=1.5", err, sizeof(err)),
+                                     "fixed:backoff_cap=0,value=1.5", err, sizeof(err)),
                    0);
-  ck_assert_str_eq(fmt(&sel), "fixed:rto=1500ms,max=60s,backoff=off");
-  ck_assert_int_eq(ptcp_policy_parse(&sel, reg, PTCP_SLOT_RTO, "fixed:backoff=yes",
-                                     err, sizeof(err)),
-                   0);
-  ck_assert_str_eq(fmt(&sel), "fixed:rto=1s,max=60s,backoff=on");
-  ck_assert_int_eq(ptcp_policy_parse(&sel, reg, PTCP_SLOT_RTO, "fixed:backoff=0", err,
+  ck_assert_str_eq(fmt(&sel), "fixed:value=1500ms,max=60s,backoff_cap=0");
+  ck_assert_int_eq(ptcp_policy_parse(&sel, reg, PTCP_SLOT_RTO, "rfc6298:eifel=yes", err,
                                      sizeof(err)),
                    0);
-  ck_assert_str_eq(fmt(&sel), "fixed:rto=1s,max=60s,backoff=off");
+  ck_assert_str_eq(fmt(&sel), "rfc6298:min=1s,max=60s,initial=1s,granularity=1ms,"
+                              "backoff_cap=16,eifel=on");
+  ck_assert_int_eq(ptcp_policy_parse(&sel, reg, PTCP_SLOT_RTO, "rfc6298:eifel=0", err,
+                                     sizeof(err)),
+                   0);
+  ck_assert_str_eq(fmt(&sel), "rfc6298:min=1s,max=60s,initial=1s,granularity=1ms,"
+                              "backoff_cap=16,eifel=off");
   ck_assert_int_eq(ptcp_policy_parse(&sel, reg, PTCP_SLOT_ISN,
                                      "counter:start=0xFFFFFFFF,step=4294967295", err,
                                      sizeof(err)),
@@ -569,22 +576,22 @@ START_TEST(test_parse_errors) {
 
   expect_error(reg, PTCP_SLOT_RTO, "rfc6298:mn=1s", PTCP_ERR_INVALID_ARGUMENT,
                "rto policy 'rfc6298' has no parameter 'mn'; it takes: min, max, "
-               "initial, granularity, backoff_cap");
+               "initial, granularity, backoff_cap, eifel");
   expect_error(reg, PTCP_SLOT_RTO, "nosuch", PTCP_ERR_NOT_FOUND,
-               "no rto policy named 'nosuch'; available: fixed, rfc6298");
+               "no rto policy named 'nosuch'; available: fixed, freebsd, jacobson88, linux, rfc6298, rfc793");
   expect_error(reg, PTCP_SLOT_RTO, "newreno", PTCP_ERR_NOT_FOUND,
-               "no rto policy named 'newreno'; available: fixed, rfc6298");
+               "no rto policy named 'newreno'; available: fixed, freebsd, jacobson88, linux, rfc6298, rfc793");
   expect_error(reg, PTCP_SLOT_RTO, "nosuch:min=1s", PTCP_ERR_NOT_FOUND,
-               "no rto policy named 'nosuch'; available: fixed, rfc6298");
+               "no rto policy named 'nosuch'; available: fixed, freebsd, jacobson88, linux, rfc6298, rfc793");
   expect_error(reg, PTCP_SLOT_RTO, "RFC6298", PTCP_ERR_NOT_FOUND,
-               "no rto policy named 'RFC6298'; available: fixed, rfc6298");
+               "no rto policy named 'RFC6298'; available: fixed, freebsd, jacobson88, linux, rfc6298, rfc793");
   expect_error(reg, PTCP_SLOT_RTO, "", PTCP_ERR_INVALID_ARGUMENT,
                "rto policy spec '' has no policy name");
   expect_error(reg, PTCP_SLOT_RTO, ":min=1s", PTCP_ERR_INVALID_ARGUMENT,
                "rto policy spec ':min=1s' has no policy name");
   expect_error(reg, PTCP_SLOT_RTO, "rfc6298:", PTCP_ERR_INVALID_ARGUMENT,
                "rto policy 'rfc6298': nothing after ':'; it takes: min, max, initial, "
-               "granularity, backoff_cap");
+               "granularity, backoff_cap, eifel");
   expect_error(reg, PTCP_SLOT_RTO, "rfc6298:min=1s,", PTCP_ERR_INVALID_ARGUMENT,
                "rto policy 'rfc6298': empty parameter (two commas, or a comma at the "
                "end)");
@@ -595,7 +602,7 @@ START_TEST(test_parse_errors) {
                "rto policy 'rfc6298': parameter 'min' needs a value (min=...)");
   expect_error(reg, PTCP_SLOT_RTO, "rfc6298:=1s", PTCP_ERR_INVALID_ARGUMENT,
                "rto policy 'rfc6298' has no parameter ''; it takes: min, max, initial, "
-               "granularity, backoff_cap");
+               "granularity, backoff_cap, eifel");
   expect_error(reg, PTCP_SLOT_RTO, "rfc6298:min=abc", PTCP_ERR_INVALID_ARGUMENT,
                "rto policy 'rfc6298': parameter 'min' wants a duration such as 200ms, "
                "1.5s, 40us or 100ns, not 'abc'");
@@ -613,8 +620,8 @@ START_TEST(test_parse_errors) {
                "64, not 65");
   expect_error(reg, PTCP_SLOT_RTO, "rfc6298:min=1s,min=2s", PTCP_ERR_INVALID_ARGUMENT,
                "rto policy 'rfc6298': parameter 'min' is given twice");
-  expect_error(reg, PTCP_SLOT_RTO, "fixed:backoff=maybe", PTCP_ERR_INVALID_ARGUMENT,
-               "rto policy 'fixed': parameter 'backoff' wants on/off, yes/no or 1/0, "
+  expect_error(reg, PTCP_SLOT_RTO, "rfc6298:eifel=maybe", PTCP_ERR_INVALID_ARGUMENT,
+               "rto policy 'rfc6298': parameter 'eifel' wants on/off, yes/no or 1/0, "
                "not 'maybe'");
   expect_error(reg, PTCP_SLOT_ISN, "counter:start=4294967296", PTCP_ERR_INVALID_ARGUMENT,
                "isn policy 'counter': parameter 'start' wants an unsigned 32-bit "
@@ -703,7 +710,15 @@ START_TEST(test_format_round_trip) {
       {PTCP_SLOT_RTO, "rfc6298"},
       {PTCP_SLOT_RTO, "rfc6298:min=1ms,max=600s,initial=3s,granularity=0,backoff_cap=0"},
       {PTCP_SLOT_RTO, "rfc6298:initial=1.000000001s"},
-      {PTCP_SLOT_RTO, "fixed:rto=123456789ns,backoff=no"},
+      {PTCP_SLOT_RTO, "fixed:value=123456789ns,backoff_cap=0"},
+      {PTCP_SLOT_RTO, "rfc6298:eifel=no"},
+      {PTCP_SLOT_RTO, "rfc793:alpha_milli=0,beta_milli=10000,karn=off"},
+      {PTCP_SLOT_RTO, "jacobson88:k=2"},
+      {PTCP_SLOT_RTO, "linux:min=5ms"},
+      {PTCP_SLOT_RTO, "freebsd:slop=0,granularity=10ms"},
+      {PTCP_SLOT_ISN, "rfc793:tick=1ms,offset=4294967295"},
+      {PTCP_SLOT_DUPFILTER, "paws:ts_recent_life=1s,require_ts=off"},
+      {PTCP_SLOT_CLOSE, "short:time_wait=250ms"},
       {PTCP_SLOT_ISN, "counter:start=0xdeadbeef,step=1"},
       {PTCP_SLOT_ISN, "rfc6528"},
       {PTCP_SLOT_DUPFILTER, "rfc9293:limit=1000"},

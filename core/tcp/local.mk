@@ -50,8 +50,13 @@ PLUGIN_SOURCES = \
 	plugins/isn/isn_random.c \
 	plugins/isn/isn_rfc793.c \
 	plugins/rto/rto_backoff.h \
+	plugins/rto/rto_estimator.h \
 	plugins/rto/rto_rfc6298.c \
 	plugins/rto/rto_fixed.c \
+	plugins/rto/rto_freebsd.c \
+	plugins/rto/rto_jacobson88.c \
+	plugins/rto/rto_linux.c \
+	plugins/rto/rto_rfc793.c \
 	plugins/dupfilter/dupfilter_common.h \
 	plugins/dupfilter/dupfilter_rfc9293.c \
 	plugins/dupfilter/dupfilter_paws.c \
