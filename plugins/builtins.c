@@ -28,6 +28,7 @@ static const ptcp_policy_info *const builtins[] = {
     &ptcp_close_short.info,
     &ptcp_cc_newreno.info,
     &ptcp_cc_none.info,
+    &ptcp_cc_cubic.info,
 };
 
 int ptcp_registry_add_builtins(ptcp_registry *reg) {

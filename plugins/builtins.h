@@ -50,6 +50,7 @@ extern const ptcp_close_ops ptcp_close_short;
 /* cc */
 extern const ptcp_cc_ops ptcp_cc_newreno;     /* default */
 extern const ptcp_cc_ops ptcp_cc_none;
+extern const ptcp_cc_ops ptcp_cc_cubic;
 
 #ifdef __cplusplus
 }

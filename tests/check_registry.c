@@ -96,7 +96,7 @@ START_TEST(test_registry_builtins) {
   ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_RTO), 6);
   ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_DUPFILTER), 3);
   ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_CLOSE), 5);
-  ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_CC), 2);
+  ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_CC), 3);
 
   ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_ISN, "rfc6528"),
                    &ptcp_isn_rfc6528.info);
@@ -130,6 +130,7 @@ START_TEST(test_registry_builtins) {
   ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_CC, "newreno"),
                    &ptcp_cc_newreno.info);
   ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_CC, "none"), &ptcp_cc_none.info);
+  ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_CC, "cubic"), &ptcp_cc_cubic.info);
 
   /* Names are per slot. */
   ck_assert_ptr_null(ptcp_registry_find(reg, PTCP_SLOT_RTO, "newreno"));
@@ -144,13 +145,14 @@ START_TEST(test_registry_builtins) {
   ck_assert_str_eq(ptcp_registry_get(reg, PTCP_SLOT_ISN, 3)->name, "rfc6528");
   ck_assert_str_eq(ptcp_registry_get(reg, PTCP_SLOT_ISN, 4)->name, "rfc793");
   ck_assert_ptr_null(ptcp_registry_get(reg, PTCP_SLOT_ISN, 5));
-  ck_assert_str_eq(ptcp_registry_get(reg, PTCP_SLOT_CC, 0)->name, "newreno");
-  ck_assert_str_eq(ptcp_registry_get(reg, PTCP_SLOT_CC, 1)->name, "none");
+  ck_assert_str_eq(ptcp_registry_get(reg, PTCP_SLOT_CC, 0)->name, "cubic");
+  ck_assert_str_eq(ptcp_registry_get(reg, PTCP_SLOT_CC, 1)->name, "newreno");
+  ck_assert_str_eq(ptcp_registry_get(reg, PTCP_SLOT_CC, 2)->name, "none");
 
   /* A second call changes nothing and says why. */
   ck_assert_int_eq(ptcp_registry_add_builtins(reg), PTCP_ERR_EXISTS);
   ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_ISN), 5);
-  ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_CC), 2);
+  ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_CC), 3);
   ck_assert_int_eq(ptcp_registry_add_builtins(NULL), PTCP_ERR_INVALID_ARGUMENT);
   ptcp_registry_free(reg);
 }

@@ -61,7 +61,7 @@ tests_check_close_LDADD = $(CHECK_LDADD)
 
 tests_check_cc_SOURCES = tests/check_cc.c $(CHECK_COMMON)
 tests_check_cc_CPPFLAGS = $(POLICY_CPP) -DSUITE_FN=ptcp_cc_suite
-tests_check_cc_LDADD = $(CHECK_LDADD)
+tests_check_cc_LDADD = $(CHECK_LDADD) -lm
 
 tests_check_contract_SOURCES = tests/check_contract.c $(CHECK_COMMON)
 tests_check_contract_CPPFLAGS = $(POLICY_CPP) -DSUITE_FN=ptcp_contract_suite

@@ -67,5 +67,7 @@ PLUGIN_SOURCES = \
 	plugins/close/close_rfc6191.c \
 	plugins/close/close_rfc793.c \
 	plugins/close/close_short.c \
+	plugins/cc/cc_common.h \
 	plugins/cc/cc_newreno.c \
-	plugins/cc/cc_none.c
+	plugins/cc/cc_none.c \
+	plugins/cc/cc_cubic.c
