@@ -10,9 +10,10 @@
  *                 at least max(rexmit_min, R + 2 ticks) (R: the latest
  *                 sample) and at most TCPTV_REXMTMAX (64 s).
  *
- * The slop is *added*: tcp(4) explains that RFC 6298's 1 s minimum "has
- * severe detrimental effects over lossy interactive connections", so
- * FreeBSD uses "200ms of slop and a near-0 minimum" (rexmit_min 30 ms,
+ * The slop is *added*: tcp(4) explains that the RFCs' 1 s minimum hurts
+ * lossy interactive connections (their losses are repaired by the timer,
+ * not by fast retransmit), so FreeBSD uses "200ms of slop and a near-0
+ * minimum" (rexmit_min 30 ms,
  * TCPTV_MIN), which gives an effective minimum of about 200 ms like
  * Linux's, while a path with a large variance gets SRTT + 4 RTTVAR + 200
  * ms rather than a floor.  Params: min (rexmit_min, 30 ms), slop
