@@ -81,8 +81,8 @@ static inline uint32_t ptcp_cc_partial_ack(uint32_t cwnd, uint32_t acked, uint32
  *  SMSS), deflating without a burst. */
 static inline uint32_t ptcp_cc_exit_recovery(uint32_t ssthresh, uint32_t flight,
                                              uint32_t mss) {
-  return ptcp_cc_min(ssthresh,
-                     ptcp_cc_add(ptcp_cc_max(flight, ptcp_cc_smss(mss)), ptcp_cc_smss(mss)));
+  return ptcp_cc_min(
+      ssthresh, ptcp_cc_add(ptcp_cc_max(flight, ptcp_cc_smss(mss)), ptcp_cc_smss(mss)));
 }
 
 /**

@@ -76,12 +76,12 @@
 #define BETA_MIN 1u
 #define BETA_MAX 999u
 
-#define Q 10u                         /* fixed-point fraction bits */
+#define Q 10u /* fixed-point fraction bits */
 #define Q_ONE (1u << Q)
-#define RATIO_Q 20u                   /* acked / cwnd in Q20 */
-#define OFFS_MAX (1ULL << 21)         /* cap on |t - K| in 2^-10 s */
+#define RATIO_Q 20u           /* acked / cwnd in Q20 */
+#define OFFS_MAX (1ULL << 21) /* cap on |t - K| in 2^-10 s */
 #define CBRT_ARG_MAX ((1ULL << 63) - 1)
-#define T_NS_MAX (1ULL << 42)         /* elapsed epoch time considered */
+#define T_NS_MAX (1ULL << 42) /* elapsed epoch time considered */
 #define NS_PER_S 1000000000ULL
 #define US_PER_S 1000000ULL
 #define NS_PER_US 1000ULL
@@ -108,9 +108,9 @@ typedef struct cc_cubic_state {
   uint32_t ssthresh;
   uint32_t w_max;
   uint32_t cwnd_prior;
-  uint32_t k;            /* K in 2^-10 s */
-  uint32_t srtt_us;      /* 0: no sample yet */
-  uint16_t cwnd_frac;    /* Q10 fraction of a byte of cwnd growth */
+  uint32_t k;         /* K in 2^-10 s */
+  uint32_t srtt_us;   /* 0: no sample yet */
+  uint16_t cwnd_frac; /* Q10 fraction of a byte of cwnd growth */
   uint8_t flags;
   uint32_t prev_cwnd, prev_ssthresh, prev_w_max, prev_cwnd_prior;
 } cc_cubic_state;
@@ -178,7 +178,7 @@ static uint64_t cubic_delta(const cc_cubic_params *p, uint64_t offs, uint32_t ms
 
   if (offs > OFFS_MAX)
     offs = OFFS_MAX;
-  cube = offs * offs * offs;                        /* 2^-30 s^3, < 2^64 */
+  cube = offs * offs * offs;                              /* 2^-30 s^3, < 2^64 */
   seg_q = (cube >> (3 * Q - Q)) * p->c_milli / PER_MILLE; /* Q10 segments */
   return mul_sat64(seg_q, mss) >> Q;
 }
@@ -201,9 +201,8 @@ static uint32_t cubic_k(uint32_t diff, uint32_t mss, uint32_t c_milli) {
   uint64_t seg_q20 = ((uint64_t)diff << RATIO_Q) / mss; /* < 2^52 */
   uint64_t per_c = seg_q20 * PER_MILLE / c_milli;       /* < 2^62 */
   /* In 2^-30 s^3 (2^-10 s cubed): shift Q20 up by 10. */
-  uint64_t arg = per_c > (CBRT_ARG_MAX >> (3 * Q - RATIO_Q))
-                     ? CBRT_ARG_MAX
-                     : per_c << (3 * Q - RATIO_Q);
+  uint64_t arg = per_c > (CBRT_ARG_MAX >> (3 * Q - RATIO_Q)) ? CBRT_ARG_MAX
+                                                             : per_c << (3 * Q - RATIO_Q);
 
   return (uint32_t)ptcp_cc_icbrt64(arg);
 }
@@ -341,8 +340,8 @@ static void cubic_on_ack(void *state, const void *params, const ptcp_cc_ack *a) 
 static void reduce(cc_cubic_state *st, const cc_cubic_params *p, uint32_t flight,
                    uint32_t mss) {
   if (p->fast_convergence && st->cwnd < st->w_max)
-    st->w_max = (uint32_t)((uint64_t)st->cwnd * (PER_MILLE + p->beta_milli) /
-                           (2 * PER_MILLE));
+    st->w_max =
+        (uint32_t)((uint64_t)st->cwnd * (PER_MILLE + p->beta_milli) / (2 * PER_MILLE));
   else
     st->w_max = st->cwnd;
   st->cwnd_prior = st->cwnd;

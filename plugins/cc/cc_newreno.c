@@ -48,9 +48,9 @@ typedef struct cc_newreno_params {
 typedef struct cc_newreno_state {
   uint32_t cwnd;
   uint32_t ssthresh;
-  uint32_t cwnd_prev;  /* RFC 4015: cwnd before the timeout */
-  uint32_t pipe_prev;  /* RFC 4015: max(FlightSize, ssthresh) then */
-  uint8_t undo;        /* cwnd_prev and pipe_prev are valid */
+  uint32_t cwnd_prev; /* RFC 4015: cwnd before the timeout */
+  uint32_t pipe_prev; /* RFC 4015: max(FlightSize, ssthresh) then */
+  uint8_t undo;       /* cwnd_prev and pipe_prev are valid */
 } cc_newreno_state;
 
 _Static_assert(sizeof(cc_newreno_state) <= PTCP_BUILTIN_STATE_MAX,

@@ -89,7 +89,8 @@ static int reopen_ok(const ptcp_tw_ctx *c) {
   return seq_higher;
 }
 
-static ptcp_tw_verdict rfc6191_time_wait_segment(const void *params, const ptcp_tw_ctx *c) {
+static ptcp_tw_verdict rfc6191_time_wait_segment(const void *params,
+                                                 const ptcp_tw_ctx *c) {
   uint8_t flags = c->seg->flags;
 
   (void)params;
@@ -113,8 +114,9 @@ const ptcp_close_ops ptcp_close_rfc6191 = {
             .abi = PTCP_POLICY_ABI,
             .slot = PTCP_SLOT_CLOSE,
             .name = "rfc6191",
-            .summary = "RFC 6191: a SYN with a newer TSval reopens TIME-WAIT; else the RFC "
-                       "1122 sequence rule; rfc9293 otherwise",
+            .summary =
+                "RFC 6191: a SYN with a newer TSval reopens TIME-WAIT; else the RFC "
+                "1122 sequence rule; rfc9293 otherwise",
             .params_size = sizeof(close_rfc6191_params),
             .params_default = &rfc6191_defaults,
             .params = rfc6191_params,

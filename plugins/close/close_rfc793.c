@@ -67,7 +67,8 @@ static ptcp_duration rfc793_time_wait(const void *params, ptcp_duration msl) {
   return ptcp_close_2msl(msl);
 }
 
-static ptcp_tw_verdict rfc793_time_wait_segment(const void *params, const ptcp_tw_ctx *c) {
+static ptcp_tw_verdict rfc793_time_wait_segment(const void *params,
+                                                const ptcp_tw_ctx *c) {
   (void)params;
   /* RFC 793 p. 70: a RST ends TIME-WAIT (no RFC 1337). */
   if (c->seg->flags & PTCP_RST)
@@ -83,7 +84,8 @@ const ptcp_close_ops ptcp_close_rfc793 = {
             .abi = PTCP_POLICY_ABI,
             .slot = PTCP_SLOT_CLOSE,
             .name = "rfc793",
-            .summary = "RFC 793 TIME-WAIT: a RST ends it (no RFC 1337), 2 MSL, re-ACK FIN",
+            .summary =
+                "RFC 793 TIME-WAIT: a RST ends it (no RFC 1337), 2 MSL, re-ACK FIN",
             .params_size = sizeof(close_rfc793_params),
             .params_default = &rfc793_defaults,
             .params = rfc793_params,

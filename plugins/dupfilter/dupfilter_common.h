@@ -134,7 +134,8 @@ static inline void ptcp_df_limiter_init(ptcp_df_limiter *l, ptcp_time now) {
  * (CVE-2016-5696).  A new window starts at the first request once the
  * current one is a second old.
  */
-static inline int ptcp_df_limiter_allow(ptcp_df_limiter *l, uint32_t limit, ptcp_time now) {
+static inline int ptcp_df_limiter_allow(ptcp_df_limiter *l, uint32_t limit,
+                                        ptcp_time now) {
   if (now >= ptcp_time_add(l->window_start, PTCP_DF_CHALLENGE_WINDOW)) {
     l->window_start = now;
     l->count = 0;

@@ -95,7 +95,8 @@ static int random_init(void *state, const void *params, const ptcp_policy_env *e
   return 0;
 }
 
-static uint32_t random_generate(void *state, const void *params, const ptcp_isn_ctx *ctx) {
+static uint32_t random_generate(void *state, const void *params,
+                                const ptcp_isn_ctx *ctx) {
   isn_random_state *st = state;
   uint32_t isn = permute(st->key, st->next);
 

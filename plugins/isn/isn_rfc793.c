@@ -52,7 +52,8 @@ static const ptcp_param_desc rfc793_params[] = {
      .help = "clock value at time 0, e.g. near 2^32 to test the wrap"},
 };
 
-static uint32_t rfc793_generate(void *state, const void *params, const ptcp_isn_ctx *ctx) {
+static uint32_t rfc793_generate(void *state, const void *params,
+                                const ptcp_isn_ctx *ctx) {
   const isn_rfc793_params *p = params;
 
   (void)state;

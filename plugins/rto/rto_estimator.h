@@ -61,8 +61,9 @@ static inline void ptcp_rto_jk_sample(ptcp_rto_jk *e, ptcp_duration r) {
     e->have = 1;
     return;
   }
-  e->rttvar = (e->rttvar * ((1u << PTCP_RTO_BETA_SHIFT) - 1) + ptcp_rto_abs_diff(e->srtt, r)) >>
-              PTCP_RTO_BETA_SHIFT;
+  e->rttvar =
+      (e->rttvar * ((1u << PTCP_RTO_BETA_SHIFT) - 1) + ptcp_rto_abs_diff(e->srtt, r)) >>
+      PTCP_RTO_BETA_SHIFT;
   e->srtt = (e->srtt * ((1u << PTCP_RTO_ALPHA_SHIFT) - 1) + r) >> PTCP_RTO_ALPHA_SHIFT;
 }
 

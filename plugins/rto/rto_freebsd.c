@@ -37,14 +37,14 @@
 #include "rto_backoff.h"
 #include "rto_estimator.h"
 
-#define FREEBSD_REXMIT_MIN (30 * PTCP_MILLISECONDS)  /* TCPTV_MIN = hz/33 */
+#define FREEBSD_REXMIT_MIN (30 * PTCP_MILLISECONDS)   /* TCPTV_MIN = hz/33 */
 #define FREEBSD_REXMIT_SLOP (200 * PTCP_MILLISECONDS) /* TCPTV_CPU_VAR = hz/5 */
 #define FREEBSD_REXMTMAX (64 * PTCP_SECONDS)          /* TCPTV_REXMTMAX */
 #define FREEBSD_RTOBASE (1 * PTCP_SECONDS)            /* rexmit_initial */
 #define FREEBSD_TICK (1 * PTCP_MILLISECONDS)          /* hz = 1000 */
 #define FREEBSD_BACKOFF_CAP 9u /* tcp_backoff[]: 1, 2, ..., 512, 512, ... */
 #define RTTVAR_K 4u
-#define TICKS_ABOVE_SAMPLE 2u  /* "the minimum feasible timer (2 ticks)" */
+#define TICKS_ABOVE_SAMPLE 2u /* "the minimum feasible timer (2 ticks)" */
 #define GRANULARITY_MAX PTCP_SECONDS
 #define SLOP_MAX (10 * PTCP_SECONDS)
 

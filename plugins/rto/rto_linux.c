@@ -39,9 +39,9 @@
 #include "rto_backoff.h"
 #include "rto_estimator.h"
 
-#define LINUX_RTO_MIN (200 * PTCP_MILLISECONDS)   /* TCP_RTO_MIN */
-#define LINUX_RTO_MAX (120 * PTCP_SECONDS)        /* TCP_RTO_MAX */
-#define LINUX_RTO_INIT (1 * PTCP_SECONDS)         /* TCP_TIMEOUT_INIT */
+#define LINUX_RTO_MIN (200 * PTCP_MILLISECONDS) /* TCP_RTO_MIN */
+#define LINUX_RTO_MAX (120 * PTCP_SECONDS)      /* TCP_RTO_MAX */
+#define LINUX_RTO_INIT (1 * PTCP_SECONDS)       /* TCP_TIMEOUT_INIT */
 #define BACKOFF_CAP_DEFAULT 16u
 
 /* The kernel keeps mdev and RTTVAR scaled by 4: mdev4 = 4 * mdev. */
@@ -119,7 +119,8 @@ static int linux_init(void *state, const void *params, ptcp_time now) {
   return 0;
 }
 
-static void linux_on_rtt_sample(void *state, const void *params, const ptcp_rtt_sample *s) {
+static void linux_on_rtt_sample(void *state, const void *params,
+                                const ptcp_rtt_sample *s) {
   rto_linux_state *st = state;
   const rto_linux_params *p = params;
   ptcp_duration r;
@@ -138,7 +139,8 @@ static void linux_on_rtt_sample(void *state, const void *params, const ptcp_rtt_
     st->round_end = ptcp_time_add(s->now, st->srtt);
     st->have_srtt = 1;
   } else {
-    ptcp_duration err = ptcp_rto_abs_diff(r, st->srtt), quarter = st->mdev4 >> MDEV_SCALE_SHIFT;
+    ptcp_duration err = ptcp_rto_abs_diff(r, st->srtt),
+                  quarter = st->mdev4 >> MDEV_SCALE_SHIFT;
     int below = r < st->srtt;
 
     /* SRTT = 7/8 SRTT + 1/8 R; the error uses the old SRTT. */

@@ -64,10 +64,10 @@
 #define BACKOFF_CAP_DEFAULT 16u
 
 /* Eifel bookkeeping (flags). */
-#define EIFEL_EPISODE 0x01u   /* timed out, no ACK of new data since */
-#define EIFEL_SAVED 0x02u     /* SRTT_prev and RTTVAR_prev are set */
-#define EIFEL_REBASE 0x04u    /* re-initialise at the next valid sample */
-#define EIFEL_HAVE_R 0x08u    /* r_after holds a sample from this episode */
+#define EIFEL_EPISODE 0x01u /* timed out, no ACK of new data since */
+#define EIFEL_SAVED 0x02u   /* SRTT_prev and RTTVAR_prev are set */
+#define EIFEL_REBASE 0x04u  /* re-initialise at the next valid sample */
+#define EIFEL_HAVE_R 0x08u  /* r_after holds a sample from this episode */
 
 typedef struct rto_rfc6298_params {
   ptcp_duration min;         /* §2.4 */
@@ -93,9 +93,9 @@ _Static_assert(sizeof(rto_rfc6298_state) <= PTCP_BUILTIN_STATE_MAX,
                "rto rfc6298 state must fit the built-in budget");
 
 static const rto_rfc6298_params rfc6298_defaults = {
-    .min = 1 * PTCP_SECONDS,        /* §2.4 SHOULD */
-    .max = 60 * PTCP_SECONDS,       /* §2.5 MAY, at least 60 s */
-    .initial = 1 * PTCP_SECONDS,    /* §2.1 SHOULD */
+    .min = 1 * PTCP_SECONDS,     /* §2.4 SHOULD */
+    .max = 60 * PTCP_SECONDS,    /* §2.5 MAY, at least 60 s */
+    .initial = 1 * PTCP_SECONDS, /* §2.1 SHOULD */
     .granularity = 1 * PTCP_MILLISECONDS,
     .backoff_cap = BACKOFF_CAP_DEFAULT,
     .eifel = 0,

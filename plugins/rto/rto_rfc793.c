@@ -63,9 +63,9 @@ _Static_assert(sizeof(rto_rfc793_state) <= PTCP_BUILTIN_STATE_MAX,
                "rto rfc793 state must fit the built-in budget");
 
 static const rto_rfc793_params rfc793_defaults = {
-    .min = 1 * PTCP_SECONDS,      /* "e.g., 1 second" */
-    .max = 60 * PTCP_SECONDS,     /* "e.g., 1 minute" */
-    .initial = 3 * PTCP_SECONDS,  /* RFC 1122 4.2.3.1 */
+    .min = 1 * PTCP_SECONDS,     /* "e.g., 1 second" */
+    .max = 60 * PTCP_SECONDS,    /* "e.g., 1 minute" */
+    .initial = 3 * PTCP_SECONDS, /* RFC 1122 4.2.3.1 */
     .alpha_milli = ALPHA_DEFAULT,
     .beta_milli = BETA_DEFAULT,
     .backoff_cap = BACKOFF_CAP_DEFAULT,
