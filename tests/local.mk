@@ -21,7 +21,8 @@ CHECK_PROGS = \
 	tests/check_registry \
 	tests/check_rto \
 	tests/check_seq \
-	tests/check_textbook
+	tests/check_textbook \
+	tests/check_variants
 check_PROGRAMS += $(CHECK_PROGS)
 TESTS += $(CHECK_PROGS)
 
@@ -76,5 +77,9 @@ tests_check_conn_LDADD = $(CHECK_LDADD)
 tests_check_textbook_SOURCES = tests/check_textbook.c $(ENGINE_TEST_SOURCES)
 tests_check_textbook_CPPFLAGS = $(CHECK_CPP) -DSUITE_FN=ptcp_textbook_suite
 tests_check_textbook_LDADD = $(CHECK_LDADD)
+
+tests_check_variants_SOURCES = tests/check_variants.c $(ENGINE_TEST_SOURCES)
+tests_check_variants_CPPFLAGS = $(CHECK_CPP) -DSUITE_FN=ptcp_variants_suite
+tests_check_variants_LDADD = $(CHECK_LDADD)
 endif
 endif
