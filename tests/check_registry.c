@@ -92,26 +92,45 @@ END_TEST
 START_TEST(test_registry_builtins) {
   ptcp_registry *reg = builtin_registry();
 
-  ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_ISN), 2);
-  ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_RTO), 2);
-  ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_DUPFILTER), 1);
-  ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_CLOSE), 1);
-  ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_CC), 2);
+  ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_ISN), 5);
+  ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_RTO), 6);
+  ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_DUPFILTER), 3);
+  ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_CLOSE), 5);
+  ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_CC), 3);
 
   ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_ISN, "rfc6528"),
                    &ptcp_isn_rfc6528.info);
   ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_ISN, "counter"),
                    &ptcp_isn_counter.info);
+  ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_ISN, "fixed"), &ptcp_isn_fixed.info);
+  ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_ISN, "random"), &ptcp_isn_random.info);
+  ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_ISN, "rfc793"), &ptcp_isn_rfc793.info);
   ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_RTO, "rfc6298"),
                    &ptcp_rto_rfc6298.info);
   ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_RTO, "fixed"), &ptcp_rto_fixed.info);
+  ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_RTO, "rfc793"), &ptcp_rto_rfc793.info);
+  ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_RTO, "jacobson88"),
+                   &ptcp_rto_jacobson88.info);
+  ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_RTO, "linux"), &ptcp_rto_linux.info);
+  ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_RTO, "freebsd"), &ptcp_rto_freebsd.info);
   ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_DUPFILTER, "rfc9293"),
                    &ptcp_dupfilter_rfc9293.info);
+  ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_DUPFILTER, "paws"),
+                   &ptcp_dupfilter_paws.info);
+  ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_DUPFILTER, "rfc793"),
+                   &ptcp_dupfilter_rfc793.info);
   ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_CLOSE, "rfc9293"),
                    &ptcp_close_rfc9293.info);
+  ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_CLOSE, "abort"), &ptcp_close_abort.info);
+  ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_CLOSE, "rfc6191"),
+                   &ptcp_close_rfc6191.info);
+  ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_CLOSE, "rfc793"),
+                   &ptcp_close_rfc793.info);
+  ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_CLOSE, "short"), &ptcp_close_short.info);
   ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_CC, "newreno"),
                    &ptcp_cc_newreno.info);
   ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_CC, "none"), &ptcp_cc_none.info);
+  ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_CC, "cubic"), &ptcp_cc_cubic.info);
 
   /* Names are per slot. */
   ck_assert_ptr_null(ptcp_registry_find(reg, PTCP_SLOT_RTO, "newreno"));
@@ -121,15 +140,19 @@ START_TEST(test_registry_builtins) {
 
   /* Listing is in name order. */
   ck_assert_str_eq(ptcp_registry_get(reg, PTCP_SLOT_ISN, 0)->name, "counter");
-  ck_assert_str_eq(ptcp_registry_get(reg, PTCP_SLOT_ISN, 1)->name, "rfc6528");
-  ck_assert_ptr_null(ptcp_registry_get(reg, PTCP_SLOT_ISN, 2));
-  ck_assert_str_eq(ptcp_registry_get(reg, PTCP_SLOT_CC, 0)->name, "newreno");
-  ck_assert_str_eq(ptcp_registry_get(reg, PTCP_SLOT_CC, 1)->name, "none");
+  ck_assert_str_eq(ptcp_registry_get(reg, PTCP_SLOT_ISN, 1)->name, "fixed");
+  ck_assert_str_eq(ptcp_registry_get(reg, PTCP_SLOT_ISN, 2)->name, "random");
+  ck_assert_str_eq(ptcp_registry_get(reg, PTCP_SLOT_ISN, 3)->name, "rfc6528");
+  ck_assert_str_eq(ptcp_registry_get(reg, PTCP_SLOT_ISN, 4)->name, "rfc793");
+  ck_assert_ptr_null(ptcp_registry_get(reg, PTCP_SLOT_ISN, 5));
+  ck_assert_str_eq(ptcp_registry_get(reg, PTCP_SLOT_CC, 0)->name, "cubic");
+  ck_assert_str_eq(ptcp_registry_get(reg, PTCP_SLOT_CC, 1)->name, "newreno");
+  ck_assert_str_eq(ptcp_registry_get(reg, PTCP_SLOT_CC, 2)->name, "none");
 
   /* A second call changes nothing and says why. */
   ck_assert_int_eq(ptcp_registry_add_builtins(reg), PTCP_ERR_EXISTS);
-  ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_ISN), 2);
-  ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_CC), 2);
+  ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_ISN), 5);
+  ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_CC), 3);
   ck_assert_int_eq(ptcp_registry_add_builtins(NULL), PTCP_ERR_INVALID_ARGUMENT);
   ptcp_registry_free(reg);
 }
@@ -488,7 +511,7 @@ START_TEST(test_parse_defaults) {
                    0);
   ck_assert_ptr_eq(sel.ops, &ptcp_rto_rfc6298.info);
   ck_assert_str_eq(fmt(&sel), "rfc6298:min=1s,max=60s,initial=1s,granularity=1ms,"
-                              "backoff_cap=16");
+                              "backoff_cap=16,eifel=off");
   ck_assert_str_eq(err, "");
 
   ck_assert_int_eq(ptcp_policy_parse(&sel, reg, PTCP_SLOT_ISN, "counter", NULL, 0), 0);
@@ -510,19 +533,21 @@ START_TEST(test_parse_keys) {
                                      err, sizeof(err)),
                    0);
   ck_assert_str_eq(fmt(&sel), "rfc6298:min=200ms,max=120s,initial=1s,granularity=40us,"
-                              "backoff_cap=16");
+                              "backoff_cap=16,eifel=off");
   ck_assert_int_eq(ptcp_policy_parse(&sel, reg, PTCP_SLOT_RTO,
-                                     "fixed:backoff=off,rto=1.5", err, sizeof(err)),
+                                     "fixed:backoff_cap=0,value=1.5", err, sizeof(err)),
                    0);
-  ck_assert_str_eq(fmt(&sel), "fixed:rto=1500ms,max=60s,backoff=off");
-  ck_assert_int_eq(ptcp_policy_parse(&sel, reg, PTCP_SLOT_RTO, "fixed:backoff=yes",
-                                     err, sizeof(err)),
-                   0);
-  ck_assert_str_eq(fmt(&sel), "fixed:rto=1s,max=60s,backoff=on");
-  ck_assert_int_eq(ptcp_policy_parse(&sel, reg, PTCP_SLOT_RTO, "fixed:backoff=0", err,
+  ck_assert_str_eq(fmt(&sel), "fixed:value=1500ms,max=60s,backoff_cap=0");
+  ck_assert_int_eq(ptcp_policy_parse(&sel, reg, PTCP_SLOT_RTO, "rfc6298:eifel=yes", err,
                                      sizeof(err)),
                    0);
-  ck_assert_str_eq(fmt(&sel), "fixed:rto=1s,max=60s,backoff=off");
+  ck_assert_str_eq(fmt(&sel), "rfc6298:min=1s,max=60s,initial=1s,granularity=1ms,"
+                              "backoff_cap=16,eifel=on");
+  ck_assert_int_eq(ptcp_policy_parse(&sel, reg, PTCP_SLOT_RTO, "rfc6298:eifel=0", err,
+                                     sizeof(err)),
+                   0);
+  ck_assert_str_eq(fmt(&sel), "rfc6298:min=1s,max=60s,initial=1s,granularity=1ms,"
+                              "backoff_cap=16,eifel=off");
   ck_assert_int_eq(ptcp_policy_parse(&sel, reg, PTCP_SLOT_ISN,
                                      "counter:start=0xFFFFFFFF,step=4294967295", err,
                                      sizeof(err)),
@@ -553,22 +578,22 @@ START_TEST(test_parse_errors) {
 
   expect_error(reg, PTCP_SLOT_RTO, "rfc6298:mn=1s", PTCP_ERR_INVALID_ARGUMENT,
                "rto policy 'rfc6298' has no parameter 'mn'; it takes: min, max, "
-               "initial, granularity, backoff_cap");
+               "initial, granularity, backoff_cap, eifel");
   expect_error(reg, PTCP_SLOT_RTO, "nosuch", PTCP_ERR_NOT_FOUND,
-               "no rto policy named 'nosuch'; available: fixed, rfc6298");
+               "no rto policy named 'nosuch'; available: fixed, freebsd, jacobson88, linux, rfc6298, rfc793");
   expect_error(reg, PTCP_SLOT_RTO, "newreno", PTCP_ERR_NOT_FOUND,
-               "no rto policy named 'newreno'; available: fixed, rfc6298");
+               "no rto policy named 'newreno'; available: fixed, freebsd, jacobson88, linux, rfc6298, rfc793");
   expect_error(reg, PTCP_SLOT_RTO, "nosuch:min=1s", PTCP_ERR_NOT_FOUND,
-               "no rto policy named 'nosuch'; available: fixed, rfc6298");
+               "no rto policy named 'nosuch'; available: fixed, freebsd, jacobson88, linux, rfc6298, rfc793");
   expect_error(reg, PTCP_SLOT_RTO, "RFC6298", PTCP_ERR_NOT_FOUND,
-               "no rto policy named 'RFC6298'; available: fixed, rfc6298");
+               "no rto policy named 'RFC6298'; available: fixed, freebsd, jacobson88, linux, rfc6298, rfc793");
   expect_error(reg, PTCP_SLOT_RTO, "", PTCP_ERR_INVALID_ARGUMENT,
                "rto policy spec '' has no policy name");
   expect_error(reg, PTCP_SLOT_RTO, ":min=1s", PTCP_ERR_INVALID_ARGUMENT,
                "rto policy spec ':min=1s' has no policy name");
   expect_error(reg, PTCP_SLOT_RTO, "rfc6298:", PTCP_ERR_INVALID_ARGUMENT,
                "rto policy 'rfc6298': nothing after ':'; it takes: min, max, initial, "
-               "granularity, backoff_cap");
+               "granularity, backoff_cap, eifel");
   expect_error(reg, PTCP_SLOT_RTO, "rfc6298:min=1s,", PTCP_ERR_INVALID_ARGUMENT,
                "rto policy 'rfc6298': empty parameter (two commas, or a comma at the "
                "end)");
@@ -579,7 +604,7 @@ START_TEST(test_parse_errors) {
                "rto policy 'rfc6298': parameter 'min' needs a value (min=...)");
   expect_error(reg, PTCP_SLOT_RTO, "rfc6298:=1s", PTCP_ERR_INVALID_ARGUMENT,
                "rto policy 'rfc6298' has no parameter ''; it takes: min, max, initial, "
-               "granularity, backoff_cap");
+               "granularity, backoff_cap, eifel");
   expect_error(reg, PTCP_SLOT_RTO, "rfc6298:min=abc", PTCP_ERR_INVALID_ARGUMENT,
                "rto policy 'rfc6298': parameter 'min' wants a duration such as 200ms, "
                "1.5s, 40us or 100ns, not 'abc'");
@@ -597,8 +622,8 @@ START_TEST(test_parse_errors) {
                "64, not 65");
   expect_error(reg, PTCP_SLOT_RTO, "rfc6298:min=1s,min=2s", PTCP_ERR_INVALID_ARGUMENT,
                "rto policy 'rfc6298': parameter 'min' is given twice");
-  expect_error(reg, PTCP_SLOT_RTO, "fixed:backoff=maybe", PTCP_ERR_INVALID_ARGUMENT,
-               "rto policy 'fixed': parameter 'backoff' wants on/off, yes/no or 1/0, "
+  expect_error(reg, PTCP_SLOT_RTO, "rfc6298:eifel=maybe", PTCP_ERR_INVALID_ARGUMENT,
+               "rto policy 'rfc6298': parameter 'eifel' wants on/off, yes/no or 1/0, "
                "not 'maybe'");
   expect_error(reg, PTCP_SLOT_ISN, "counter:start=4294967296", PTCP_ERR_INVALID_ARGUMENT,
                "isn policy 'counter': parameter 'start' wants an unsigned 32-bit "
@@ -687,7 +712,15 @@ START_TEST(test_format_round_trip) {
       {PTCP_SLOT_RTO, "rfc6298"},
       {PTCP_SLOT_RTO, "rfc6298:min=1ms,max=600s,initial=3s,granularity=0,backoff_cap=0"},
       {PTCP_SLOT_RTO, "rfc6298:initial=1.000000001s"},
-      {PTCP_SLOT_RTO, "fixed:rto=123456789ns,backoff=no"},
+      {PTCP_SLOT_RTO, "fixed:value=123456789ns,backoff_cap=0"},
+      {PTCP_SLOT_RTO, "rfc6298:eifel=no"},
+      {PTCP_SLOT_RTO, "rfc793:alpha_milli=0,beta_milli=10000,karn=off"},
+      {PTCP_SLOT_RTO, "jacobson88:k=2"},
+      {PTCP_SLOT_RTO, "linux:min=5ms"},
+      {PTCP_SLOT_RTO, "freebsd:slop=0,granularity=10ms"},
+      {PTCP_SLOT_ISN, "rfc793:tick=1ms,offset=4294967295"},
+      {PTCP_SLOT_DUPFILTER, "paws:ts_recent_life=1s,require_ts=off"},
+      {PTCP_SLOT_CLOSE, "short:time_wait=250ms"},
       {PTCP_SLOT_ISN, "counter:start=0xdeadbeef,step=1"},
       {PTCP_SLOT_ISN, "rfc6528"},
       {PTCP_SLOT_DUPFILTER, "rfc9293:limit=1000"},

@@ -31,7 +31,8 @@ CHECK_PROGS = \
 	tests/check_rto \
 	tests/check_seg \
 	tests/check_seq \
-	tests/check_textbook
+	tests/check_textbook \
+	tests/check_variants
 check_PROGRAMS += $(CHECK_PROGS)
 TESTS += $(CHECK_PROGS)
 
@@ -71,7 +72,7 @@ tests_check_close_LDADD = $(CHECK_LDADD)
 
 tests_check_cc_SOURCES = tests/check_cc.c $(CHECK_COMMON)
 tests_check_cc_CPPFLAGS = $(POLICY_CPP) -DSUITE_FN=ptcp_cc_suite
-tests_check_cc_LDADD = $(CHECK_LDADD)
+tests_check_cc_LDADD = $(CHECK_LDADD) -lm
 
 tests_check_contract_SOURCES = tests/check_contract.c $(CHECK_COMMON)
 tests_check_contract_CPPFLAGS = $(POLICY_CPP) -DSUITE_FN=ptcp_contract_suite
@@ -86,6 +87,10 @@ tests_check_conn_LDADD = $(CHECK_LDADD)
 tests_check_textbook_SOURCES = tests/check_textbook.c $(ENGINE_TEST_SOURCES)
 tests_check_textbook_CPPFLAGS = $(CHECK_CPP) -DSUITE_FN=ptcp_textbook_suite
 tests_check_textbook_LDADD = $(CHECK_LDADD)
+
+tests_check_variants_SOURCES = tests/check_variants.c $(ENGINE_TEST_SOURCES)
+tests_check_variants_CPPFLAGS = $(CHECK_CPP) -DSUITE_FN=ptcp_variants_suite
+tests_check_variants_LDADD = $(CHECK_LDADD)
 
 # The simulator's suites: -DSUITE_FN=psim_<module>_suite, linked with
 # libplugsim and the shared helpers in tests/sim_test_util.c.

@@ -75,7 +75,7 @@ static uint8_t wscale_for(uint32_t rcvbuf) {
 int ptcp_profile_get(ptcp_stack *s, const ptcp_conn_cfg *cfg,
                      const ptcp_profile **out) {
   ptcp_profile p, *np;
-  unsigned words = 0;
+  unsigned words = 0, need;
   int rv;
 
   rv = check_cfg(cfg);
@@ -110,8 +110,13 @@ int ptcp_profile_get(ptcp_stack *s, const ptcp_conn_cfg *cfg,
     } else {
       p.sel[slot] = s->default_sel[slot];
     }
+    need = (unsigned)((p.sel[slot]->ops->state_size + 7) / 8);
+    /* A state lives either inline (conn->pstate) or in conn->pext, never
+     * across the two: ptcp_pstate hands out one contiguous pointer. */
+    if (words < PTCP_PSTATE_WORDS && words + need > PTCP_PSTATE_WORDS)
+      words = PTCP_PSTATE_WORDS;
     p.pofs[slot] = (uint8_t)words;
-    words += (unsigned)((p.sel[slot]->ops->state_size + 7) / 8);
+    words += need;
   }
   if (words > UINT8_MAX)
     return PTCP_ERR_INVALID_ARGUMENT;

@@ -451,7 +451,7 @@ typedef struct ptcp_policy_sel {
  * for |slot| against |reg| into |sel|: defaults first, then each key.
  * On failure |err| (if not NULL, |errlen| bytes) receives a sentence that
  * says what is wrong ("rto policy 'rfc6298' has no parameter 'mn'; it
- * takes: min, max, initial, granularity, backoff_cap").
+ * takes: min, max, initial, granularity, backoff_cap, eifel").
  * Returns 0, or:
  *   PTCP_ERR_NOT_FOUND         no policy of that name in the slot;
  *   PTCP_ERR_INVALID_ARGUMENT  bad syntax, unknown key, bad value, or a
