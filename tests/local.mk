@@ -67,14 +67,17 @@ tests_check_contract_SOURCES = tests/check_contract.c $(CHECK_COMMON)
 tests_check_contract_CPPFLAGS = $(POLICY_CPP) -DSUITE_FN=ptcp_contract_suite
 tests_check_contract_LDADD = $(CHECK_LDADD)
 
-# Engine suites over the scripted-peer and back-to-back harnesses.
+# Engine suites over the scripted-peer and back-to-back harnesses.  The
+# harness's invariant checker reads the engine's internal header, so it
+# sees core/tcp; the suites themselves use the public API.
 ENGINE_TEST_SOURCES = tests/tcp_harness.c tests/tcp_harness.h $(CHECK_COMMON)
+ENGINE_CPP = $(CHECK_CPP) -I$(top_srcdir)/core/tcp
 tests_check_conn_SOURCES = tests/check_conn.c $(ENGINE_TEST_SOURCES)
-tests_check_conn_CPPFLAGS = $(CHECK_CPP) -DSUITE_FN=ptcp_conn_suite
+tests_check_conn_CPPFLAGS = $(ENGINE_CPP) -DSUITE_FN=ptcp_conn_suite
 tests_check_conn_LDADD = $(CHECK_LDADD)
 
 tests_check_textbook_SOURCES = tests/check_textbook.c $(ENGINE_TEST_SOURCES)
-tests_check_textbook_CPPFLAGS = $(CHECK_CPP) -DSUITE_FN=ptcp_textbook_suite
+tests_check_textbook_CPPFLAGS = $(ENGINE_CPP) -DSUITE_FN=ptcp_textbook_suite
 tests_check_textbook_LDADD = $(CHECK_LDADD)
 endif
 endif
