@@ -406,6 +406,36 @@ static void update_ts_recent(ptcp_conn *c, const ptcp_seg *seg, ptcp_time now) {
 
 static int input_time_wait(ptcp_conn *c, const ptcp_seg *seg, ptcp_time now);
 
+/* RFC 9293 §3.10.7.4 fifth check, after an acceptable ACK was processed:
+ * FIN-WAIT-1 whose FIN is acknowledged goes on in FIN-WAIT-2; CLOSING
+ * enters TIME-WAIT and LAST-ACK closes, and there the segment ends (it
+ * is reported with |v| and |why|).  Returns nonzero when it ended. */
+static int ack_transitions(ptcp_conn *c, const ptcp_seg *seg, ptcp_verdict v,
+                           ptcp_reason why, ptcp_time now) {
+  if (c->flags & CF_DEAD)
+    return 1;
+  switch (c->state) {
+  case PTCP_FIN_WAIT_1:
+    if (c->flags & CF_FIN_ACKED)
+      ptcp_timer_enter_fin_wait_2(c, now);
+    return 0;
+  case PTCP_CLOSING:
+    if (!(c->flags & CF_FIN_ACKED))
+      return 0;
+    verdict(c, seg, v, why, now);
+    ptcp_timer_enter_time_wait(c, now);
+    return 1;
+  case PTCP_LAST_ACK:
+    if (!(c->flags & CF_FIN_ACKED))
+      return 0;
+    verdict(c, seg, v, why, now);
+    ptcp_conn_finish(c, now);
+    return 1;
+  default:
+    return 0;
+  }
+}
+
 /* RFC 9293 §3.10.7.4.  Returns nonzero when a SYN should go on to a
  * listener (TIME-WAIT reopen). */
 static int input_sync(ptcp_conn *c, const ptcp_seg *seg, ptcp_time now) {
@@ -448,11 +478,18 @@ static int input_sync(ptcp_conn *c, const ptcp_seg *seg, ptcp_time now) {
   if (v != PTCP_DF_ACCEPT) {
     if (v == PTCP_DF_ACK && !(seg->flags & PTCP_RST)) {
       /* RFC 9293: with a zero window, "special allowance should be made
-       * to accept valid ACKs": take the ACK field, drop the data. */
+       * to accept valid ACKs": take the ACK field, drop the data.  The
+       * ACK goes through the same limit and transitions as in the fifth
+       * check below. */
       if (why == PTCP_R_ZERO_WINDOW && seg->seq == c->rcv_nxt && (seg->flags & PTCP_ACK) &&
           ptcp_state_synchronized(c->state) &&
-          PTCP_DF_OPS(c)->check_ack(dfs, dfp, &ctx, &text) == PTCP_DF_ACCEPT)
+          PTCP_DF_OPS(c)->check_ack(dfs, dfp, &ctx, &text) == PTCP_DF_ACCEPT &&
+          !ptcp_seq_gt(seg->ack, c->snd_max)) {
         ptcp_ack_process(c, seg, now);
+        c->flags |= CF_ACK_NOW;
+        if (ack_transitions(c, seg, PTCP_VERDICT_ACK, why, now))
+          return 0;
+      }
       verdict(c, seg, PTCP_VERDICT_ACK, why, now);
       c->flags |= CF_ACK_NOW;
     } else {
@@ -544,30 +581,8 @@ static int input_sync(ptcp_conn *c, const ptcp_seg *seg, ptcp_time now) {
     }
     update_ts_recent(c, seg, now);
     ptcp_ack_process(c, seg, now);
-    if (c->flags & CF_DEAD)
+    if (ack_transitions(c, seg, PTCP_VERDICT_ACCEPT, PTCP_R_NONE, now))
       return 0;
-    switch (c->state) {
-    case PTCP_FIN_WAIT_1:
-      if (c->flags & CF_FIN_ACKED)
-        ptcp_timer_enter_fin_wait_2(c, now);
-      break;
-    case PTCP_CLOSING:
-      if (c->flags & CF_FIN_ACKED) {
-        verdict(c, seg, PTCP_VERDICT_ACCEPT, PTCP_R_NONE, now);
-        ptcp_timer_enter_time_wait(c, now);
-        return 0;
-      }
-      break;
-    case PTCP_LAST_ACK:
-      if (c->flags & CF_FIN_ACKED) {
-        verdict(c, seg, PTCP_VERDICT_ACCEPT, PTCP_R_NONE, now);
-        ptcp_conn_finish(c, now);
-        return 0;
-      }
-      break;
-    default:
-      break;
-    }
   }
   /* sixth, the URG bit: urgent data is delivered inline like any other
    * byte (RFC 6093 §6); the pointer is never used for arithmetic, so a
