@@ -220,6 +220,7 @@ void ptcp_ack_update_window(ptcp_conn *c, const ptcp_seg *seg, ptcp_time now) {
 }
 
 ack_result ptcp_ack_process(ptcp_conn *c, const ptcp_seg *seg, ptcp_time now) {
+  c->flags |= CF_HEARD;
   if (ptcp_seq_gt(seg->ack, c->snd_una)) {
     new_ack(c, seg, now);
   } else if (seg->ack == c->snd_una) {

@@ -92,6 +92,7 @@ enum {
   CF_TS_RECENT = 1u << 22,   /* ts_recent holds a value */
   CF_FIN_ACKED = 1u << 23,   /* our FIN was acknowledged */
   CF_SYN_ACKED = 1u << 24,   /* our SYN was acknowledged: sbuf starts at SND.UNA */
+  CF_HEARD = 1u << 25,       /* this segment's ACK was acceptable: the peer is alive */
 };
 
 /* Events queued for the user (delivered at the end of the call). */

@@ -169,7 +169,7 @@ void ptcp_input_listen(ptcp_conn *l, const ptcp_pcb *key, const ptcp_seg *seg,
 /* Our SYN (or SYN-ACK) was acknowledged: ESTABLISHED, RFC 9293 §3.10.7.3
  * fourth and §3.10.7.4 fifth (SYN-RECEIVED). */
 static void established(ptcp_conn *c, const ptcp_seg *seg, ptcp_time now) {
-  c->flags |= CF_SYN_ACKED;
+  c->flags |= CF_SYN_ACKED | CF_HEARD;
   c->snd_una = seg->ack;
   if (ptcp_seq_lt(c->snd_nxt, c->snd_una))
     c->snd_nxt = c->snd_una;
@@ -683,12 +683,17 @@ int ptcp_input_conn(ptcp_conn *c, const ptcp_seg *seg, ptcp_time now) {
   int reopen = 0;
 
   c->segs_in++;
+  c->flags &= ~(uint32_t)CF_HEARD;
   if (c->state == PTCP_SYN_SENT)
     input_syn_sent(c, seg, now);
   else
     reopen = input_sync(c, seg, now);
   if (!(c->flags & CF_DEAD) && c->state != PTCP_CLOSED) {
-    ptcp_timer_on_input(c, now);
+    /* Only a segment whose ACK was acceptable shows the peer is alive;
+     * a rejected one (out of window, a RST or SYN that drew a challenge)
+     * must not hold off keep-alives (hardening.md rule 9). */
+    if (c->flags & CF_HEARD)
+      ptcp_timer_on_input(c, now);
     ptcp_output(c, now);
     ptcp_timer_sync(c);
   }
