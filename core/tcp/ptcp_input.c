@@ -626,14 +626,15 @@ static int input_sync(ptcp_conn *c, const ptcp_seg *seg, ptcp_time now) {
   if ((c->flags & CF_PEER_FIN_SEEN) && c->fin_seq == c->rcv_nxt)
     deliver_fin(c, now);
 
-  verdict(c, seg,
-          text == PTCP_R_DUPLICATE || text == PTCP_R_OUT_OF_WINDOW ||
-                  text == PTCP_R_OOO_FULL || text == PTCP_R_NOMEM || text == PTCP_R_AFTER_FIN
-              ? PTCP_VERDICT_ACK
-              : PTCP_VERDICT_ACCEPT,
-          text, now);
-  if (text == PTCP_R_DUPLICATE || text == PTCP_R_OUT_OF_WINDOW)
+  /* Text that was not taken is answered with an ACK that says what was
+   * (RCV.NXT and the window), as the verdict reports. */
+  if (text == PTCP_R_DUPLICATE || text == PTCP_R_OUT_OF_WINDOW || text == PTCP_R_OOO_FULL ||
+      text == PTCP_R_NOMEM || text == PTCP_R_AFTER_FIN) {
+    verdict(c, seg, PTCP_VERDICT_ACK, text, now);
     c->flags |= CF_ACK_NOW;
+  } else {
+    verdict(c, seg, PTCP_VERDICT_ACCEPT, text, now);
+  }
   return 0;
 }
 
