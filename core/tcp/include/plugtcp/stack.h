@@ -131,7 +131,7 @@ typedef struct ptcp_conn_cfg {
   uint32_t sndbuf;          /* send buffer bytes; default 256 KiB */
   uint32_t rcvbuf;          /* receive buffer bytes; default 256 KiB */
   ptcp_duration msl;        /* maximum segment lifetime; default 2 min (RFC 9293 §3.4.2) */
-  ptcp_duration delack;     /* delayed-ACK timeout; 0 = ACK every segment; default 200 ms, at most 500 ms (MUST-40) */
+  ptcp_duration delack;     /* delayed-ACK timeout; 0 = ACK every segment; default 200 ms, less than 500 ms (MUST-40) */
   uint8_t nagle;            /* Nagle's algorithm (RFC 9293 §3.7.4); default on */
   uint8_t keepalive;        /* keep-alives (RFC 9293 §3.8.4); default off */
   ptcp_duration keepalive_idle;     /* default 2 h (MUST-28 minimum) */
