@@ -137,7 +137,7 @@ typedef struct ptcp_conn_cfg {
   ptcp_duration keepalive_idle;     /* default 2 h (MUST-28 minimum) */
   ptcp_duration keepalive_interval; /* default 75 s */
   uint8_t keepalive_count;          /* probes before giving up; default 9 */
-  uint8_t syn_retries;      /* SYN / SYN-ACK retransmissions; default 6 */
+  uint8_t syn_retries;      /* SYN / SYN-ACK retransmissions; default 7 (>= 3 min, MUST-23) */
   uint8_t data_retries;     /* data retransmissions before ETIMEDOUT; default 15 */
   uint8_t window_scaling;   /* offer RFC 7323 window scale; default on */
   uint8_t timestamps;       /* offer RFC 7323 timestamps; default on */
