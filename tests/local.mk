@@ -17,8 +17,10 @@ CHECK_PROGS = \
 	tests/check_conn \
 	tests/check_contract \
 	tests/check_dupfilter \
+	tests/check_fsm \
 	tests/check_isn \
 	tests/check_registry \
+	tests/check_rstsyn \
 	tests/check_rto \
 	tests/check_seq \
 	tests/check_textbook
@@ -79,5 +81,13 @@ tests_check_conn_LDADD = $(CHECK_LDADD)
 tests_check_textbook_SOURCES = tests/check_textbook.c $(ENGINE_TEST_SOURCES)
 tests_check_textbook_CPPFLAGS = $(ENGINE_CPP) -DSUITE_FN=ptcp_textbook_suite
 tests_check_textbook_LDADD = $(CHECK_LDADD)
+
+tests_check_fsm_SOURCES = tests/check_fsm.c $(ENGINE_TEST_SOURCES)
+tests_check_fsm_CPPFLAGS = $(ENGINE_CPP) -DSUITE_FN=ptcp_fsm_suite
+tests_check_fsm_LDADD = $(CHECK_LDADD)
+
+tests_check_rstsyn_SOURCES = tests/check_rstsyn.c $(ENGINE_TEST_SOURCES)
+tests_check_rstsyn_CPPFLAGS = $(ENGINE_CPP) -DSUITE_FN=ptcp_rstsyn_suite
+tests_check_rstsyn_LDADD = $(CHECK_LDADD)
 endif
 endif

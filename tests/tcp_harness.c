@@ -519,6 +519,10 @@ static void tp_on_trace(void *user, const ptcp_trace *ev) {
   } else if (ev->kind == PTCP_TRACE_SEG_IN) {
     t->last_verdict = ev->verdict;
     t->last_reason = ev->reason;
+    if (t->nseg_in < 1024) {
+      t->verdicts[t->nseg_in] = ev->verdict;
+      t->reasons[t->nseg_in] = ev->reason;
+    }
     t->nseg_in++;
   }
 }

@@ -151,6 +151,9 @@ struct tp {
   ptcp_verdict last_verdict;
   ptcp_reason last_reason;
   unsigned nseg_in;
+  /* Every verdict by number (nseg_in counts them), the first 1024. */
+  ptcp_verdict verdicts[1024];
+  ptcp_reason reasons[1024];
   tp_hooks hooks;
   void *hook_ctx;
   tp_mem mem;
