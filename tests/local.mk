@@ -18,6 +18,7 @@ CHECK_PROGS = \
 	tests/check_contract \
 	tests/check_dupfilter \
 	tests/check_fsm \
+	tests/check_hostile \
 	tests/check_isn \
 	tests/check_registry \
 	tests/check_rstsyn \
@@ -85,6 +86,10 @@ tests_check_textbook_LDADD = $(CHECK_LDADD)
 tests_check_fsm_SOURCES = tests/check_fsm.c $(ENGINE_TEST_SOURCES)
 tests_check_fsm_CPPFLAGS = $(ENGINE_CPP) -DSUITE_FN=ptcp_fsm_suite
 tests_check_fsm_LDADD = $(CHECK_LDADD)
+
+tests_check_hostile_SOURCES = tests/check_hostile.c $(ENGINE_TEST_SOURCES)
+tests_check_hostile_CPPFLAGS = $(ENGINE_CPP) -DSUITE_FN=ptcp_hostile_suite
+tests_check_hostile_LDADD = $(CHECK_LDADD)
 
 tests_check_rstsyn_SOURCES = tests/check_rstsyn.c $(ENGINE_TEST_SOURCES)
 tests_check_rstsyn_CPPFLAGS = $(ENGINE_CPP) -DSUITE_FN=ptcp_rstsyn_suite

@@ -447,6 +447,14 @@ static int tp_emit(void *user, const uint8_t *pkt, size_t len) {
   tp *t = user;
   tp_out *o;
 
+  if (t->nout == TP_MAX_OUT && t->head > 0) {
+    /* Make room: drop what the test already took. */
+    for (unsigned i = 0; i < t->head; i++)
+      free(t->out[i].pkt);
+    memmove(t->out, t->out + t->head, (t->nout - t->head) * sizeof(t->out[0]));
+    t->nout -= t->head;
+    t->head = 0;
+  }
   ck_assert_msg(t->nout < TP_MAX_OUT, "too many segments emitted");
   o = &t->out[t->nout++];
   o->pkt = malloc(len);
@@ -567,7 +575,7 @@ void tp_init(tp *t, const tp_opts *o) {
 }
 
 void tp_discard(tp *t) {
-  for (unsigned i = t->head; i < t->nout; i++)
+  for (unsigned i = 0; i < t->nout; i++)
     free(t->out[i].pkt);
   t->head = t->nout = 0;
 }
@@ -639,7 +647,7 @@ int tp_send(tp *t, ptcp_time now, tp_seg s) {
   seg.seq = s.seq;
   seg.ack = s.ack;
   seg.flags = s.flags;
-  seg.window = s.window ? s.window : 65535;
+  seg.window = s.window_zero ? 0 : s.window ? s.window : 65535;
   seg.urgent = s.urgent;
   seg.opts = s.opts;
   if (s.len > 0) {

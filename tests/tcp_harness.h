@@ -91,6 +91,7 @@ typedef struct tp_seg {
   int check_opts;         /* expectation: compare opts.present exactly */
   uint16_t urgent;
   const ptcp_addr *src, *dst; /* send: IP addresses, NULL = the test's */
+  int window_zero;        /* send: a window of 0 (window 0 means 65535) */
 } tp_seg;
 
 #define SEG(...) ((tp_seg){__VA_ARGS__})
