@@ -321,6 +321,10 @@ static ptcp_reason receive_text(ptcp_conn *c, const ptcp_seg *seg, uint32_t seq,
   }
   if (seq == c->rcv_nxt) {
     uint32_t next;
+    /* RFC 5681 §4.2: a segment that fills all or part of a gap is ACKed
+     * at once, so the sender learns of the repair without waiting. */
+    if (c->reasm.n > 0)
+      c->flags |= CF_ACK_NOW;
     ptcp_ring_write_at(&c->rbuf, c->rbuf.len, data, len);
     c->rbuf.len += len;
     c->rcv_nxt += len;
@@ -332,7 +336,6 @@ static ptcp_reason receive_text(ptcp_conn *c, const ptcp_seg *seg, uint32_t seq,
       c->rbuf.len += more;
       c->bytes_in += more;
       c->rcv_nxt = next;
-      c->flags |= CF_ACK_NOW; /* RFC 5681 §4.2: ACK a filled hole at once */
     }
     ptcp_conn_post(c, EV_READABLE);
     /* RFC 9293 §3.8.6.3 / RFC 5681 §4.2: ACK at least every second full
