@@ -17,6 +17,7 @@ CHECK_PROGS = \
 	tests/check_conn \
 	tests/check_contract \
 	tests/check_dupfilter \
+	tests/check_engine \
 	tests/check_fsm \
 	tests/check_hostile \
 	tests/check_isn \
@@ -82,6 +83,10 @@ tests_check_conn_LDADD = $(CHECK_LDADD)
 tests_check_textbook_SOURCES = tests/check_textbook.c $(ENGINE_TEST_SOURCES)
 tests_check_textbook_CPPFLAGS = $(ENGINE_CPP) -DSUITE_FN=ptcp_textbook_suite
 tests_check_textbook_LDADD = $(CHECK_LDADD)
+
+tests_check_engine_SOURCES = tests/check_engine.c $(ENGINE_TEST_SOURCES)
+tests_check_engine_CPPFLAGS = $(ENGINE_CPP) -DSUITE_FN=ptcp_engine_suite
+tests_check_engine_LDADD = $(CHECK_LDADD)
 
 tests_check_fsm_SOURCES = tests/check_fsm.c $(ENGINE_TEST_SOURCES)
 tests_check_fsm_CPPFLAGS = $(ENGINE_CPP) -DSUITE_FN=ptcp_fsm_suite
