@@ -12,6 +12,7 @@ AM_TESTS_ENVIRONMENT += \
 if HAVE_CHECK
 if !FUZZING
 CHECK_PROGS = \
+	tests/check_api \
 	tests/check_cc \
 	tests/check_close \
 	tests/check_conn \
@@ -83,6 +84,10 @@ tests_check_conn_LDADD = $(CHECK_LDADD)
 tests_check_textbook_SOURCES = tests/check_textbook.c $(ENGINE_TEST_SOURCES)
 tests_check_textbook_CPPFLAGS = $(ENGINE_CPP) -DSUITE_FN=ptcp_textbook_suite
 tests_check_textbook_LDADD = $(CHECK_LDADD)
+
+tests_check_api_SOURCES = tests/check_api.c $(ENGINE_TEST_SOURCES)
+tests_check_api_CPPFLAGS = $(ENGINE_CPP) -DSUITE_FN=ptcp_api_suite
+tests_check_api_LDADD = $(CHECK_LDADD)
 
 tests_check_engine_SOURCES = tests/check_engine.c $(ENGINE_TEST_SOURCES)
 tests_check_engine_CPPFLAGS = $(ENGINE_CPP) -DSUITE_FN=ptcp_engine_suite
