@@ -22,6 +22,7 @@ CHECK_PROGS = \
 	tests/check_fsm \
 	tests/check_hostile \
 	tests/check_isn \
+	tests/check_nomem \
 	tests/check_registry \
 	tests/check_rstsyn \
 	tests/check_rto \
@@ -100,6 +101,10 @@ tests_check_fsm_LDADD = $(CHECK_LDADD)
 tests_check_hostile_SOURCES = tests/check_hostile.c $(ENGINE_TEST_SOURCES)
 tests_check_hostile_CPPFLAGS = $(ENGINE_CPP) -DSUITE_FN=ptcp_hostile_suite
 tests_check_hostile_LDADD = $(CHECK_LDADD)
+
+tests_check_nomem_SOURCES = tests/check_nomem.c $(ENGINE_TEST_SOURCES)
+tests_check_nomem_CPPFLAGS = $(ENGINE_CPP) -DSUITE_FN=ptcp_nomem_suite
+tests_check_nomem_LDADD = $(CHECK_LDADD)
 
 tests_check_rstsyn_SOURCES = tests/check_rstsyn.c $(ENGINE_TEST_SOURCES)
 tests_check_rstsyn_CPPFLAGS = $(ENGINE_CPP) -DSUITE_FN=ptcp_rstsyn_suite

@@ -15,6 +15,15 @@
 #include "ptcp_conn.h"
 #include "tcp_harness.h"
 
+/* An assertion for the harness's hot paths: Check's ck_assert records
+ * every assertion that passes (a write per call), which would dominate
+ * runs that check thousands of connections after every step. */
+#define REQUIRE(cond, ...)                                                                 \
+  do {                                                                                     \
+    if (!(cond))                                                                           \
+      ck_abort_msg(__VA_ARGS__);                                                           \
+  } while (0)
+
 uint8_t tp_pattern(size_t i) { return (uint8_t)(i * 7 + (i >> 8) * 13 + 1); }
 
 /* xorshift64*: deterministic randomness for the stacks under test. */
@@ -60,7 +69,7 @@ static void *mem_get(tp_mem *m, size_t size, int zero) {
   if (mem_refuse(m))
     return NULL;
   b = zero ? calloc(1, sizeof(*b) + size) : malloc(sizeof(*b) + size);
-  ck_assert_ptr_nonnull(b);
+  REQUIRE(b != NULL, "out of memory in the test allocator");
   b->h.size = size;
   b->h.serial = ++m->serial;
   m->live++;
@@ -76,7 +85,7 @@ static void mem_put(tp_mem *m, void *p) {
   if (p == NULL)
     return;
   b = (tp_block *)p - 1;
-  ck_assert_msg(m->live > 0 && m->live_bytes >= b->h.size, "free of a block never allocated");
+  REQUIRE(m->live > 0 && m->live_bytes >= b->h.size, "free of a block never allocated");
   m->live--;
   m->live_bytes -= b->h.size;
   b->h.serial = 0; /* a second free of the same block shows as serial 0 */
@@ -137,31 +146,39 @@ uint64_t tp_mem_serial(const void *block) { return ((const tp_block *)block - 1)
     }                                                                                      \
   } while (0)
 
+static unsigned hist_slot(const tp_hist *tab, const void *c, uint64_t serial) {
+  unsigned i = (unsigned)(((uintptr_t)c >> 4) * 2654435761u) & (TP_HIST_SLOTS - 1);
+  while (tab[i].conn != NULL && !(tab[i].conn == c && tab[i].serial == serial))
+    i = (i + 1) & (TP_HIST_SLOTS - 1);
+  return i;
+}
+
+/* The history of |c| carried into the table being built. */
 static tp_hist *hist_of(tp_checker *k, const ptcp_conn *c) {
   uint64_t serial = tp_mem_serial(c);
-  tp_hist *free_slot = NULL;
+  const tp_hist *old = k->h[k->cur];
+  tp_hist *neu = k->h[1 - k->cur];
+  unsigned i = hist_slot(old, c, serial), j;
 
-  for (unsigned i = 0; i < k->n; i++) {
-    if (k->h[i].conn == c && k->h[i].serial == serial)
-      return &k->h[i];
-    if (k->h[i].conn == NULL && free_slot == NULL)
-      free_slot = &k->h[i];
+  REQUIRE(k->n < TP_HIST_SLOTS / 2, "too many connections for the invariant checker");
+  j = hist_slot(neu, c, serial);
+  k->used[1 - k->cur][k->nused[1 - k->cur]++] = j;
+  if (old[i].conn != NULL)
+    neu[j] = old[i];
+  else {
+    memset(&neu[j], 0, sizeof(neu[j]));
+    neu[j].conn = c;
+    neu[j].serial = serial;
   }
-  if (free_slot == NULL) {
-    ck_assert_msg(k->n < TP_HIST_MAX, "too many connections for the invariant checker");
-    free_slot = &k->h[k->n++];
-  }
-  memset(free_slot, 0, sizeof(*free_slot));
-  free_slot->conn = c;
-  free_slot->serial = serial;
-  return free_slot;
+  k->n++;
+  return &neu[j];
 }
 
 static unsigned list_len(const ptcp_conn *q, const ptcp_conn *parent, const char *file,
                          int line) {
   unsigned n = 0;
   for (; q != NULL && n < 70000; q = q->qnext) {
-    ck_assert_msg(q->parent == parent, "%s:%d: a listener's child has another parent", file,
+    REQUIRE(q->parent == parent, "%s:%d: a listener's child has another parent", file,
                   line);
     n++;
   }
@@ -324,7 +341,6 @@ static void check_conn(tp_checker *k, const ptcp_stack *s, const ptcp_conn *c,
 
   /* What must never move backwards, for as long as this connection lives. */
   h = hist_of(k, c);
-  h->seen = 1;
   if (st >= PTCP_SYN_RECEIVED) {
     if (h->rcv_valid) {
       INV(h->irs == c->irs, "IRS changed from %u to %u", h->irs, c->irs);
@@ -352,32 +368,33 @@ static void check_conn(tp_checker *k, const ptcp_stack *s, const ptcp_conn *c,
 void tp_check_stack_at(tp_checker *k, const ptcp_stack *s, const char *file, int line) {
   unsigned nconns = 0, ntw = 0;
 
-  for (unsigned i = 0; i < k->n; i++)
-    k->h[i].seen = 0;
+  /* Build the next table from the live connections: the ones that are
+   * gone are forgotten. */
+  for (unsigned i = 0; i < k->nused[1 - k->cur]; i++)
+    k->h[1 - k->cur][k->used[1 - k->cur][i]].conn = NULL;
+  k->nused[1 - k->cur] = 0;
+  k->n = 0;
   for (const ptcp_conn *c = s->all; c != NULL; c = c->anext) {
-    ck_assert_msg(nconns++ < 1000000, "%s:%d: connection list loops", file, line);
+    REQUIRE(nconns++ < 1000000, "%s:%d: connection list loops", file, line);
     check_conn(k, s, c, file, line);
   }
-  /* Forget the connections that are gone. */
-  for (unsigned i = 0; i < k->n; i++)
-    if (!k->h[i].seen)
-      k->h[i].conn = NULL;
-  ck_assert_msg(nconns == s->nconns, "%s:%d: %u connections listed, %u counted", file, line,
+  k->cur = 1 - k->cur;
+  REQUIRE(nconns == s->nconns, "%s:%d: %u connections listed, %u counted", file, line,
                 nconns, s->nconns);
   for (uint32_t b = 0; b <= s->hmask; b++) {
     for (const ptcp_pcb *p = s->htab[b]; p != NULL; p = p->hnext) {
       if (p->kind == PCB_TW) {
         const ptcp_tw *tw = (const ptcp_tw *)(const void *)p;
         ntw++;
-        ck_assert_msg(tw->tnode.idx != PTCP_HEAP_NONE && tw->tnode.at == tw->expires,
+        REQUIRE(tw->tnode.idx != PTCP_HEAP_NONE && tw->tnode.at == tw->expires,
                       "%s:%d: a TIME-WAIT entry without its timer", file, line);
       }
     }
   }
-  ck_assert_msg(ntw == s->ntw, "%s:%d: %u TIME-WAIT entries hashed, %u counted", file, line,
+  REQUIRE(ntw == s->ntw, "%s:%d: %u TIME-WAIT entries hashed, %u counted", file, line,
                 ntw, s->ntw);
   for (unsigned i = 0; i < s->nlisteners; i++)
-    ck_assert_msg(s->listeners[i]->state == PTCP_LISTEN, "%s:%d: a listener in %s", file,
+    REQUIRE(s->listeners[i]->state == PTCP_LISTEN, "%s:%d: a listener in %s", file,
                   line, ptcp_state_name((ptcp_state)s->listeners[i]->state));
 }
 
@@ -455,10 +472,10 @@ static int tp_emit(void *user, const uint8_t *pkt, size_t len) {
     t->nout -= t->head;
     t->head = 0;
   }
-  ck_assert_msg(t->nout < TP_MAX_OUT, "too many segments emitted");
+  REQUIRE(t->nout < TP_MAX_OUT, "too many segments emitted");
   o = &t->out[t->nout++];
   o->pkt = malloc(len);
-  ck_assert_ptr_nonnull(o->pkt);
+  REQUIRE(o->pkt != NULL, "out of memory");
   memcpy(o->pkt, pkt, len);
   o->len = len;
   parse_emitted(o->pkt, len, &o->ip, &o->seg);
@@ -513,7 +530,7 @@ static void tp_on_trace(void *user, const ptcp_trace *ev) {
   tp *t = user;
   if (ev->kind == PTCP_TRACE_STATE) {
     /* The transition oracle: every change of state is one of RFC 9293's. */
-    ck_assert_msg(ptcp_transition_allowed(ev->old_state, ev->new_state),
+    REQUIRE(ptcp_transition_allowed(ev->old_state, ev->new_state),
                   "transition %s -> %s is not in the state diagram",
                   ptcp_state_name(ev->old_state), ptcp_state_name(ev->new_state));
     if (t->ntrace_states < 64)
@@ -602,7 +619,7 @@ static int input_packet(tp *t, ptcp_time now, uint8_t *pkt, size_t iphl, size_t 
   ip.ttl = 64;
   ip.src = *src;
   ip.dst = *dst;
-  ck_assert_int_eq(ptcp_ip_encode_header(pkt, iphl, &ip, tcplen), (ptcp_ssize)iphl);
+  REQUIRE(ptcp_ip_encode_header(pkt, iphl, &ip, tcplen) == (ptcp_ssize)iphl, "IP header");
   tp_advance(t, now);
   before = t->nout;
   t->in_call = 1;
@@ -611,7 +628,7 @@ static int input_packet(tp *t, ptcp_time now, uint8_t *pkt, size_t iphl, size_t 
   /* Output oracle: a RST is never answered with a RST (RFC 9293 §3.10.7). */
   if (rst)
     for (unsigned i = before; i < t->nout; i++)
-      ck_assert_msg(!(t->out[i].seg.flags & PTCP_RST), "a RST was answered with a RST");
+      REQUIRE(!(t->out[i].seg.flags & PTCP_RST), "a RST was answered with a RST");
   tp_check_stack_at(&t->chk, t->stack, "after input", 0);
   return rv;
 }
@@ -620,7 +637,7 @@ int tp_send_raw(tp *t, ptcp_time now, const uint8_t *tcp, size_t len, int fix_ch
   static uint8_t pkt[70000];
   size_t iphl = t->local.family == PTCP_AF_INET6 ? 40 : 20;
 
-  ck_assert_uint_le(len, sizeof(pkt) - iphl);
+  REQUIRE(len <= sizeof(pkt) - iphl, "segment too long");
   memcpy(pkt + iphl, tcp, len);
   if (fix_checksum && len >= 20) {
     ptcp_pseudo ph;
@@ -640,7 +657,7 @@ int tp_send(tp *t, ptcp_time now, tp_seg s) {
   size_t iphl = t->local.family == PTCP_AF_INET6 ? 40 : 20;
   ptcp_ssize n;
 
-  ck_assert_uint_le(s.len, sizeof(payload));
+  REQUIRE(s.len <= sizeof(payload), "payload too long");
   memset(&seg, 0, sizeof(seg));
   seg.src_port = s.src_port ? s.src_port : t->remote_port;
   seg.dst_port = s.dst_port ? s.dst_port : t->local_port;
@@ -663,7 +680,7 @@ int tp_send(tp *t, ptcp_time now, tp_seg s) {
   ph.src = s.src ? *s.src : t->remote;
   ph.dst = s.dst ? *s.dst : t->local;
   n = ptcp_seg_write(pkt + iphl, sizeof(pkt) - iphl, &seg, &ph);
-  ck_assert_int_gt(n, 0);
+  REQUIRE(n > 0, "cannot encode the segment: %s", ptcp_strerror((int)n));
   return input_packet(t, now, pkt, iphl, (size_t)n, &ph.src, &ph.dst,
                       (s.flags & PTCP_RST) != 0);
 }
@@ -671,15 +688,15 @@ int tp_send(tp *t, ptcp_time now, tp_seg s) {
 void tp_advance(tp *t, ptcp_time now) {
   unsigned guard = 0;
 
-  ck_assert_msg(now >= t->now, "time goes backwards in the test");
+  REQUIRE(now >= t->now, "time goes backwards in the test");
   for (;;) {
     ptcp_time d = ptcp_stack_next_deadline(t->stack);
     if (d == PTCP_TIME_NONE || d > now)
       break;
     /* Timers fire in order and each moves on: a deadline that stays in
      * the past would loop here forever. */
-    ck_assert_msg(++guard < 1000000, "timers never settle at %llu", (unsigned long long)d);
-    ck_assert_int_eq(ptcp_stack_on_timer(t->stack, d), 0);
+    REQUIRE(++guard < 1000000, "timers never settle at %llu", (unsigned long long)d);
+    REQUIRE(ptcp_stack_on_timer(t->stack, d) == 0, "on_timer failed");
     tp_check_stack_at(&t->chk, t->stack, "after a timer", 0);
   }
   t->now = now;
@@ -981,10 +998,10 @@ static int pair_emit(void *user, const uint8_t *pkt, size_t len) {
     copies = 2;
   for (int i = 0; i < copies; i++) {
     tpair_pkt *q;
-    ck_assert_msg(p->nq < TPAIR_MAX_INFLIGHT, "too many packets in flight");
+    REQUIRE(p->nq < TPAIR_MAX_INFLIGHT, "too many packets in flight");
     q = &p->q[p->nq++];
     q->data = malloc(len);
-    ck_assert_ptr_nonnull(q->data);
+    REQUIRE(q->data != NULL, "out of memory");
     memcpy(q->data, pkt, len);
     q->len = len;
     q->at = p->now + p->delay + (fate == FATE_DELAY ? extra : 0);
@@ -1004,7 +1021,7 @@ static void pair_read(tpair *p, int side, ptcp_conn *c) {
       while (cap < p->rx_len[side] + (size_t)n)
         cap *= 2;
       p->rx[side] = realloc(p->rx[side], cap);
-      ck_assert_ptr_nonnull(p->rx[side]);
+      REQUIRE(p->rx[side] != NULL, "out of memory");
       p->rx_cap[side] = cap;
     }
     memcpy(p->rx[side] + p->rx_len[side], buf, (size_t)n);
@@ -1144,7 +1161,7 @@ int tpair_step(tpair *p, ptcp_time limit) {
     free(pkt.data);
     tp_check_stack_at(&p->chk[pkt.to], p->st[pkt.to], "pair input", 0);
   } else {
-    ck_assert_int_eq(ptcp_stack_on_timer(p->st[which], p->now), 0);
+    REQUIRE(ptcp_stack_on_timer(p->st[which], p->now) == 0, "on_timer failed");
     tp_check_stack_at(&p->chk[which], p->st[which], "pair timer", 0);
   }
   return 1;

@@ -25,7 +25,7 @@
 #define MS PTCP_MILLISECONDS
 #define SEC PTCP_SECONDS
 
-#define TP_MAX_OUT 512
+#define TP_MAX_OUT 2048
 
 /* ------------------------------------------------------------------ */
 /* A counting allocator that can fail on purpose                       */
@@ -60,15 +60,19 @@ typedef struct tp_hist {
   const void *conn;
   uint64_t serial;
   uint32_t rcv_nxt, snd_una, iss, irs;
-  uint8_t rcv_valid, snd_valid, synced;
-  uint8_t seen;
+  uint8_t rcv_valid, snd_valid;
 } tp_hist;
 
-#define TP_HIST_MAX 128
+/* Open-addressed tables (a power of two, kept at most half full): each
+ * check rebuilds the next table from the current one, so connections
+ * that are gone drop out. */
+#define TP_HIST_SLOTS 4096
 
 typedef struct tp_checker {
-  tp_hist h[TP_HIST_MAX];
-  unsigned n;
+  tp_hist h[2][TP_HIST_SLOTS];
+  unsigned used[2][TP_HIST_SLOTS / 2]; /* the slots each table filled */
+  unsigned nused[2];
+  unsigned cur, n;
   uint64_t checks;        /* connections checked, for the report */
 } tp_checker;
 
