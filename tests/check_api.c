@@ -743,6 +743,190 @@ START_TEST(test_api_two_stacks_do_not_interfere) {
 }
 END_TEST
 
+
+/* ------------------------------------------------------------------ */
+/* Addresses, IP framing                                               */
+
+/* MUST-43/44/45: OPEN takes an optional local address; without one the
+ * stack picks one of its own; every segment of the connection then
+ * leaves from the same address. */
+START_TEST(test_api_local_address_choice) {
+  ptcp_addr second = ptcp_addr_v4(10, 0, 0, 3);
+  ptcp_conn *a, *l;
+
+  ck_assert_int_eq(ptcp_stack_add_addr(t.stack, &second), 0);
+  /* Active, bound to the second address. */
+  ck_assert_int_eq(ptcp_conn_new(t.stack, NULL, &a), 0);
+  ck_assert_int_eq(ptcp_conn_bind(a, &second, 40001), 0);
+  ck_assert_int_eq(ptcp_conn_connect(a, &t.remote, 80, 0), 0);
+  ck_assert(ptcp_addr_equal(&t.out[t.head].ip.src, &second));
+  t.local_port = 40001;
+  t.remote_port = 80;
+  tp_expect(&t, SEG(.flags = PTCP_SYN, .seq = TP_ISS));
+  ck_assert_int_eq(tp_send(&t, 10 * MS, SEG(.flags = PTCP_SYN | PTCP_ACK, .seq = TP_IRS,
+                                            .ack = TP_ISS + 1, .dst = &second)),
+                   0);
+  ck_assert(ptcp_addr_equal(&t.out[t.head].ip.src, &second));
+  tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1));
+  ck_assert_int_eq(ptcp_conn_send(a, "x", 1, 20 * MS), 1);
+  ck_assert(ptcp_addr_equal(&t.out[t.head].ip.src, &second));
+  tp_discard(&t);
+  /* The same 4-tuple to the first address is another connection. */
+  ck_assert_int_eq(tp_send(&t, 30 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
+                                            .ack = TP_ISS + 2)),
+                   0);
+  ck_assert_int_eq(t.last_reason, PTCP_R_NO_CONNECTION);
+  tp_discard(&t);
+  ck_assert_int_eq(ptcp_conn_abort(a, 40 * MS), 0);
+  tp_discard(&t);
+  /* A listener bound to the second address hears only that address. */
+  ck_assert_int_eq(ptcp_conn_new(t.stack, NULL, &l), 0);
+  ck_assert_int_eq(ptcp_conn_bind(l, &second, 80), 0);
+  ck_assert_int_eq(ptcp_conn_listen(l, 4), 0);
+  t.local_port = 80;
+  t.remote_port = 40000;
+  ck_assert_int_eq(tp_send(&t, 50 * MS, SEG(.flags = PTCP_SYN, .seq = TP_IRS)), 0);
+  tp_expect(&t, SEG(.flags = PTCP_RST | PTCP_ACK, .seq = 0, .ack = TP_IRS + 1));
+  ck_assert_int_eq(tp_send(&t, 60 * MS, SEG(.flags = PTCP_SYN, .seq = TP_IRS, .dst = &second)),
+                   0);
+  ck_assert(ptcp_addr_equal(&t.out[t.head].ip.src, &second));
+  tp_expect(&t, SEG(.flags = PTCP_SYN | PTCP_ACK, .seq = TP_ISS, .ack = TP_IRS + 1));
+  ck_assert_int_eq(ptcp_conn_close(l, 70 * MS), 0);
+  tp_discard(&t);
+  /* A wildcard listener answers from the address the SYN came to. */
+  tp_listen(&t, 8080, 4);
+  ck_assert_int_eq(tp_send(&t, 80 * MS, SEG(.flags = PTCP_SYN, .seq = TP_IRS, .dst = &second)),
+                   0);
+  ck_assert(ptcp_addr_equal(&t.out[t.head].ip.src, &second));
+  tp_expect(&t, SEG(.flags = PTCP_SYN | PTCP_ACK, .seq = TP_ISS, .ack = TP_IRS + 1));
+}
+END_TEST
+
+/* MUST-41: a passive OPEN leaves existing connections alone. */
+START_TEST(test_api_listen_leaves_others_alone) {
+  ptcp_conn *c = tp_established(&t, 0), *l2, *l3;
+  tp_snap before, after;
+  uint8_t buf[16];
+
+  tp_snap_take(c, &before);
+  /* Another listener on another port. */
+  ck_assert_int_eq(ptcp_conn_new(t.stack, NULL, &l2), 0);
+  ck_assert_int_eq(ptcp_conn_bind(l2, NULL, 81), 0);
+  ck_assert_int_eq(ptcp_conn_listen(l2, 4), 0);
+  /* The first listener closed and a new one on the same port: the
+   * connection it accepted is not its child any more, and goes on. */
+  ck_assert_int_eq(ptcp_conn_close(t.listener, 10 * MS), 0);
+  ck_assert_int_eq(ptcp_conn_new(t.stack, NULL, &l3), 0);
+  ck_assert_int_eq(ptcp_conn_bind(l3, NULL, 80), 0);
+  ck_assert_int_eq(ptcp_conn_listen(l3, 4), 0);
+  t.listener = l3;
+  tp_expect_nothing(&t);
+  tp_snap_take(c, &after);
+  ck_assert(tp_snap_same(&before, &after));
+  ck_assert_int_eq(tp_send(&t, 20 * MS, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_IRS + 1,
+                                            .ack = TP_ISS + 1, .len = 5)),
+                   0);
+  ck_assert_int_eq(ptcp_conn_recv(c, buf, sizeof(buf), 20 * MS), 5);
+  /* A second listen on a port taken: an error, nothing else changes. */
+  {
+    ptcp_conn *l4;
+    ck_assert_int_eq(ptcp_conn_new(t.stack, NULL, &l4), 0);
+    ck_assert_int_eq(ptcp_conn_bind(l4, NULL, 81), PTCP_ERR_ADDR_IN_USE);
+    ck_assert_int_eq(ptcp_conn_listen(l4, 4), PTCP_ERR_STATE);
+    ck_assert_int_eq(ptcp_conn_close(l4, 30 * MS), 0);
+  }
+  ck_assert_int_eq(ptcp_conn_state(l2), PTCP_LISTEN);
+  ck_assert_int_eq(ptcp_conn_close(l2, 30 * MS), 0);
+  tp_discard(&t);
+}
+END_TEST
+
+/* MUST-49: the TTL (hop limit) is configurable. */
+START_TEST(test_api_ttl) {
+  tp_opts o4 = {.ttl = 17}, o6 = {.ttl = 3, .v6 = 1};
+
+  tp_syn_sent(&t, 0);
+  ck_assert_uint_eq(t.out[0].ip.ttl, 64);
+  reinit(&o4);
+  tp_syn_sent(&t, 0);
+  ck_assert_uint_eq(t.out[0].ip.ttl, 17);
+  reinit(&o6);
+  tp_syn_sent(&t, 0);
+  ck_assert_uint_eq(t.out[0].ip.version, 6);
+  ck_assert_uint_eq(t.out[0].ip.ttl, 3);
+}
+END_TEST
+
+/* MUST-50: IP options (IPv4) and extension headers (IPv6) that TCP does
+ * not understand are passed over; the segment is processed as usual. */
+static size_t syn_tcp(uint8_t *b, const tp *tt) {
+  ptcp_seg seg;
+  ptcp_pseudo ph;
+  memset(&seg, 0, sizeof(seg));
+  seg.src_port = tt->remote_port;
+  seg.dst_port = tt->local_port;
+  seg.seq = TP_IRS;
+  seg.flags = PTCP_SYN;
+  seg.window = 65535;
+  ph.src = tt->remote;
+  ph.dst = tt->local;
+  return (size_t)ptcp_seg_write(b, 100, &seg, &ph);
+}
+
+START_TEST(test_api_ip_options_ignored) {
+  uint8_t pkt[200];
+  size_t n;
+
+  tp_listen(&t, 80, 4);
+  /* IPv4 with 8 bytes of options: NOP, a timestamp option, EOL. */
+  n = syn_tcp(pkt + 28, &t);
+  memset(pkt, 0, 28);
+  pkt[0] = 0x47; /* version 4, IHL 7 */
+  pkt[2] = (uint8_t)((28 + n) >> 8);
+  pkt[3] = (uint8_t)(28 + n);
+  pkt[6] = 0x40; /* DF */
+  pkt[8] = 64;
+  pkt[9] = PTCP_IPPROTO_TCP;
+  memcpy(pkt + 12, t.remote.bytes, 4);
+  memcpy(pkt + 16, t.local.bytes, 4);
+  pkt[20] = 1;
+  pkt[21] = 68; /* IP timestamp option, 4 bytes, empty */
+  pkt[22] = 4;
+  pkt[23] = 5;
+  pkt[24] = 0;
+  {
+    uint16_t ck = ptcp_cksum(pkt, 28);
+    pkt[10] = (uint8_t)(ck >> 8);
+    pkt[11] = (uint8_t)ck;
+  }
+  ck_assert_int_eq(ptcp_stack_input(t.stack, pkt, 28 + n, 0), 0);
+  tp_expect(&t, SEG(.flags = PTCP_SYN | PTCP_ACK, .seq = TP_ISS, .ack = TP_IRS + 1));
+  tp_check_invariants(&t, NULL);
+  /* IPv6 with a hop-by-hop options header (PadN). */
+  {
+    tp_opts o = {.v6 = 1};
+    reinit(&o);
+    tp_listen(&t, 80, 4);
+    n = syn_tcp(pkt + 48, &t);
+    memset(pkt, 0, 48);
+    pkt[0] = 0x60;
+    pkt[4] = (uint8_t)((8 + n) >> 8);
+    pkt[5] = (uint8_t)(8 + n);
+    pkt[6] = 0; /* hop-by-hop */
+    pkt[7] = 64;
+    memcpy(pkt + 8, t.remote.bytes, 16);
+    memcpy(pkt + 24, t.local.bytes, 16);
+    pkt[40] = PTCP_IPPROTO_TCP;
+    pkt[41] = 0;
+    pkt[42] = 1; /* PadN, 4 bytes */
+    pkt[43] = 4;
+    ck_assert_int_eq(ptcp_stack_input(t.stack, pkt, 48 + n, 0), 0);
+    tp_expect(&t, SEG(.flags = PTCP_SYN | PTCP_ACK, .seq = TP_ISS, .ack = TP_IRS + 1));
+    tp_check_invariants(&t, NULL);
+  }
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Calling the API from the callbacks (stack.h: events are delivered at */
 /* the end of the call, when every connection is consistent; a callback */
@@ -978,6 +1162,10 @@ Suite *ptcp_api_suite(void) {
   tcase_add_test(tc, test_api_ephemeral_ports);
   tcase_add_test(tc, test_api_ipv6_end_to_end);
   tcase_add_test(tc, test_api_two_stacks_do_not_interfere);
+  tcase_add_test(tc, test_api_local_address_choice);
+  tcase_add_test(tc, test_api_listen_leaves_others_alone);
+  tcase_add_test(tc, test_api_ttl);
+  tcase_add_test(tc, test_api_ip_options_ignored);
   suite_add_tcase(s, tc);
 
   tcase_add_checked_fixture(re, setup, teardown);

@@ -826,6 +826,145 @@ START_TEST(test_engine_stream_integrity_impaired) {
 }
 END_TEST
 
+
+/* ------------------------------------------------------------------ */
+/* Retransmission details                                              */
+
+/* Karn (RFC 6298 §3, MUST-18): the ACK of a retransmitted segment gives
+ * no RTT sample, unless timestamps say which copy it answers (RFC 7323
+ * §4.1). */
+START_TEST(test_engine_karn) {
+  ptcp_conn *c;
+  ptcp_duration srtt;
+
+  c = tp_established(&t, 0);
+  srtt = status_of(c).srtt;
+  ck_assert_uint_eq(srtt, 10 * MS); /* from the handshake */
+  ck_assert_int_eq(ptcp_conn_send(c, "abc", 3, 100 * MS), 3);
+  tp_advance(&t, 1100 * MS); /* RTO: sent again */
+  tp_discard(&t);
+  ck_assert_int_eq(
+      tp_send(&t, 1200 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 4)), 0);
+  ck_assert_uint_eq(status_of(c).srtt, srtt);
+  /* With timestamps, the echo dates the copy: 100 ms, a valid sample. */
+  {
+    ptcp_opts so = {.present = PTCP_OPT_MSS | PTCP_OPT_TS, .mss = 1460, .ts_val = 1};
+    ptcp_seg sa;
+    uint32_t rtx_tsval;
+    tp_seg a = SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 4);
+    reinit(NULL);
+    c = open_with(&so, 0xffff, &sa);
+    srtt = status_of(c).srtt;
+    ck_assert_int_eq(ptcp_conn_send(c, "abc", 3, 100 * MS), 3);
+    tp_discard(&t);
+    tp_advance(&t, 1100 * MS);
+    rtx_tsval = tp_expect(&t, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_ISS + 1,
+                                  .ack = TP_IRS + 1, .len = 3))
+                    ->opts.ts_val;
+    a.opts.present = PTCP_OPT_TS;
+    a.opts.ts_val = 2;
+    a.opts.ts_ecr = rtx_tsval;
+    ck_assert_int_eq(tp_send(&t, 1200 * MS, a), 0);
+    ck_assert_uint_eq(status_of(c).srtt, (7 * srtt + 100 * MS) / 8);
+  }
+}
+END_TEST
+
+/* MUST-23: a SYN is retransmitted for at least 3 minutes by default
+ * (7 retransmissions at 1, 3, 7, 15, 31, 63 and 123 s; give up at 183). */
+START_TEST(test_engine_syn_retransmitted_for_three_minutes) {
+  ptcp_conn *c = tp_syn_sent(&t, 0);
+  static const unsigned at[] = {1, 3, 7, 15, 31, 63, 123};
+
+  for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+    tp_advance(&t, at[i] * SEC - 1);
+    tp_expect_nothing(&t);
+    tp_advance(&t, at[i] * SEC);
+    tp_expect(&t, SEG(.flags = PTCP_SYN, .seq = TP_ISS));
+  }
+  tp_advance(&t, 183 * SEC - 1);
+  ck_assert_int_eq(ptcp_conn_state(c), PTCP_SYN_SENT);
+  ck_assert_int_eq(t.ev.error, 0);
+  tp_advance(&t, 183 * SEC);
+  ck_assert_int_eq(ptcp_conn_state(c), PTCP_CLOSED);
+  ck_assert_int_eq(t.ev.last_error, PTCP_ERR_TIMED_OUT);
+  tp_expect_nothing(&t);
+}
+END_TEST
+
+/* MUST-34: the peer moves its right edge left under data in flight.
+ * No new data goes past it (SHLD-15), the data in flight is resent on
+ * timeout, and the connection carries on when the window reopens. */
+START_TEST(test_engine_peer_shrinks_window) {
+  tp_opts o = {.policy[PTCP_SLOT_CC] = "none"};
+  ptcp_conn *c;
+  uint8_t data[20000];
+  uint32_t sent = 0;
+
+  reinit(&o);
+  c = tp_established(&t, 0);
+  ck_assert_int_eq(tp_send(&t, 15 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
+                                            .ack = TP_ISS + 1, .window = 10000)),
+                   0);
+  memset(data, 'k', sizeof(data));
+  ck_assert_int_eq(ptcp_conn_send(c, data, sizeof(data), 20 * MS), 20000);
+  while (tp_pending(&t) > 0)
+    sent += (uint32_t)t.out[t.head++].seg.payload_len;
+  ck_assert_uint_eq(sent, 6 * 1460);
+  /* The first segment acknowledged, the window cut to 500: the edge
+   * falls from ISS+1+10000 to ISS+1+1460+500. */
+  ck_assert_int_eq(tp_send(&t, 30 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
+                                            .ack = TP_ISS + 1461, .window = 500)),
+                   0);
+  tp_expect_nothing(&t);
+  ck_assert_uint_eq(status_of(c).snd_max, TP_ISS + 1 + 6 * 1460);
+  /* The timeout resends the oldest data (nothing new). */
+  tp_advance(&t, 1100 * MS);
+  tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1461, .ack = TP_IRS + 1, .len = 1460));
+  tp_expect_nothing(&t);
+  ck_assert_uint_eq(status_of(c).snd_max, TP_ISS + 1 + 6 * 1460);
+  /* Reopened: everything goes through. */
+  ck_assert_int_eq(tp_send(&t, 1200 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
+                                              .ack = TP_ISS + 1 + 6 * 1460, .window = 0xffff)),
+                   0);
+  sent = 6 * 1460;
+  while (tp_pending(&t) > 0)
+    sent += (uint32_t)t.out[t.head++].seg.payload_len;
+  ck_assert_uint_eq(sent, 20000 - 1020); /* Nagle holds the tail */
+  ck_assert_int_eq(tp_send(&t, 1300 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
+                                              .ack = TP_ISS + 1 + sent, .window = 0xffff)),
+                   0);
+  tp_expect(&t, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_ISS + 1 + sent, .ack = TP_IRS + 1,
+                    .len = 1020));
+  ck_assert_int_eq(ptcp_conn_state(c), PTCP_ESTABLISHED);
+}
+END_TEST
+
+/* MUST-38 (RFC 9293 §3.8.6.2.1): with a usable window below both an MSS
+ * and half the largest window seen, the sender waits, until the override
+ * timeout forces what fits. */
+START_TEST(test_engine_sender_sws_avoidance) {
+  ptcp_conn *c = tp_established(&t, 0); /* the peer offered 65535 */
+  uint8_t data[1000];
+
+  ck_assert_int_eq(tp_send(&t, 15 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
+                                            .ack = TP_ISS + 1, .window = 100)),
+                   0);
+  memset(data, 's', sizeof(data));
+  ck_assert_int_eq(ptcp_conn_send(c, data, sizeof(data), 20 * MS), 1000);
+  tp_expect_nothing(&t);
+  tp_advance(&t, 20 * MS + 1 * SEC);
+  tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1, .len = 100));
+  tp_expect_nothing(&t);
+  /* A window worth it (half the largest seen): the rest goes. */
+  ck_assert_int_eq(tp_send(&t, 1100 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
+                                              .ack = TP_ISS + 101, .window = 40000)),
+                   0);
+  tp_expect(&t, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_ISS + 101, .ack = TP_IRS + 1,
+                    .len = 900));
+}
+END_TEST
+
 Suite *ptcp_engine_suite(void) {
   Suite *s = suite_create("engine");
   TCase *tc = tcase_create("features");
@@ -852,6 +991,10 @@ Suite *ptcp_engine_suite(void) {
   tcase_add_test(tc, test_engine_keepalive_probes_and_timeout);
   tcase_add_test(tc, test_engine_keepalive_only_when_idle);
   tcase_add_test(tc, test_engine_fin_wait_2_timeout);
+  tcase_add_test(tc, test_engine_karn);
+  tcase_add_test(tc, test_engine_syn_retransmitted_for_three_minutes);
+  tcase_add_test(tc, test_engine_peer_shrinks_window);
+  tcase_add_test(tc, test_engine_sender_sws_avoidance);
   suite_add_tcase(s, tc);
 
   tcase_set_timeout(st, 120);

@@ -1175,6 +1175,34 @@ START_TEST(test_hostile_zero_window_probe_acks_fin) {
 }
 END_TEST
 
+
+/* MUST-66: a RST and URG are processed even with the window at zero. */
+START_TEST(test_hostile_rst_and_urg_with_zero_window) {
+  tp_opts o = {.rcvbuf = 1000};
+  ptcp_conn *c;
+
+  reinit(&o);
+  c = tp_established(&t, 0);
+  ck_assert_int_eq(tp_send(&t, 10 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
+                                            .ack = TP_ISS + 1, .len = 1000)),
+                   0);
+  tp_discard(&t);
+  ck_assert_uint_eq(status_of(c).rcv_wnd, 0);
+  ck_assert_int_eq(
+      tp_send(&t, 15 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1001, .ack = TP_ISS + 1)), 0);
+  rejected(c, 20 * MS,
+           SEG(.flags = PTCP_ACK | PTCP_URG, .seq = TP_IRS + 1001, .ack = TP_ISS + 1,
+               .urgent = 5),
+           PTCP_VERDICT_ACCEPT, PTCP_R_NONE, 0, "URG with a zero window");
+  rejected(c, 30 * MS, SEG(.flags = PTCP_RST, .seq = TP_IRS + 1002), PTCP_VERDICT_DROP,
+           PTCP_R_RST_OUT_OF_WINDOW, 0, "RST past a zero window");
+  ck_assert_int_eq(tp_send(&t, 40 * MS, SEG(.flags = PTCP_RST, .seq = TP_IRS + 1001)), 0);
+  ck_assert_int_eq(t.last_verdict, PTCP_VERDICT_RESET);
+  ck_assert_int_eq(ptcp_conn_state(c), PTCP_CLOSED);
+  ck_assert_int_eq(t.ev.last_error, PTCP_ERR_CONN_RESET);
+}
+END_TEST
+
 Suite *ptcp_hostile_suite(void) {
   Suite *s = suite_create("hostile");
   TCase *tc = tcase_create("inputs");
@@ -1205,6 +1233,7 @@ Suite *ptcp_hostile_suite(void) {
   tcase_add_test(tc, test_hostile_challenge_ack_limit);
   tcase_add_test(tc, test_hostile_lax_policy_cannot_ack_unsent);
   tcase_add_test(tc, test_hostile_zero_window_probe_acks_fin);
+  tcase_add_test(tc, test_hostile_rst_and_urg_with_zero_window);
   suite_add_tcase(s, tc);
   return s;
 }

@@ -441,6 +441,8 @@ static void cfg_from_opts(ptcp_stack_cfg *cfg, const tp_opts *o, ptcp_registry *
     cfg->ephemeral_hi = o->eph_hi;
   if (o->challenge_ack_limit)
     cfg->challenge_ack_limit = o->challenge_ack_limit;
+  if (o->ttl)
+    cfg->ttl = o->ttl;
   if (o->syn_retries)
     cfg->conn.syn_retries = o->syn_retries;
   if (o->data_retries)
@@ -451,10 +453,29 @@ static void cfg_from_opts(ptcp_stack_cfg *cfg, const tp_opts *o, ptcp_registry *
  * every test. */
 static void parse_emitted(const uint8_t *pkt, size_t len, ptcp_ip *ip, ptcp_seg *seg) {
   int rv = ptcp_packet_parse(ip, seg, pkt, len, 0);
+  const uint8_t *opt;
+  size_t i, olen;
+
   if (rv != 0) {
     fprintf(stderr, "emitted packet does not parse: %s\n", ptcp_strerror(rv));
     abort();
   }
+  /* RFC 9293 MUST-65 (and RFC 7323 §2.2, RFC 2018 §2): MSS, window
+   * scale and SACK-permitted go on SYNs only. */
+  REQUIRE((seg->flags & PTCP_SYN) ||
+              !(seg->opts.present & (PTCP_OPT_MSS | PTCP_OPT_WSCALE | PTCP_OPT_SACK_PERM)),
+          "a non-SYN segment carries a SYN-only option");
+  /* MUST-69: what follows the end-of-option-list is zero padding. */
+  opt = ip->payload + PTCP_HDR_MIN;
+  olen = (size_t)seg->hdr_len - PTCP_HDR_MIN;
+  for (i = 0; i < olen && opt[i] != PTCP_OPT_KIND_EOL;)
+    i += opt[i] == PTCP_OPT_KIND_NOP ? 1 : opt[i + 1];
+  for (; i < olen; i++)
+    REQUIRE(opt[i] == 0, "option padding byte %zu is %u, not zero", i, opt[i]);
+  /* A RST carries no options and no data (RFC 9293 §3.10.7; no RST
+   * diagnostic payload here). */
+  REQUIRE(!(seg->flags & PTCP_RST) || (seg->payload_len == 0 && seg->opts.present == 0),
+          "a RST with options or data");
 }
 
 /* ------------------------------------------------------------------ */

@@ -180,6 +180,7 @@ typedef struct tp_opts {
   uint8_t challenge_ack_limit;    /* stack's per-connection cap */
   uint8_t keepalive_count;        /* with keepalive: default 3 */
   int no_addr;                    /* the stack gets no local address */
+  uint8_t ttl;                    /* IPv4 TTL / IPv6 hop limit */
 } tp_opts;
 
 void tp_init(tp *t, const tp_opts *o);
