@@ -42,7 +42,8 @@ static void peer_handshake(uint16_t port, uint32_t irs, ptcp_time now, int compl
   ck_assert_int_eq(tp_send(&t, now, SEG(.flags = PTCP_SYN, .seq = irs)), 0);
   if (complete)
     ck_assert_int_eq(
-        tp_send(&t, now + MS, SEG(.flags = PTCP_ACK, .seq = irs + 1, .ack = TP_ISS + 1)), 0);
+        tp_send(&t, now + MS, SEG(.flags = PTCP_ACK, .seq = irs + 1, .ack = TP_ISS + 1)),
+        0);
   t.remote_port = keep;
 }
 
@@ -56,9 +57,10 @@ START_TEST(test_api_close_with_unread_data) {
 
   /* In-order data never read: RST <SEQ=SND.NXT>, nothing after it. */
   c = tp_established(&t, 0);
-  ck_assert_int_eq(tp_send(&t, 10 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
-                                            .ack = TP_ISS + 1, .len = 10)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, 10 * MS,
+              SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1, .len = 10)),
+      0);
   ck_assert_int_eq(ptcp_conn_close(c, 20 * MS), 0);
   tp_expect(&t, SEG(.flags = PTCP_RST, .seq = TP_ISS + 1));
   tp_expect_nothing(&t);
@@ -66,17 +68,19 @@ START_TEST(test_api_close_with_unread_data) {
   /* Out-of-order data only: unread too. */
   reinit(NULL);
   c = tp_established(&t, 0);
-  ck_assert_int_eq(tp_send(&t, 10 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 101,
-                                            .ack = TP_ISS + 1, .len = 10)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, 10 * MS,
+              SEG(.flags = PTCP_ACK, .seq = TP_IRS + 101, .ack = TP_ISS + 1, .len = 10)),
+      0);
   tp_discard(&t);
   ck_assert_int_eq(ptcp_conn_close(c, 20 * MS), 0);
   tp_expect(&t, SEG(.flags = PTCP_RST, .seq = TP_ISS + 1));
   /* After the peer's FIN with its data unread (CLOSE-WAIT). */
   reinit(NULL);
   c = tp_established(&t, 0);
-  ck_assert_int_eq(tp_send(&t, 10 * MS, SEG(.flags = PTCP_ACK | PTCP_FIN, .seq = TP_IRS + 1,
-                                            .ack = TP_ISS + 1, .len = 10)),
+  ck_assert_int_eq(tp_send(&t, 10 * MS,
+                           SEG(.flags = PTCP_ACK | PTCP_FIN, .seq = TP_IRS + 1,
+                               .ack = TP_ISS + 1, .len = 10)),
                    0);
   tp_discard(&t);
   ck_assert_int_eq(ptcp_conn_close(c, 20 * MS), 0);
@@ -84,8 +88,9 @@ START_TEST(test_api_close_with_unread_data) {
   /* Read to the end first: an orderly FIN. */
   reinit(NULL);
   c = tp_established(&t, 0);
-  ck_assert_int_eq(tp_send(&t, 10 * MS, SEG(.flags = PTCP_ACK | PTCP_FIN, .seq = TP_IRS + 1,
-                                            .ack = TP_ISS + 1, .len = 10)),
+  ck_assert_int_eq(tp_send(&t, 10 * MS,
+                           SEG(.flags = PTCP_ACK | PTCP_FIN, .seq = TP_IRS + 1,
+                               .ack = TP_ISS + 1, .len = 10)),
                    0);
   tp_discard(&t);
   ck_assert_int_eq(ptcp_conn_recv(c, buf, sizeof(buf), 15 * MS), 10);
@@ -97,7 +102,8 @@ START_TEST(test_api_close_with_unread_data) {
   reinit(NULL);
   c = tp_established(&t, 0);
   ck_assert_int_eq(ptcp_conn_send(c, "abc", 3, 10 * MS), 3);
-  tp_expect(&t, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_ISS + 1, .ack = TP_IRS + 1, .len = 3));
+  tp_expect(&t, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_ISS + 1, .ack = TP_IRS + 1,
+                    .len = 3));
   ck_assert_int_eq(ptcp_conn_send(c, "def", 3, 11 * MS), 3); /* Nagle holds it */
   tp_expect_nothing(&t);
   ck_assert_int_eq(ptcp_conn_close(c, 12 * MS), 0);
@@ -113,9 +119,10 @@ START_TEST(test_api_data_after_close) {
   c = tp_established(&t, 0);
   ck_assert_int_eq(ptcp_conn_close(c, 20 * MS), 0);
   tp_expect(&t, SEG(.flags = PTCP_FIN | PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1));
-  ck_assert_int_eq(tp_send(&t, 30 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
-                                            .ack = TP_ISS + 1, .len = 10)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, 30 * MS,
+              SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1, .len = 10)),
+      0);
   ck_assert_int_eq(t.last_reason, PTCP_R_DATA_AFTER_CLOSE);
   tp_expect(&t, SEG(.flags = PTCP_RST, .seq = TP_ISS + 2));
   tp_expect_nothing(&t);
@@ -124,9 +131,10 @@ START_TEST(test_api_data_after_close) {
   reinit(NULL);
   c = tp_fin_wait_2(&t, 0);
   ck_assert_int_eq(ptcp_conn_close(c, 40 * MS), 0);
-  ck_assert_int_eq(tp_send(&t, 50 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
-                                            .ack = TP_ISS + 2, .len = 1)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, 50 * MS,
+              SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 2, .len = 1)),
+      0);
   tp_expect(&t, SEG(.flags = PTCP_RST, .seq = TP_ISS + 2));
   ck_assert_uint_eq(stats().conns, 1);
   /* Old data (a retransmission of what was read) is not new: ACKed. */
@@ -134,16 +142,18 @@ START_TEST(test_api_data_after_close) {
   c = tp_established(&t, 0);
   {
     uint8_t buf[16];
-    ck_assert_int_eq(tp_send(&t, 10 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
-                                              .ack = TP_ISS + 1, .len = 10)),
-                     0);
+    ck_assert_int_eq(
+        tp_send(&t, 10 * MS,
+                SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1, .len = 10)),
+        0);
     ck_assert_int_eq(ptcp_conn_recv(c, buf, sizeof(buf), 10 * MS), 10);
   }
   ck_assert_int_eq(ptcp_conn_close(c, 20 * MS), 0);
   tp_expect(&t, SEG(.flags = PTCP_FIN | PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 11));
-  ck_assert_int_eq(tp_send(&t, 30 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
-                                            .ack = TP_ISS + 2, .len = 10)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, 30 * MS,
+              SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 2, .len = 10)),
+      0);
   tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 2, .ack = TP_IRS + 11));
   ck_assert_uint_eq(stats().conns, 2);
 }
@@ -155,7 +165,7 @@ END_TEST
 typedef struct abort_case {
   const char *name;
   ptcp_conn *(*make)(void);
-  int rst;          /* a RST goes out */
+  int rst; /* a RST goes out */
   uint32_t rst_seq;
 } abort_case;
 
@@ -221,24 +231,27 @@ START_TEST(test_api_abort_every_state) {
     before = t.ev;
     ck_assert_msg(ptcp_conn_abort(c, t.now + MS) == 0, "%s: abort failed", cases[i].name);
     if (cases[i].rst) {
-      ck_assert_msg(tp_pending(&t) == 1, "%s: %u segments", cases[i].name, tp_pending(&t));
+      ck_assert_msg(tp_pending(&t) == 1, "%s: %u segments", cases[i].name,
+                    tp_pending(&t));
       tp_expect(&t, SEG(.flags = PTCP_RST, .seq = cases[i].rst_seq));
     } else {
-      ck_assert_msg(tp_pending(&t) == 0, "%s: %u segments", cases[i].name, tp_pending(&t));
+      ck_assert_msg(tp_pending(&t) == 0, "%s: %u segments", cases[i].name,
+                    tp_pending(&t));
     }
     /* The handle is gone: no callback about it, one connection less,
      * no TIME-WAIT left behind. */
     ck_assert_msg(memcmp(&before, &t.ev, sizeof(before)) == 0, "%s: a callback ran",
                   cases[i].name);
     ck_assert_msg(stats().conns == conns - 1 && stats().time_wait == 0,
-                  "%s: %u connections (was %u), %u TIME-WAIT", cases[i].name, stats().conns,
-                  conns, stats().time_wait);
+                  "%s: %u connections (was %u), %u TIME-WAIT", cases[i].name,
+                  stats().conns, conns, stats().time_wait);
     tp_check_invariants(&t, NULL);
     /* What the peer sends next meets no connection (or the listener). */
     if (!listener_left && cases[i].rst) {
-      ck_assert_int_eq(tp_send(&t, t.now + 2 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
-                                                       .ack = cases[i].rst_seq)),
-                       0);
+      ck_assert_int_eq(
+          tp_send(&t, t.now + 2 * MS,
+                  SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = cases[i].rst_seq)),
+          0);
       ck_assert_int_eq(t.last_reason, PTCP_R_NO_CONNECTION);
       tp_discard(&t);
     }
@@ -262,7 +275,8 @@ START_TEST(test_api_accept_queue_bounds) {
   s0 = stats();
   peer_handshake(41002, 300, 20 * MS, 0);
   tp_expect_nothing(&t);
-  ck_assert_uint_eq(stats().reasons[PTCP_R_BACKLOG_FULL], s0.reasons[PTCP_R_BACKLOG_FULL] + 1);
+  ck_assert_uint_eq(stats().reasons[PTCP_R_BACKLOG_FULL],
+                    s0.reasons[PTCP_R_BACKLOG_FULL] + 1);
   ck_assert_uint_eq(stats().conns, s0.conns);
   /* Accepting one makes room: 41002 is answered and half-open. */
   ck_assert_int_eq(ptcp_conn_accept(l, &c), 0);
@@ -281,14 +295,14 @@ START_TEST(test_api_accept_queue_bounds) {
   /* 41002's handshake ACK finds the accept queue full: not taken, the
    * connection stays half-open, and completes once there is room. */
   t.remote_port = 41002;
-  ck_assert_int_eq(tp_send(&t, 50 * MS, SEG(.flags = PTCP_ACK, .seq = 301, .ack = TP_ISS + 1)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, 50 * MS, SEG(.flags = PTCP_ACK, .seq = 301, .ack = TP_ISS + 1)), 0);
   ck_assert_int_eq(t.last_reason, PTCP_R_BACKLOG_FULL);
   ck_assert_int_eq(t.ev.accept, 3);
   ck_assert_int_eq(ptcp_conn_accept(l, &c), 0);
   ck_assert_uint_eq(status_of(c).remote_port, 41001);
-  ck_assert_int_eq(tp_send(&t, 60 * MS, SEG(.flags = PTCP_ACK, .seq = 301, .ack = TP_ISS + 1)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, 60 * MS, SEG(.flags = PTCP_ACK, .seq = 301, .ack = TP_ISS + 1)), 0);
   ck_assert_int_eq(t.ev.accept, 4);
   ck_assert_int_eq(ptcp_conn_accept(l, &c), 0);
   ck_assert_uint_eq(status_of(c).remote_port, 41003);
@@ -327,7 +341,7 @@ END_TEST
 START_TEST(test_api_listener_close_resets_its_queue) {
   ptcp_conn *l = tp_listen(&t, 80, 4);
 
-  peer_handshake(41000, 100, 0, 1); /* queued, never accepted */
+  peer_handshake(41000, 100, 0, 1);       /* queued, never accepted */
   peer_handshake(41001, 200, 10 * MS, 0); /* half-open */
   tp_discard(&t);
   ck_assert_uint_eq(stats().conns, 3);
@@ -343,9 +357,10 @@ START_TEST(test_api_listener_close_resets_its_queue) {
   ck_assert(tp_saw_transition(&t, l, PTCP_LISTEN, PTCP_CLOSED));
   /* Their peers' next segments meet nothing. */
   t.remote_port = 41000;
-  ck_assert_int_eq(tp_send(&t, 30 * MS, SEG(.flags = PTCP_ACK, .seq = 101, .ack = TP_ISS + 1,
-                                            .len = 5)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, 30 * MS,
+              SEG(.flags = PTCP_ACK, .seq = 101, .ack = TP_ISS + 1, .len = 5)),
+      0);
   tp_expect(&t, SEG(.flags = PTCP_RST, .seq = TP_ISS + 1));
   /* The port is free again. */
   {
@@ -375,12 +390,14 @@ START_TEST(test_api_time_wait_reopen) {
   /* A SYN above RCV.NXT with a listener: a new connection, its ISS
    * above the old sequence space (RFC 6191 §2). */
   ck_assert_int_eq(tp_send(&t, 2 * SEC, SEG(.flags = PTCP_SYN, .seq = rcv + 100000)), 0);
-  sa = tp_expect(&t, SEG(.flags = PTCP_SYN | PTCP_ACK, .any_seq = 1, .ack = rcv + 100001));
+  sa =
+      tp_expect(&t, SEG(.flags = PTCP_SYN | PTCP_ACK, .any_seq = 1, .ack = rcv + 100001));
   ck_assert_uint_eq(sa->seq, snd + 65536);
   ck_assert_uint_eq(stats().time_wait, 0);
-  ck_assert_int_eq(tp_send(&t, 2010 * MS, SEG(.flags = PTCP_ACK, .seq = rcv + 100001,
-                                              .ack = snd + 65537)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, 2010 * MS,
+              SEG(.flags = PTCP_ACK, .seq = rcv + 100001, .ack = snd + 65537)),
+      0);
   ck_assert_int_eq(ptcp_conn_accept(t.listener, &n), 0);
   ck_assert_int_eq(ptcp_conn_state(n), PTCP_ESTABLISHED);
   ck_assert_uint_eq(status_of(n).irs, rcv + 100000);
@@ -399,8 +416,10 @@ START_TEST(test_api_time_wait_reopen) {
   reinit(NULL);
   c = tp_time_wait(&t, 0);
   memset(&t.ev, 0, sizeof(t.ev));
-  ck_assert_int_eq(tp_send(&t, 1 * SEC, SEG(.flags = PTCP_SYN, .seq = TP_IRS + 100000)), 0);
-  sa = tp_expect(&t, SEG(.flags = PTCP_SYN | PTCP_ACK, .any_seq = 1, .ack = TP_IRS + 100001));
+  ck_assert_int_eq(tp_send(&t, 1 * SEC, SEG(.flags = PTCP_SYN, .seq = TP_IRS + 100000)),
+                   0);
+  sa = tp_expect(&t,
+                 SEG(.flags = PTCP_SYN | PTCP_ACK, .any_seq = 1, .ack = TP_IRS + 100001));
   ck_assert_uint_eq(sa->seq, TP_ISS + 2 + 65536);
   ck_assert_int_eq(ptcp_conn_state(c), PTCP_CLOSED);
   ck_assert_int_eq(t.ev.closed + t.ev.error, 0);
@@ -446,15 +465,17 @@ START_TEST(test_api_connect_errors) {
   tp_expect(&t, SEG(.flags = PTCP_SYN, .seq = TP_ISS));
   ck_assert_int_eq(ptcp_conn_connect(a, &t.remote, 80, 0), PTCP_ERR_ALREADY);
   /* The 4-tuple held by a TIME-WAIT entry: EADDRINUSE. */
-  ck_assert_int_eq(tp_send(&t, 10 * MS, SEG(.flags = PTCP_SYN | PTCP_ACK, .seq = TP_IRS,
-                                            .ack = TP_ISS + 1)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, 10 * MS,
+              SEG(.flags = PTCP_SYN | PTCP_ACK, .seq = TP_IRS, .ack = TP_ISS + 1)),
+      0);
   tp_discard(&t);
   ck_assert_int_eq(ptcp_conn_close(a, 20 * MS), 0);
   tp_discard(&t);
-  ck_assert_int_eq(tp_send(&t, 30 * MS, SEG(.flags = PTCP_FIN | PTCP_ACK, .seq = TP_IRS + 1,
-                                            .ack = TP_ISS + 2)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, 30 * MS,
+              SEG(.flags = PTCP_FIN | PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 2)),
+      0);
   tp_discard(&t);
   ck_assert_uint_eq(stats().time_wait, 1);
   ck_assert_int_eq(ptcp_conn_new(t.stack, NULL, &b), 0);
@@ -469,8 +490,9 @@ START_TEST(test_api_connect_errors) {
     ptcp_conn *l = tp_listen(&t, 90, 1);
     ck_assert_int_eq(ptcp_conn_connect(l, &t.remote, 80, 50 * MS), PTCP_ERR_STATE);
   }
-  ck_assert_int_eq(tp_send(&t, 60 * MS, SEG(.flags = PTCP_RST | PTCP_ACK, .ack = TP_ISS + 1,
-                                            .dst_port = 5000, .src_port = 81)),
+  ck_assert_int_eq(tp_send(&t, 60 * MS,
+                           SEG(.flags = PTCP_RST | PTCP_ACK, .ack = TP_ISS + 1,
+                               .dst_port = 5000, .src_port = 81)),
                    0);
   ck_assert_int_eq(ptcp_conn_state(b), PTCP_CLOSED);
   ck_assert_int_eq(ptcp_conn_connect(b, &t.remote, 81, 70 * MS), PTCP_ERR_STATE);
@@ -568,13 +590,15 @@ START_TEST(test_api_ipv6_end_to_end) {
   ck_assert(ptcp_addr_equal(&t.out[t.head - 1].ip.dst, &t.remote));
   ck_assert_uint_eq(g->opts.mss, 1440);
   ck_assert_int_eq(
-      tp_send(&t, 10 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1)), 0);
+      tp_send(&t, 10 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1)),
+      0);
   ck_assert_int_eq(ptcp_conn_accept(t.listener, &c), 0);
   ck_assert_uint_eq(status_of(c).snd_mss, 1220);
   ck_assert_uint_eq(status_of(c).remote.family, PTCP_AF_INET6);
   /* Data both ways. */
-  ck_assert_int_eq(tp_send(&t, 20 * MS, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_IRS + 1,
-                                            .ack = TP_ISS + 1, .len = 3000)),
+  ck_assert_int_eq(tp_send(&t, 20 * MS,
+                           SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_IRS + 1,
+                               .ack = TP_ISS + 1, .len = 3000)),
                    0);
   ck_assert_int_eq(ptcp_conn_recv(c, buf, sizeof(buf), 20 * MS), 3000);
   for (int i = 0; i < 3000; i++)
@@ -582,18 +606,22 @@ START_TEST(test_api_ipv6_end_to_end) {
   tp_discard(&t);
   memset(buf, 'v', 2440);
   ck_assert_int_eq(ptcp_conn_send(c, buf, 2440, 30 * MS), 2440);
-  tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 3001, .len = 1220));
-  tp_expect(&t, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_ISS + 1221, .ack = TP_IRS + 3001,
-                    .len = 1220));
-  ck_assert_int_eq(tp_send(&t, 40 * MS, SEG(.flags = PTCP_ACK | PTCP_FIN, .seq = TP_IRS + 3001,
-                                            .ack = TP_ISS + 2441)),
+  tp_expect(&t,
+            SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 3001, .len = 1220));
+  tp_expect(&t, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_ISS + 1221,
+                    .ack = TP_IRS + 3001, .len = 1220));
+  ck_assert_int_eq(tp_send(&t, 40 * MS,
+                           SEG(.flags = PTCP_ACK | PTCP_FIN, .seq = TP_IRS + 3001,
+                               .ack = TP_ISS + 2441)),
                    0);
   tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 2441, .ack = TP_IRS + 3002));
   ck_assert_int_eq(ptcp_conn_close(c, 50 * MS), 0);
-  tp_expect(&t, SEG(.flags = PTCP_FIN | PTCP_ACK, .seq = TP_ISS + 2441, .ack = TP_IRS + 3002));
-  ck_assert_int_eq(tp_send(&t, 60 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 3002,
-                                            .ack = TP_ISS + 2442)),
-                   0);
+  tp_expect(
+      &t, SEG(.flags = PTCP_FIN | PTCP_ACK, .seq = TP_ISS + 2441, .ack = TP_IRS + 3002));
+  ck_assert_int_eq(
+      tp_send(&t, 60 * MS,
+              SEG(.flags = PTCP_ACK, .seq = TP_IRS + 3002, .ack = TP_ISS + 2442)),
+      0);
   ck_assert_uint_eq(stats().conns, 1);
   /* Active: the SYN is IPv6 from our IPv6 address, ephemeral port. */
   ck_assert_int_eq(ptcp_conn_new(t.stack, NULL, &c), 0);
@@ -679,7 +707,8 @@ static void run_step(pair_run *r) {
   case 1:
     for (int side = 0; side < 2; side++)
       if (r->sent[side] < bytes)
-        r->sent[side] += tpair_send_pattern(p, side, r->sent[side], bytes - r->sent[side]);
+        r->sent[side] +=
+            tpair_send_pattern(p, side, r->sent[side], bytes - r->sent[side]);
     if (r->sent[0] == bytes && r->sent[1] == bytes && p->rx_len[0] == bytes &&
         p->rx_len[1] == bytes) {
       ck_assert_int_eq(ptcp_conn_shutdown(p->conn[0], p->now), 0);
@@ -736,13 +765,14 @@ START_TEST(test_api_two_stacks_do_not_interfere) {
   ck_assert_uint_eq(a2.p.out_hash[1], ha[1]);
   ck_assert_uint_eq(b2.p.out_hash[0], hb[0]);
   ck_assert_uint_eq(b2.p.out_hash[1], hb[1]);
-  ck_assert(tpair_rx_is_pattern(&a2.p, 0, 100000) && tpair_rx_is_pattern(&a2.p, 1, 100000));
-  ck_assert(tpair_rx_is_pattern(&b2.p, 0, 100000) && tpair_rx_is_pattern(&b2.p, 1, 100000));
+  ck_assert(tpair_rx_is_pattern(&a2.p, 0, 100000) &&
+            tpair_rx_is_pattern(&a2.p, 1, 100000));
+  ck_assert(tpair_rx_is_pattern(&b2.p, 0, 100000) &&
+            tpair_rx_is_pattern(&b2.p, 1, 100000));
   tpair_free(&a2.p);
   tpair_free(&b2.p);
 }
 END_TEST
-
 
 /* ------------------------------------------------------------------ */
 /* Addresses, IP framing                                               */
@@ -763,8 +793,9 @@ START_TEST(test_api_local_address_choice) {
   t.local_port = 40001;
   t.remote_port = 80;
   tp_expect(&t, SEG(.flags = PTCP_SYN, .seq = TP_ISS));
-  ck_assert_int_eq(tp_send(&t, 10 * MS, SEG(.flags = PTCP_SYN | PTCP_ACK, .seq = TP_IRS,
-                                            .ack = TP_ISS + 1, .dst = &second)),
+  ck_assert_int_eq(tp_send(&t, 10 * MS,
+                           SEG(.flags = PTCP_SYN | PTCP_ACK, .seq = TP_IRS,
+                               .ack = TP_ISS + 1, .dst = &second)),
                    0);
   ck_assert(ptcp_addr_equal(&t.out[t.head].ip.src, &second));
   tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1));
@@ -772,9 +803,9 @@ START_TEST(test_api_local_address_choice) {
   ck_assert(ptcp_addr_equal(&t.out[t.head].ip.src, &second));
   tp_discard(&t);
   /* The same 4-tuple to the first address is another connection. */
-  ck_assert_int_eq(tp_send(&t, 30 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
-                                            .ack = TP_ISS + 2)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, 30 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 2)),
+      0);
   ck_assert_int_eq(t.last_reason, PTCP_R_NO_CONNECTION);
   tp_discard(&t);
   ck_assert_int_eq(ptcp_conn_abort(a, 40 * MS), 0);
@@ -787,16 +818,16 @@ START_TEST(test_api_local_address_choice) {
   t.remote_port = 40000;
   ck_assert_int_eq(tp_send(&t, 50 * MS, SEG(.flags = PTCP_SYN, .seq = TP_IRS)), 0);
   tp_expect(&t, SEG(.flags = PTCP_RST | PTCP_ACK, .seq = 0, .ack = TP_IRS + 1));
-  ck_assert_int_eq(tp_send(&t, 60 * MS, SEG(.flags = PTCP_SYN, .seq = TP_IRS, .dst = &second)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, 60 * MS, SEG(.flags = PTCP_SYN, .seq = TP_IRS, .dst = &second)), 0);
   ck_assert(ptcp_addr_equal(&t.out[t.head].ip.src, &second));
   tp_expect(&t, SEG(.flags = PTCP_SYN | PTCP_ACK, .seq = TP_ISS, .ack = TP_IRS + 1));
   ck_assert_int_eq(ptcp_conn_close(l, 70 * MS), 0);
   tp_discard(&t);
   /* A wildcard listener answers from the address the SYN came to. */
   tp_listen(&t, 8080, 4);
-  ck_assert_int_eq(tp_send(&t, 80 * MS, SEG(.flags = PTCP_SYN, .seq = TP_IRS, .dst = &second)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, 80 * MS, SEG(.flags = PTCP_SYN, .seq = TP_IRS, .dst = &second)), 0);
   ck_assert(ptcp_addr_equal(&t.out[t.head].ip.src, &second));
   tp_expect(&t, SEG(.flags = PTCP_SYN | PTCP_ACK, .seq = TP_ISS, .ack = TP_IRS + 1));
 }
@@ -823,8 +854,9 @@ START_TEST(test_api_listen_leaves_others_alone) {
   tp_expect_nothing(&t);
   tp_snap_take(c, &after);
   ck_assert(tp_snap_same(&before, &after));
-  ck_assert_int_eq(tp_send(&t, 20 * MS, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_IRS + 1,
-                                            .ack = TP_ISS + 1, .len = 5)),
+  ck_assert_int_eq(tp_send(&t, 20 * MS,
+                           SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_IRS + 1,
+                               .ack = TP_ISS + 1, .len = 5)),
                    0);
   ck_assert_int_eq(ptcp_conn_recv(c, buf, sizeof(buf), 20 * MS), 5);
   /* A second listen on a port taken: an error, nothing else changes. */
@@ -947,8 +979,9 @@ START_TEST(test_api_close_inside_on_readable) {
    * delivered for the released handle. */
   t.hooks.on_readable = close_on_readable;
   hook_now = 10 * MS;
-  ck_assert_int_eq(tp_send(&t, 10 * MS, SEG(.flags = PTCP_ACK | PTCP_FIN, .seq = TP_IRS + 1,
-                                            .ack = TP_ISS + 1, .len = 10)),
+  ck_assert_int_eq(tp_send(&t, 10 * MS,
+                           SEG(.flags = PTCP_ACK | PTCP_FIN, .seq = TP_IRS + 1,
+                               .ack = TP_ISS + 1, .len = 10)),
                    0);
   ck_assert_int_eq(t.ev.readable, 1);
   ck_assert_int_eq(t.ev.peer_fin, 0);
@@ -980,24 +1013,27 @@ START_TEST(test_api_echo_and_shutdown_inside_callbacks) {
   t.hooks.on_readable = echo_on_readable;
   t.hooks.on_peer_fin = shutdown_on_peer_fin;
   hook_now = 10 * MS;
-  ck_assert_int_eq(tp_send(&t, 10 * MS, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_IRS + 1,
-                                            .ack = TP_ISS + 1, .len = 20)),
+  ck_assert_int_eq(tp_send(&t, 10 * MS,
+                           SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_IRS + 1,
+                               .ack = TP_ISS + 1, .len = 20)),
                    0);
   /* The echo goes out within the same call, carrying the ACK. */
-  g = tp_expect(&t, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_ISS + 1, .ack = TP_IRS + 21,
-                        .len = 20));
+  g = tp_expect(&t, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_ISS + 1,
+                        .ack = TP_IRS + 21, .len = 20));
   for (int i = 0; i < 20; i++)
     ck_assert_uint_eq(g->payload[i], tp_pattern((size_t)i));
   tp_expect_nothing(&t);
   /* The peer's FIN: its ACK goes out, then the callback (run at the end
    * of the same call) shuts down and our FIN follows. */
   hook_now = 20 * MS;
-  ck_assert_int_eq(tp_send(&t, 20 * MS, SEG(.flags = PTCP_ACK | PTCP_FIN, .seq = TP_IRS + 21,
-                                            .ack = TP_ISS + 21)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, 20 * MS,
+              SEG(.flags = PTCP_ACK | PTCP_FIN, .seq = TP_IRS + 21, .ack = TP_ISS + 21)),
+      0);
   ck_assert_int_eq(ptcp_conn_state(c), PTCP_LAST_ACK);
   tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 21, .ack = TP_IRS + 22));
-  tp_expect(&t, SEG(.flags = PTCP_ACK | PTCP_FIN, .seq = TP_ISS + 21, .ack = TP_IRS + 22));
+  tp_expect(&t,
+            SEG(.flags = PTCP_ACK | PTCP_FIN, .seq = TP_ISS + 21, .ack = TP_IRS + 22));
   tp_expect_nothing(&t);
 }
 END_TEST
@@ -1037,7 +1073,8 @@ START_TEST(test_api_release_inside_on_closed_and_on_error) {
   tp_last_ack(&t, 0);
   t.hooks.on_closed = close_on_closed;
   ck_assert_int_eq(
-      tp_send(&t, 50 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 2, .ack = TP_ISS + 2)), 0);
+      tp_send(&t, 50 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 2, .ack = TP_ISS + 2)),
+      0);
   ck_assert_int_eq(t.ev.closed, 1);
   ck_assert_uint_eq(stats().conns, 1);
 }
@@ -1071,8 +1108,9 @@ START_TEST(test_api_accept_and_close_inside_on_accept) {
    * readable, and its unread data makes the close a RST. */
   ck_assert_int_eq(tp_send(&t, 0, SEG(.flags = PTCP_SYN, .seq = TP_IRS)), 0);
   tp_discard(&t);
-  ck_assert_int_eq(tp_send(&t, 10 * MS, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_IRS + 1,
-                                            .ack = TP_ISS + 1, .len = 5)),
+  ck_assert_int_eq(tp_send(&t, 10 * MS,
+                           SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_IRS + 1,
+                               .ack = TP_ISS + 1, .len = 5)),
                    0);
   ck_assert_int_eq(naccepted, 1);
   ck_assert_int_eq(t.ev.readable, 0);
@@ -1085,8 +1123,8 @@ START_TEST(test_api_accept_and_close_inside_on_accept) {
   ck_assert_int_eq(tp_send(&t, 20 * MS, SEG(.flags = PTCP_SYN, .seq = 2000)), 0);
   tp_discard(&t);
   hook_now = 30 * MS;
-  ck_assert_int_eq(tp_send(&t, 30 * MS, SEG(.flags = PTCP_ACK, .seq = 2001, .ack = TP_ISS + 1)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, 30 * MS, SEG(.flags = PTCP_ACK, .seq = 2001, .ack = TP_ISS + 1)), 0);
   ck_assert_int_eq(naccepted, 2);
   {
     const ptcp_seg *g = tp_expect(&t, SEG(.flags = PTCP_RST, .seq = TP_ISS + 1));
@@ -1120,12 +1158,14 @@ START_TEST(test_api_send_inside_on_connected_and_on_writable) {
   t.hooks.on_connected = send_on_connected;
   hook_now = 10 * MS;
   c = tp_syn_sent(&t, 0);
-  ck_assert_int_eq(tp_send(&t, 10 * MS, SEG(.flags = PTCP_SYN | PTCP_ACK, .seq = TP_IRS,
-                                            .ack = TP_ISS + 1)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, 10 * MS,
+              SEG(.flags = PTCP_SYN | PTCP_ACK, .seq = TP_IRS, .ack = TP_ISS + 1)),
+      0);
   /* The handshake's ACK, then the data sent from on_connected. */
   tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1));
-  tp_expect(&t, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_ISS + 1, .ack = TP_IRS + 1, .len = 2));
+  tp_expect(&t, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_ISS + 1, .ack = TP_IRS + 1,
+                    .len = 2));
   tp_expect_nothing(&t);
   /* Fill the send buffer; on_writable refills it when ACKs make room. */
   memset(buf, 'x', sizeof(buf));
@@ -1135,7 +1175,9 @@ START_TEST(test_api_send_inside_on_connected_and_on_writable) {
   t.hooks.on_writable = fill_on_writable;
   hook_now = 30 * MS;
   ck_assert_int_eq(
-      tp_send(&t, 30 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1501)), 0);
+      tp_send(&t, 30 * MS,
+              SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1501)),
+      0);
   ck_assert_int_eq(t.ev.writable, 1);
   ck_assert_uint_eq(status_of(c).send_queued, 3000);
   ck_assert_uint_eq(status_of(c).send_space, 0);

@@ -91,14 +91,15 @@ START_TEST(test_engine_window_scaling_passive) {
   ck_assert_uint_eq(sent, 8 * 1460);
   ck_assert_uint_le(sent, 100u << 7);
   /* Our window field is scaled down by our shift. */
-  ck_assert_int_eq(tp_send(&t, 30 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
-                                            .ack = TP_ISS + 1 + sent, .window = 100,
-                                            .len = 1000)),
+  ck_assert_int_eq(tp_send(&t, 30 * MS,
+                           SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
+                               .ack = TP_ISS + 1 + sent, .window = 100, .len = 1000)),
                    0);
   tp_advance(&t, 30 * MS + 200 * MS);
   {
-    const ptcp_seg *g = tp_expect(&t, SEG(.flags = PTCP_ACK, .any_seq = 1,
-                                          .ack = TP_IRS + 1001, .any_window = 1, .len = 1460));
+    const ptcp_seg *g =
+        tp_expect(&t, SEG(.flags = PTCP_ACK, .any_seq = 1, .ack = TP_IRS + 1001,
+                          .any_window = 1, .len = 1460));
     ck_assert_uint_eq(g->window, (256 * 1024 - 1000) >> 3);
   }
   tp_discard(&t);
@@ -108,8 +109,8 @@ END_TEST
 START_TEST(test_engine_window_scaling_active_and_off) {
   ptcp_conn *c;
   const ptcp_seg *s;
-  tp_seg sa = SEG(.flags = PTCP_SYN | PTCP_ACK, .seq = TP_IRS, .ack = TP_ISS + 1,
-                  .window = 1000);
+  tp_seg sa =
+      SEG(.flags = PTCP_SYN | PTCP_ACK, .seq = TP_IRS, .ack = TP_ISS + 1, .window = 1000);
 
   /* Our SYN offers the shift with an unscaled window (RFC 7323 §2.2). */
   ck_assert_int_eq(ptcp_conn_new(t.stack, NULL, &c), 0);
@@ -128,8 +129,9 @@ START_TEST(test_engine_window_scaling_active_and_off) {
   ck_assert_int_eq(tp_send(&t, 10 * MS, sa), 0);
   tp_discard(&t);
   ck_assert_uint_eq(status_of(c).snd_wnd, 1000);
-  ck_assert_int_eq(tp_send(&t, 20 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
-                                            .ack = TP_ISS + 1, .window = 1000)),
+  ck_assert_int_eq(tp_send(&t, 20 * MS,
+                           SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1,
+                               .window = 1000)),
                    0);
   ck_assert_uint_eq(status_of(c).snd_wnd, 4000);
   /* A peer that does not offer it: neither side scales. */
@@ -138,8 +140,8 @@ START_TEST(test_engine_window_scaling_active_and_off) {
   ck_assert_int_eq(status_of(c).wscale_ok, 0);
   ck_assert_uint_eq(status_of(c).rcv_wscale, 0);
   ck_assert_int_eq(ptcp_conn_send(c, "x", 1, 20 * MS), 1);
-  s = tp_expect(&t, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_ISS + 1, .ack = TP_IRS + 1,
-                        .len = 1, .any_window = 1));
+  s = tp_expect(&t, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_ISS + 1,
+                        .ack = TP_IRS + 1, .len = 1, .any_window = 1));
   ck_assert_uint_eq(s->window, 65535);
   /* Scaling turned off: not offered. */
   {
@@ -161,7 +163,8 @@ static uint32_t tsecr_of_next_ack(uint32_t ack) {
 }
 
 static tp_seg ts_data(uint32_t off, uint32_t len, uint32_t tsval) {
-  tp_seg s = SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1 + off, .ack = TP_ISS + 1, .len = len);
+  tp_seg s =
+      SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1 + off, .ack = TP_ISS + 1, .len = len);
   s.opts.present = PTCP_OPT_TS;
   s.opts.ts_val = tsval;
   s.opts.ts_ecr = 1;
@@ -186,8 +189,8 @@ START_TEST(test_engine_timestamps_echo) {
    * ticks in milliseconds from a random offset (§5.4). */
   ck_assert_int_eq(tp_send(&t, 1000 * MS, ts_data(0, 10, 200)), 0);
   {
-    const ptcp_seg *g = tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1,
-                                          .ack = TP_IRS + 11));
+    const ptcp_seg *g =
+        tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 11));
     ck_assert(g->opts.present & PTCP_OPT_TS);
     ck_assert_uint_eq(g->opts.ts_ecr, 200);
     ck_assert_uint_eq(g->opts.ts_val - tsval0, 1000);
@@ -265,7 +268,8 @@ END_TEST
 /* SACK blocks we send (RFC 2018 §4)                                   */
 
 static void sack_expect(uint32_t ack, unsigned n, const uint32_t *l, const uint32_t *r) {
-  const ptcp_seg *g = tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = ack));
+  const ptcp_seg *g =
+      tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = ack));
   if (n == 0) {
     ck_assert(!(g->opts.present & PTCP_OPT_SACK));
     return;
@@ -291,8 +295,8 @@ static void sack_run(int ts, uint32_t irs) {
   tp_listen(&t, 80, 4);
   ck_assert_int_eq(tp_send(&t, 0, syn), 0);
   tp_discard(&t);
-  ck_assert_int_eq(tp_send(&t, 10 * MS, SEG(.flags = PTCP_ACK, .seq = b, .ack = TP_ISS + 1)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, 10 * MS, SEG(.flags = PTCP_ACK, .seq = b, .ack = TP_ISS + 1)), 0);
   ck_assert_int_eq(ptcp_conn_accept(t.listener, &c), 0);
   ck_assert(status_of(c).sack_ok);
   /* Four gaps, one at a time: the block with the newest segment first,
@@ -300,8 +304,9 @@ static void sack_run(int ts, uint32_t irs) {
   for (uint32_t i = 0; i < 4; i++) {
     uint32_t l[4], r[4];
     unsigned n = i + 1 > (ts ? 3u : 4u) ? (ts ? 3u : 4u) : i + 1;
-    ck_assert_int_eq(tp_send(&t, (20 + i) * MS, SEG(.flags = PTCP_ACK, .seq = b + 100 + 200 * i,
-                                                    .ack = TP_ISS + 1, .len = 10)),
+    ck_assert_int_eq(tp_send(&t, (20 + i) * MS,
+                             SEG(.flags = PTCP_ACK, .seq = b + 100 + 200 * i,
+                                 .ack = TP_ISS + 1, .len = 10)),
                      0);
     for (unsigned k = 0; k < n; k++) {
       l[k] = b + 100 + 200 * (i - k);
@@ -313,24 +318,27 @@ static void sack_run(int ts, uint32_t irs) {
   {
     uint32_t l[4] = {b + 300, b + 700, b + 500, b + 100};
     uint32_t r[4] = {b + 320, b + 710, b + 510, b + 110};
-    ck_assert_int_eq(tp_send(&t, 30 * MS, SEG(.flags = PTCP_ACK, .seq = b + 310,
-                                              .ack = TP_ISS + 1, .len = 10)),
-                     0);
+    ck_assert_int_eq(
+        tp_send(&t, 30 * MS,
+                SEG(.flags = PTCP_ACK, .seq = b + 310, .ack = TP_ISS + 1, .len = 10)),
+        0);
     sack_expect(b, ts ? 3 : 4, l, r);
   }
   /* Filling up to the first range: it goes from the blocks. */
   {
     uint32_t l[3] = {b + 300, b + 700, b + 500};
     uint32_t r[3] = {b + 320, b + 710, b + 510};
-    ck_assert_int_eq(tp_send(&t, 40 * MS, SEG(.flags = PTCP_ACK, .seq = b, .ack = TP_ISS + 1,
-                                              .len = 100)),
-                     0);
+    ck_assert_int_eq(
+        tp_send(&t, 40 * MS,
+                SEG(.flags = PTCP_ACK, .seq = b, .ack = TP_ISS + 1, .len = 100)),
+        0);
     sack_expect(b + 110, 3, l, r);
   }
   /* All holes filled: no SACK option. */
-  ck_assert_int_eq(tp_send(&t, 50 * MS, SEG(.flags = PTCP_ACK, .seq = b + 110,
-                                            .ack = TP_ISS + 1, .len = 600)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, 50 * MS,
+              SEG(.flags = PTCP_ACK, .seq = b + 110, .ack = TP_ISS + 1, .len = 600)),
+      0);
   sack_expect(b + 710, 0, NULL, NULL);
 }
 
@@ -346,9 +354,10 @@ END_TEST
 START_TEST(test_engine_sack_not_permitted) {
   ptcp_opts so = {.present = PTCP_OPT_MSS, .mss = 1460};
   open_with(&so, 0xffff, NULL);
-  ck_assert_int_eq(tp_send(&t, 20 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 101,
-                                            .ack = TP_ISS + 1, .len = 10)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, 20 * MS,
+              SEG(.flags = PTCP_ACK, .seq = TP_IRS + 101, .ack = TP_ISS + 1, .len = 10)),
+      0);
   sack_expect(TP_IRS + 1, 0, NULL, NULL);
 }
 END_TEST
@@ -374,8 +383,8 @@ START_TEST(test_engine_receive_window_flow_control) {
   for (uint32_t off = 0; off < 8192; off += 1460) {
     uint32_t len = 8192 - off < 1460 ? 8192 - off : 1460;
     ck_assert_int_eq(tp_send(&t, (20 + off / 1460) * MS,
-                             SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1 + off, .ack = TP_ISS + 1,
-                                 .len = len, .data = stream + off)),
+                             SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1 + off,
+                                 .ack = TP_ISS + 1, .len = len, .data = stream + off)),
                      0);
     while (tp_pending(&t) > 0) {
       g = &t.out[t.head++].seg;
@@ -390,8 +399,9 @@ START_TEST(test_engine_receive_window_flow_control) {
   }
   ck_assert_uint_eq(status_of(c).rcv_wnd, 0);
   /* More data meets the closed window: dropped, ACKed with window 0. */
-  ck_assert_int_eq(tp_send(&t, 310 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1 + 8192,
-                                             .ack = TP_ISS + 1, .len = 100)),
+  ck_assert_int_eq(tp_send(&t, 310 * MS,
+                           SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1 + 8192,
+                               .ack = TP_ISS + 1, .len = 100)),
                    0);
   ck_assert_int_eq(t.last_reason, PTCP_R_ZERO_WINDOW);
   g = tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1 + 8192,
@@ -416,8 +426,9 @@ START_TEST(test_engine_receive_window_flow_control) {
     uint8_t more[1461];
     for (uint32_t i = 0; i < sizeof(more); i++)
       more[i] = tp_pattern(8192 + i);
-    ck_assert_int_eq(tp_send(&t, 440 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1 + 8192,
-                                               .ack = TP_ISS + 1, .len = 1461, .data = more)),
+    ck_assert_int_eq(tp_send(&t, 440 * MS,
+                             SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1 + 8192,
+                                 .ack = TP_ISS + 1, .len = 1461, .data = more)),
                      0);
   }
   ck_assert_int_eq(t.last_reason, PTCP_R_IN_ORDER);
@@ -439,8 +450,9 @@ START_TEST(test_engine_zero_window_probe) {
   ptcp_conn *c = tp_established(&t, 0);
   ptcp_time zero_at = 20 * MS;
 
-  ck_assert_int_eq(tp_send(&t, zero_at, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
-                                            .ack = TP_ISS + 1, .window_zero = 1)),
+  ck_assert_int_eq(tp_send(&t, zero_at,
+                           SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1,
+                               .window_zero = 1)),
                    0);
   ck_assert_int_eq(ptcp_conn_send(c, "abc", 3, zero_at), 3);
   tp_expect_nothing(&t);
@@ -452,8 +464,9 @@ START_TEST(test_engine_zero_window_probe) {
   tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1, .len = 1));
   /* The window has opened meanwhile: the probe byte is taken, and the
    * ACK's window lets the rest go. */
-  ck_assert_int_eq(tp_send(&t, zero_at + 1100 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
-                                                        .ack = TP_ISS + 2, .window = 100)),
+  ck_assert_int_eq(tp_send(&t, zero_at + 1100 * MS,
+                           SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 2,
+                               .window = 100)),
                    0);
   tp_expect(&t, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_ISS + 2, .ack = TP_IRS + 1,
                     .len = 2));
@@ -468,18 +481,22 @@ START_TEST(test_engine_nagle_on) {
   uint8_t big[1460];
 
   ck_assert_int_eq(ptcp_conn_send(c, "0123456789", 10, 20 * MS), 10);
-  tp_expect(&t, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_ISS + 1, .ack = TP_IRS + 1, .len = 10));
+  tp_expect(&t, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_ISS + 1, .ack = TP_IRS + 1,
+                    .len = 10));
   /* Small data waits while data is unacknowledged... */
   ck_assert_int_eq(ptcp_conn_send(c, "abcdefghij", 10, 30 * MS), 10);
   tp_expect_nothing(&t);
   /* ...but a full segment goes. */
   memset(big, 'b', sizeof(big));
   ck_assert_int_eq(ptcp_conn_send(c, big, sizeof(big), 40 * MS), 1460);
-  tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 11, .ack = TP_IRS + 1, .len = 1460));
+  tp_expect(&t,
+            SEG(.flags = PTCP_ACK, .seq = TP_ISS + 11, .ack = TP_IRS + 1, .len = 1460));
   tp_expect_nothing(&t);
   /* The ACK releases the rest. */
   ck_assert_int_eq(
-      tp_send(&t, 50 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1471)), 0);
+      tp_send(&t, 50 * MS,
+              SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1471)),
+      0);
   tp_expect(&t, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_ISS + 1471, .ack = TP_IRS + 1,
                     .len = 10));
 }
@@ -492,12 +509,14 @@ START_TEST(test_engine_nagle_off) {
   reinit(&o);
   c = tp_established(&t, 0);
   ck_assert_int_eq(ptcp_conn_send(c, "0123456789", 10, 20 * MS), 10);
-  tp_expect(&t, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_ISS + 1, .ack = TP_IRS + 1, .len = 10));
+  tp_expect(&t, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_ISS + 1, .ack = TP_IRS + 1,
+                    .len = 10));
   ck_assert_int_eq(ptcp_conn_send(c, "abcdefghij", 10, 30 * MS), 10);
   tp_expect(&t, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_ISS + 11, .ack = TP_IRS + 1,
                     .len = 10));
   ck_assert_int_eq(ptcp_conn_send(c, "z", 1, 31 * MS), 1);
-  tp_expect(&t, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_ISS + 21, .ack = TP_IRS + 1, .len = 1));
+  tp_expect(&t, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_ISS + 21, .ack = TP_IRS + 1,
+                    .len = 1));
 }
 END_TEST
 
@@ -510,18 +529,20 @@ static void delack_case(ptcp_duration delack, int zero) {
 
   reinit(&o);
   tp_established(&t, 0);
-  ck_assert_int_eq(tp_send(&t, at, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1,
-                                       .len = 10)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, at,
+              SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1, .len = 10)),
+      0);
   if (zero) {
     tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 11));
     return;
   }
   tp_expect_nothing(&t);
   /* More small segments do not push the ACK further out. */
-  ck_assert_int_eq(tp_send(&t, at + delack / 2, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 11,
-                                                    .ack = TP_ISS + 1, .len = 10)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, at + delack / 2,
+              SEG(.flags = PTCP_ACK, .seq = TP_IRS + 11, .ack = TP_ISS + 1, .len = 10)),
+      0);
   tp_advance(&t, at + delack - 1);
   tp_expect_nothing(&t);
   tp_advance(&t, at + delack);
@@ -553,30 +574,36 @@ START_TEST(test_engine_delayed_ack_immediate_cases) {
    * out-of-order segment and one that fills a gap at once (RFC 5681
    * §4.2); a FIN at once. */
   tp_established(&t, 0);
-  ck_assert_int_eq(tp_send(&t, 100 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 11,
-                                             .ack = TP_ISS + 1, .len = 10)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, 100 * MS,
+              SEG(.flags = PTCP_ACK, .seq = TP_IRS + 11, .ack = TP_ISS + 1, .len = 10)),
+      0);
   tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1));
-  ck_assert_int_eq(tp_send(&t, 110 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
-                                             .ack = TP_ISS + 1, .len = 10)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, 110 * MS,
+              SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1, .len = 10)),
+      0);
   tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 21));
   /* A segment that fills only part of a gap (RFC 5681 §4.2 "all or
    * part of"). */
-  ck_assert_int_eq(tp_send(&t, 112 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 41,
-                                             .ack = TP_ISS + 1, .len = 10)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, 112 * MS,
+              SEG(.flags = PTCP_ACK, .seq = TP_IRS + 41, .ack = TP_ISS + 1, .len = 10)),
+      0);
   tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 21));
-  ck_assert_int_eq(tp_send(&t, 114 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 21,
-                                             .ack = TP_ISS + 1, .len = 10)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, 114 * MS,
+              SEG(.flags = PTCP_ACK, .seq = TP_IRS + 21, .ack = TP_ISS + 1, .len = 10)),
+      0);
   tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 31));
-  ck_assert_int_eq(tp_send(&t, 116 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 31,
-                                             .ack = TP_ISS + 1, .len = 10)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, 116 * MS,
+              SEG(.flags = PTCP_ACK, .seq = TP_IRS + 31, .ack = TP_ISS + 1, .len = 10)),
+      0);
   tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 51));
-  ck_assert_int_eq(tp_send(&t, 120 * MS, SEG(.flags = PTCP_ACK | PTCP_FIN, .seq = TP_IRS + 51,
-                                             .ack = TP_ISS + 1, .len = 5)),
+  ck_assert_int_eq(tp_send(&t, 120 * MS,
+                           SEG(.flags = PTCP_ACK | PTCP_FIN, .seq = TP_IRS + 51,
+                               .ack = TP_ISS + 1, .len = 5)),
                    0);
   tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 57));
 }
@@ -612,8 +639,8 @@ START_TEST(test_engine_keepalive_probes_and_timeout) {
   tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS, .ack = TP_IRS + 1));
   /* The peer answers: idle starts over. */
   last += 10 * SEC;
-  ck_assert_int_eq(tp_send(&t, last + 100 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
-                                                    .ack = TP_ISS + 1)),
+  ck_assert_int_eq(tp_send(&t, last + 100 * MS,
+                           SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1)),
                    0);
   last += 100 * MS;
   tp_advance(&t, last + 10 * SEC - 1);
@@ -644,20 +671,24 @@ START_TEST(test_engine_keepalive_only_when_idle) {
   c = tp_established(&t, 0);
   /* Junk outside the window at 9 s: answered, but the probe still comes
    * at 10 s after the last acceptable segment. */
-  ck_assert_int_eq(tp_send(&t, 9 * SEC, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1000000,
-                                            .ack = TP_ISS + 1)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, 9 * SEC,
+              SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1000000, .ack = TP_ISS + 1)),
+      0);
   tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1));
-  ck_assert_int_eq(tp_send(&t, 9500 * MS, SEG(.flags = PTCP_RST, .seq = TP_IRS + 100)), 0);
-  tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1)); /* challenge */
+  ck_assert_int_eq(tp_send(&t, 9500 * MS, SEG(.flags = PTCP_RST, .seq = TP_IRS + 100)),
+                   0);
+  tp_expect(&t,
+            SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1)); /* challenge */
   tp_advance(&t, 10 * SEC + 10 * MS);
   tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS, .ack = TP_IRS + 1));
   /* Data outstanding: retransmissions, not keep-alives. */
-  ck_assert_int_eq(tp_send(&t, 10100 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
-                                               .ack = TP_ISS + 1)),
+  ck_assert_int_eq(tp_send(&t, 10100 * MS,
+                           SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1)),
                    0);
   ck_assert_int_eq(ptcp_conn_send(c, "x", 1, 10200 * MS), 1);
-  tp_expect(&t, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_ISS + 1, .ack = TP_IRS + 1, .len = 1));
+  tp_expect(&t, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_ISS + 1, .ack = TP_IRS + 1,
+                    .len = 1));
   tp_advance(&t, 30 * SEC);
   while (tp_pending(&t) > 0)
     tp_expect(&t, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_ISS + 1, .ack = TP_IRS + 1,
@@ -683,9 +714,10 @@ START_TEST(test_engine_fin_wait_2_timeout) {
   ptcp_stack_stats_get(t.stack, &st);
   ck_assert_uint_eq(st.conns, 1);
   tp_expect_nothing(&t);
-  ck_assert_int_eq(tp_send(&t, 61 * SEC, SEG(.flags = PTCP_ACK | PTCP_FIN, .seq = TP_IRS + 1,
-                                             .ack = TP_ISS + 2)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, 61 * SEC,
+              SEG(.flags = PTCP_ACK | PTCP_FIN, .seq = TP_IRS + 1, .ack = TP_ISS + 2)),
+      0);
   tp_expect(&t, SEG(.flags = PTCP_RST, .seq = TP_ISS + 2));
   /* Closed while still in FIN-WAIT-1: the limit starts in FIN-WAIT-2. */
   {
@@ -693,9 +725,10 @@ START_TEST(test_engine_fin_wait_2_timeout) {
     reinit(&o);
     c = tp_fin_wait_1(&t, 0);
     ck_assert_int_eq(ptcp_conn_close(c, 25 * MS), 0);
-    ck_assert_int_eq(tp_send(&t, 5 * SEC, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
-                                              .ack = TP_ISS + 2)),
-                     0);
+    ck_assert_int_eq(
+        tp_send(&t, 5 * SEC,
+                SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 2)),
+        0);
     tp_advance(&t, 15 * SEC - 1);
     ptcp_stack_stats_get(t.stack, &st);
     ck_assert_uint_eq(st.conns, 2);
@@ -712,9 +745,10 @@ START_TEST(test_engine_fin_wait_2_timeout) {
     tp_advance(&t, 24 * 3600 * SEC);
     ptcp_stack_stats_get(t.stack, &st);
     ck_assert_uint_eq(st.conns, 2);
-    ck_assert_int_eq(tp_send(&t, 24 * 3600 * SEC, SEG(.flags = PTCP_ACK | PTCP_FIN,
-                                                      .seq = TP_IRS + 1, .ack = TP_ISS + 2)),
-                     0);
+    ck_assert_int_eq(
+        tp_send(&t, 24 * 3600 * SEC,
+                SEG(.flags = PTCP_ACK | PTCP_FIN, .seq = TP_IRS + 1, .ack = TP_ISS + 2)),
+        0);
     tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 2, .ack = TP_IRS + 2));
     ptcp_stack_stats_get(t.stack, &st);
     ck_assert_uint_eq(st.time_wait, 1);
@@ -772,7 +806,8 @@ START_TEST(test_engine_stream_integrity_impaired) {
   for (uint64_t seed = 1; seed <= 40; seed++) {
     tpair_opts o;
     tpair p;
-    impair im = {.rng = seed * 0x9e3779b97f4a7c15ULL, .drop = 30, .dup = 20, .delay = 100};
+    impair im = {
+        .rng = seed * 0x9e3779b97f4a7c15ULL, .drop = 30, .dup = 20, .delay = 100};
     size_t sent[2] = {0, 0};
 
     memset(&o, 0, sizeof(o));
@@ -826,7 +861,6 @@ START_TEST(test_engine_stream_integrity_impaired) {
 }
 END_TEST
 
-
 /* ------------------------------------------------------------------ */
 /* Retransmission details                                              */
 
@@ -843,8 +877,9 @@ START_TEST(test_engine_karn) {
   ck_assert_int_eq(ptcp_conn_send(c, "abc", 3, 100 * MS), 3);
   tp_advance(&t, 1100 * MS); /* RTO: sent again */
   tp_discard(&t);
-  ck_assert_int_eq(
-      tp_send(&t, 1200 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 4)), 0);
+  ck_assert_int_eq(tp_send(&t, 1200 * MS,
+                           SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 4)),
+                   0);
   ck_assert_uint_eq(status_of(c).srtt, srtt);
   /* With timestamps, the echo dates the copy: 100 ms, a valid sample. */
   {
@@ -903,8 +938,9 @@ START_TEST(test_engine_peer_shrinks_window) {
 
   reinit(&o);
   c = tp_established(&t, 0);
-  ck_assert_int_eq(tp_send(&t, 15 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
-                                            .ack = TP_ISS + 1, .window = 10000)),
+  ck_assert_int_eq(tp_send(&t, 15 * MS,
+                           SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1,
+                               .window = 10000)),
                    0);
   memset(data, 'k', sizeof(data));
   ck_assert_int_eq(ptcp_conn_send(c, data, sizeof(data), 20 * MS), 20000);
@@ -913,29 +949,33 @@ START_TEST(test_engine_peer_shrinks_window) {
   ck_assert_uint_eq(sent, 6 * 1460);
   /* The first segment acknowledged, the window cut to 500: the edge
    * falls from ISS+1+10000 to ISS+1+1460+500. */
-  ck_assert_int_eq(tp_send(&t, 30 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
-                                            .ack = TP_ISS + 1461, .window = 500)),
+  ck_assert_int_eq(tp_send(&t, 30 * MS,
+                           SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1461,
+                               .window = 500)),
                    0);
   tp_expect_nothing(&t);
   ck_assert_uint_eq(status_of(c).snd_max, TP_ISS + 1 + 6 * 1460);
   /* The timeout resends the oldest data (nothing new). */
   tp_advance(&t, 1100 * MS);
-  tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1461, .ack = TP_IRS + 1, .len = 1460));
+  tp_expect(&t,
+            SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1461, .ack = TP_IRS + 1, .len = 1460));
   tp_expect_nothing(&t);
   ck_assert_uint_eq(status_of(c).snd_max, TP_ISS + 1 + 6 * 1460);
   /* Reopened: everything goes through. */
-  ck_assert_int_eq(tp_send(&t, 1200 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
-                                              .ack = TP_ISS + 1 + 6 * 1460, .window = 0xffff)),
+  ck_assert_int_eq(tp_send(&t, 1200 * MS,
+                           SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
+                               .ack = TP_ISS + 1 + 6 * 1460, .window = 0xffff)),
                    0);
   sent = 6 * 1460;
   while (tp_pending(&t) > 0)
     sent += (uint32_t)t.out[t.head++].seg.payload_len;
   ck_assert_uint_eq(sent, 20000 - 1020); /* Nagle holds the tail */
-  ck_assert_int_eq(tp_send(&t, 1300 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
-                                              .ack = TP_ISS + 1 + sent, .window = 0xffff)),
+  ck_assert_int_eq(tp_send(&t, 1300 * MS,
+                           SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
+                               .ack = TP_ISS + 1 + sent, .window = 0xffff)),
                    0);
-  tp_expect(&t, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_ISS + 1 + sent, .ack = TP_IRS + 1,
-                    .len = 1020));
+  tp_expect(&t, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_ISS + 1 + sent,
+                    .ack = TP_IRS + 1, .len = 1020));
   ck_assert_int_eq(ptcp_conn_state(c), PTCP_ESTABLISHED);
 }
 END_TEST
@@ -947,8 +987,9 @@ START_TEST(test_engine_sender_sws_avoidance) {
   ptcp_conn *c = tp_established(&t, 0); /* the peer offered 65535 */
   uint8_t data[1000];
 
-  ck_assert_int_eq(tp_send(&t, 15 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
-                                            .ack = TP_ISS + 1, .window = 100)),
+  ck_assert_int_eq(tp_send(&t, 15 * MS,
+                           SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1,
+                               .window = 100)),
                    0);
   memset(data, 's', sizeof(data));
   ck_assert_int_eq(ptcp_conn_send(c, data, sizeof(data), 20 * MS), 1000);
@@ -957,8 +998,9 @@ START_TEST(test_engine_sender_sws_avoidance) {
   tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1, .len = 100));
   tp_expect_nothing(&t);
   /* A window worth it (half the largest seen): the rest goes. */
-  ck_assert_int_eq(tp_send(&t, 1100 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
-                                              .ack = TP_ISS + 101, .window = 40000)),
+  ck_assert_int_eq(tp_send(&t, 1100 * MS,
+                           SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 101,
+                               .window = 40000)),
                    0);
   tp_expect(&t, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_ISS + 101, .ack = TP_IRS + 1,
                     .len = 900));

@@ -151,8 +151,8 @@ static void edge_syn_sent_closed(void) {
   /* RST acknowledging our SYN. */
   begin(NULL);
   c = tp_syn_sent(&t, 0);
-  ck_assert_int_eq(tp_send(&t, 10 * MS, SEG(.flags = PTCP_RST | PTCP_ACK, .ack = TP_ISS + 1)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, 10 * MS, SEG(.flags = PTCP_RST | PTCP_ACK, .ack = TP_ISS + 1)), 0);
   saw(c, PTCP_SYN_SENT, PTCP_CLOSED, "rcv RST");
   ck_assert_int_eq(t.ev.last_error, PTCP_ERR_CONN_REFUSED);
   end();
@@ -181,9 +181,10 @@ static void edge_syn_received_established(void) {
   /* Active (simultaneous open): the peer's SYN,ACK acknowledges ours. */
   begin(NULL);
   c = syn_received_active();
-  ck_assert_int_eq(tp_send(&t, 20 * MS, SEG(.flags = PTCP_SYN | PTCP_ACK, .seq = TP_IRS,
-                                            .ack = TP_ISS + 1)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, 20 * MS,
+              SEG(.flags = PTCP_SYN | PTCP_ACK, .seq = TP_IRS, .ack = TP_ISS + 1)),
+      0);
   tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1));
   saw(c, PTCP_SYN_RECEIVED, PTCP_ESTABLISHED, "rcv SYN,ACK");
   ck_assert_int_eq(t.ev.connected, 1);
@@ -192,7 +193,8 @@ static void edge_syn_received_established(void) {
   begin(NULL);
   c = syn_received_active();
   ck_assert_int_eq(
-      tp_send(&t, 20 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1)), 0);
+      tp_send(&t, 20 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1)),
+      0);
   saw(c, PTCP_SYN_RECEIVED, PTCP_ESTABLISHED, "rcv ACK");
   end();
 }
@@ -263,10 +265,12 @@ static void edge_syn_received_fin_wait_1(void) {
   saw(c, PTCP_SYN_RECEIVED, PTCP_FIN_WAIT_1, "close");
   tp_expect_nothing(&t);
   ck_assert_int_eq(
-      tp_send(&t, 30 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1)), 0);
+      tp_send(&t, 30 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1)),
+      0);
   tp_expect(&t, SEG(.flags = PTCP_FIN | PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1));
   ck_assert_int_eq(
-      tp_send(&t, 40 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 2)), 0);
+      tp_send(&t, 40 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 2)),
+      0);
   ck_assert_int_eq(ptcp_conn_state(c), PTCP_FIN_WAIT_2);
   end();
 }
@@ -416,7 +420,8 @@ static void edge_closing_time_wait(void) {
   begin(NULL);
   c = tp_closing(&t, 0);
   ck_assert_int_eq(
-      tp_send(&t, 50 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 2, .ack = TP_ISS + 2)), 0);
+      tp_send(&t, 50 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 2, .ack = TP_ISS + 2)),
+      0);
   saw(c, PTCP_CLOSING, PTCP_TIME_WAIT, "rcv ACK of FIN");
   end();
 }
@@ -447,7 +452,8 @@ static void edge_last_ack_closed(void) {
   begin(NULL);
   c = tp_last_ack(&t, 0);
   ck_assert_int_eq(
-      tp_send(&t, 50 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 2, .ack = TP_ISS + 2)), 0);
+      tp_send(&t, 50 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 2, .ack = TP_ISS + 2)),
+      0);
   saw(c, PTCP_LAST_ACK, PTCP_CLOSED, "rcv ACK of FIN");
   ck_assert_int_eq(t.ev.closed, 1);
   ck_assert_int_eq(t.ev.error, 0);
@@ -494,7 +500,8 @@ static void edge_time_wait_closed(void) {
   /* close policy: a new SYN reopens. */
   begin(NULL);
   c = tp_time_wait(&t, 0);
-  ck_assert_int_eq(tp_send(&t, 1 * SEC, SEG(.flags = PTCP_SYN, .seq = TP_IRS + 100000)), 0);
+  ck_assert_int_eq(tp_send(&t, 1 * SEC, SEG(.flags = PTCP_SYN, .seq = TP_IRS + 100000)),
+                   0);
   tp_discard(&t);
   saw(c, PTCP_TIME_WAIT, PTCP_CLOSED, "reopen");
   end();
@@ -515,8 +522,9 @@ static void composite_syn_received_close_wait(void) {
   ptcp_conn *c;
   begin(NULL);
   tp_syn_received(&t, 0);
-  ck_assert_int_eq(tp_send(&t, 10 * MS, SEG(.flags = PTCP_ACK | PTCP_FIN, .seq = TP_IRS + 1,
-                                            .ack = TP_ISS + 1, .len = 5)),
+  ck_assert_int_eq(tp_send(&t, 10 * MS,
+                           SEG(.flags = PTCP_ACK | PTCP_FIN, .seq = TP_IRS + 1,
+                               .ack = TP_ISS + 1, .len = 5)),
                    0);
   tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 7));
   ck_assert_int_eq(ptcp_conn_accept(t.listener, &c), 0);
@@ -539,9 +547,10 @@ static void composite_fin_wait_1_time_wait(void) {
   ptcp_conn *c;
   begin(NULL);
   c = tp_fin_wait_1(&t, 0);
-  ck_assert_int_eq(tp_send(&t, 30 * MS, SEG(.flags = PTCP_ACK | PTCP_FIN, .seq = TP_IRS + 1,
-                                            .ack = TP_ISS + 2)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, 30 * MS,
+              SEG(.flags = PTCP_ACK | PTCP_FIN, .seq = TP_IRS + 1, .ack = TP_ISS + 2)),
+      0);
   tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 2, .ack = TP_IRS + 2));
   ck_assert_int_eq(ptcp_conn_state(c), PTCP_TIME_WAIT);
   saw(c, PTCP_FIN_WAIT_1, PTCP_FIN_WAIT_2, "ACK part");
@@ -550,8 +559,8 @@ static void composite_fin_wait_1_time_wait(void) {
   end();
 }
 
-#define EDGE_TEST(name)                                                                    \
-  START_TEST(test_fsm_##name) { edge_##name(); }                                           \
+#define EDGE_TEST(name)                                                                  \
+  START_TEST(test_fsm_##name) { edge_##name(); }                                         \
   END_TEST
 
 EDGE_TEST(closed_listen)
@@ -580,7 +589,9 @@ EDGE_TEST(closing_closed)
 EDGE_TEST(last_ack_closed)
 EDGE_TEST(time_wait_closed)
 
-START_TEST(test_fsm_composite_syn_received_close_wait) { composite_syn_received_close_wait(); }
+START_TEST(test_fsm_composite_syn_received_close_wait) {
+  composite_syn_received_close_wait();
+}
 END_TEST
 
 START_TEST(test_fsm_composite_fin_wait_1_time_wait) { composite_fin_wait_1_time_wait(); }
@@ -590,15 +601,32 @@ END_TEST
  * except the two composites, and nothing outside the table was. */
 START_TEST(test_fsm_every_edge) {
   static void (*const all[])(void) = {
-      edge_closed_listen,          edge_closed_syn_sent,         edge_listen_syn_received,
-      edge_listen_closed,          edge_syn_sent_syn_received,   edge_syn_sent_established,
-      edge_syn_sent_closed,        edge_syn_received_established, edge_syn_received_listen,
-      edge_syn_received_closed,    edge_syn_received_fin_wait_1, edge_established_fin_wait_1,
-      edge_established_close_wait, edge_established_closed,      edge_fin_wait_1_fin_wait_2,
-      edge_fin_wait_1_closing,     edge_fin_wait_1_closed,       edge_fin_wait_2_time_wait,
-      edge_fin_wait_2_closed,      edge_close_wait_last_ack,     edge_close_wait_closed,
-      edge_closing_time_wait,      edge_closing_closed,          edge_last_ack_closed,
-      edge_time_wait_closed,       composite_syn_received_close_wait,
+      edge_closed_listen,
+      edge_closed_syn_sent,
+      edge_listen_syn_received,
+      edge_listen_closed,
+      edge_syn_sent_syn_received,
+      edge_syn_sent_established,
+      edge_syn_sent_closed,
+      edge_syn_received_established,
+      edge_syn_received_listen,
+      edge_syn_received_closed,
+      edge_syn_received_fin_wait_1,
+      edge_established_fin_wait_1,
+      edge_established_close_wait,
+      edge_established_closed,
+      edge_fin_wait_1_fin_wait_2,
+      edge_fin_wait_1_closing,
+      edge_fin_wait_1_closed,
+      edge_fin_wait_2_time_wait,
+      edge_fin_wait_2_closed,
+      edge_close_wait_last_ack,
+      edge_close_wait_closed,
+      edge_closing_time_wait,
+      edge_closing_closed,
+      edge_last_ack_closed,
+      edge_time_wait_closed,
+      composite_syn_received_close_wait,
       composite_fin_wait_1_time_wait,
   };
   const ptcp_transition *tab;
@@ -617,7 +645,8 @@ START_TEST(test_fsm_every_edge) {
                     ptcp_state_name(tab[i].from), ptcp_state_name(tab[i].to));
     else
       ck_assert_msg(seen[tab[i].from][tab[i].to] > 0, "%s -> %s (%s) never taken",
-                    ptcp_state_name(tab[i].from), ptcp_state_name(tab[i].to), tab[i].event);
+                    ptcp_state_name(tab[i].from), ptcp_state_name(tab[i].to),
+                    tab[i].event);
     taken += seen[tab[i].from][tab[i].to] > 0;
   }
   ck_assert_uint_eq(taken, n - 2);

@@ -36,8 +36,8 @@ static ptcp_stack_stats stats(void) {
 
 /* Sends |s| to |c| and checks it was rejected with |v| and |r|, changed
  * nothing, and drew exactly |acks| ACKs <SEQ=SND.NXT><ACK=RCV.NXT>. */
-static void rejected_at(ptcp_conn *c, ptcp_time now, tp_seg s, ptcp_verdict v, ptcp_reason r,
-                        int acks, const char *what, int line) {
+static void rejected_at(ptcp_conn *c, ptcp_time now, tp_seg s, ptcp_verdict v,
+                        ptcp_reason r, int acks, const char *what, int line) {
   tp_snap before, after;
   ptcp_conn_status st = status_of(c);
   unsigned conns = stats().conns;
@@ -48,16 +48,17 @@ static void rejected_at(ptcp_conn *c, ptcp_time now, tp_seg s, ptcp_verdict v, p
                 "line %d, %s: verdict %s (%s), expected %s (%s)", line, what,
                 ptcp_verdict_name(t.last_verdict), ptcp_reason_name(t.last_reason),
                 ptcp_verdict_name(v), ptcp_reason_name(r));
-  ck_assert_msg(tp_pending(&t) == (unsigned)acks, "line %d, %s: %u segments out", line, what,
-                tp_pending(&t));
+  ck_assert_msg(tp_pending(&t) == (unsigned)acks, "line %d, %s: %u segments out", line,
+                what, tp_pending(&t));
   for (int i = 0; i < acks; i++)
     tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = st.snd_nxt, .ack = st.rcv_nxt));
   tp_snap_take(c, &after);
-  ck_assert_msg(tp_snap_same(&before, &after), "line %d, %s: the connection changed", line,
-                what);
+  ck_assert_msg(tp_snap_same(&before, &after), "line %d, %s: the connection changed",
+                line, what);
   ck_assert_msg(stats().conns == conns, "line %d, %s: connections changed", line, what);
 }
-#define rejected(c, now, s, v, r, acks, what) rejected_at(c, now, s, v, r, acks, what, __LINE__)
+#define rejected(c, now, s, v, r, acks, what)                                            \
+  rejected_at(c, now, s, v, r, acks, what, __LINE__)
 
 /* The bytes the peer sends, by offset from its first data byte. */
 static uint8_t pat[200000];
@@ -117,13 +118,15 @@ START_TEST(test_hostile_urgent_pointer) {
     c = tp_established(&t, 0);
     /* Data with a hostile pointer: taken inline, byte for byte (RFC 6093
      * §6), and nothing more or less. */
-    ck_assert_int_eq(tp_send(&t, 10 * MS, SEG(.flags = cases[i].flags, .seq = TP_IRS + 1,
-                                              .ack = TP_ISS + 1, .len = cases[i].len,
-                                              .urgent = cases[i].urgent)),
-                     0);
+    ck_assert_int_eq(
+        tp_send(&t, 10 * MS,
+                SEG(.flags = cases[i].flags, .seq = TP_IRS + 1, .ack = TP_ISS + 1,
+                    .len = cases[i].len, .urgent = cases[i].urgent)),
+        0);
     ck_assert_msg(t.last_verdict == PTCP_VERDICT_ACCEPT, "%s: %s", cases[i].name,
                   ptcp_verdict_name(t.last_verdict));
-    ck_assert_msg(ptcp_conn_recv(c, buf, sizeof(buf), 10 * MS) == (ptcp_ssize)cases[i].len,
+    ck_assert_msg(ptcp_conn_recv(c, buf, sizeof(buf), 10 * MS) ==
+                      (ptcp_ssize)cases[i].len,
                   "%s: wrong byte count", cases[i].name);
     for (uint32_t j = 0; j < cases[i].len; j++)
       ck_assert_msg(buf[j] == tp_pattern(j), "%s: byte %u", cases[i].name, j);
@@ -140,8 +143,9 @@ START_TEST(test_hostile_urgent_pointer_without_data) {
 
   /* A pure ACK claiming urgent data: nothing to take, nothing changes. */
   tp_snap_take(c, &before);
-  ck_assert_int_eq(tp_send(&t, 10 * MS, SEG(.flags = PTCP_ACK | PTCP_URG, .seq = TP_IRS + 1,
-                                            .ack = TP_ISS + 1, .urgent = 0xffff)),
+  ck_assert_int_eq(tp_send(&t, 10 * MS,
+                           SEG(.flags = PTCP_ACK | PTCP_URG, .seq = TP_IRS + 1,
+                               .ack = TP_ISS + 1, .urgent = 0xffff)),
                    0);
   tp_expect_nothing(&t);
   tp_snap_take(c, &after);
@@ -151,7 +155,8 @@ START_TEST(test_hostile_urgent_pointer_without_data) {
   reinit(NULL);
   tp_listen(&t, 80, 4);
   ck_assert_int_eq(
-      tp_send(&t, 0, SEG(.flags = PTCP_SYN | PTCP_URG, .seq = TP_IRS, .urgent = 0xffff)), 0);
+      tp_send(&t, 0, SEG(.flags = PTCP_SYN | PTCP_URG, .seq = TP_IRS, .urgent = 0xffff)),
+      0);
   tp_expect(&t, SEG(.flags = PTCP_SYN | PTCP_ACK, .seq = TP_ISS, .ack = TP_IRS + 1));
 }
 END_TEST
@@ -181,7 +186,8 @@ static void mss_case(int has_mss, uint16_t mss, int ts, uint16_t expect) {
   ck_assert_int_eq(tp_send(&t, 0, syn), 0);
   tp_discard(&t);
   ck_assert_int_eq(
-      tp_send(&t, 10 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1)), 0);
+      tp_send(&t, 10 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1)),
+      0);
   ck_assert_int_eq(ptcp_conn_accept(t.listener, &c), 0);
   ck_assert_msg(status_of(c).snd_mss == expect, "MSS %u: send MSS %u, expected %u", mss,
                 status_of(c).snd_mss, expect);
@@ -191,7 +197,8 @@ static void mss_case(int has_mss, uint16_t mss, int ts, uint16_t expect) {
     uint32_t acked = sent;
     while (tp_pending(&t) > 0) {
       const ptcp_seg *g = &t.out[t.head++].seg;
-      ck_assert_msg(!(g->flags & (PTCP_SYN | PTCP_RST | PTCP_FIN)), "MSS %u: odd segment", mss);
+      ck_assert_msg(!(g->flags & (PTCP_SYN | PTCP_RST | PTCP_FIN)), "MSS %u: odd segment",
+                    mss);
       ck_assert_msg(g->payload_len >= 1 && g->payload_len <= expect,
                     "MSS %u: a segment of %zu bytes", mss, g->payload_len);
       ck_assert_uint_eq(g->seq, TP_ISS + 1 + sent);
@@ -199,9 +206,10 @@ static void mss_case(int has_mss, uint16_t mss, int ts, uint16_t expect) {
       segs++;
     }
     ck_assert_msg(sent > acked, "MSS %u: stalled at %u bytes", mss, sent);
-    ck_assert_int_eq(tp_send(&t, (uint64_t)(30 + round) * MS,
-                             SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1 + sent)),
-                     0);
+    ck_assert_int_eq(
+        tp_send(&t, (uint64_t)(30 + round) * MS,
+                SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1 + sent)),
+        0);
   }
   tp_discard(&t);
   ck_assert_uint_eq(sent, 1000);
@@ -209,14 +217,14 @@ static void mss_case(int has_mss, uint16_t mss, int ts, uint16_t expect) {
 }
 
 START_TEST(test_hostile_mss_option) {
-  mss_case(1, 0, 0, 48);   /* floor 48: no division by zero, no empty segments */
+  mss_case(1, 0, 0, 48); /* floor 48: no division by zero, no empty segments */
   mss_case(1, 1, 0, 48);
   mss_case(1, 47, 0, 48);
   mss_case(1, 48, 0, 48);
   mss_case(1, 49, 0, 49);
-  mss_case(1, 0, 1, 48);   /* the floor holds with the timestamp option's room */
+  mss_case(1, 0, 1, 48); /* the floor holds with the timestamp option's room */
   mss_case(1, 536, 1, 524);
-  mss_case(0, 0, 0, 536);  /* no option: RFC 9293 MUST-15 */
+  mss_case(0, 0, 0, 536); /* no option: RFC 9293 MUST-15 */
   mss_case(1, 65535, 0, 1460);
 }
 END_TEST
@@ -262,25 +270,28 @@ START_TEST(test_hostile_window_scale) {
     syn.opts.wscale = shifts[i];
     tp_listen(&t, 80, 4);
     ck_assert_int_eq(tp_send(&t, 0, syn), 0);
-    sa = tp_expect(&t, SEG(.flags = PTCP_SYN | PTCP_ACK, .seq = TP_ISS, .ack = TP_IRS + 1));
+    sa = tp_expect(&t,
+                   SEG(.flags = PTCP_SYN | PTCP_ACK, .seq = TP_ISS, .ack = TP_IRS + 1));
     ck_assert(sa->opts.present & PTCP_OPT_WSCALE);
     ck_assert_uint_eq(sa->opts.wscale, 3);
-    ck_assert_int_eq(tp_send(&t, 10 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
-                                              .ack = TP_ISS + 1, .window = 1)),
+    ck_assert_int_eq(tp_send(&t, 10 * MS,
+                             SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1,
+                                 .window = 1)),
                      0);
     ck_assert_int_eq(ptcp_conn_accept(t.listener, &c), 0);
     ck_assert_msg(status_of(c).snd_wscale == 14, "shift %u: used %u", shifts[i],
                   status_of(c).snd_wscale);
     ck_assert_uint_eq(status_of(c).snd_wnd, 1u << 14);
     /* The largest window a peer can then offer still fits 32 bits. */
-    ck_assert_int_eq(tp_send(&t, 20 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
-                                              .ack = TP_ISS + 1, .window = 0xffff)),
+    ck_assert_int_eq(tp_send(&t, 20 * MS,
+                             SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1,
+                                 .window = 0xffff)),
                      0);
     ck_assert_uint_eq(status_of(c).snd_wnd, 0xffffu << 14);
     /* A window-scale option after the SYN changes nothing. */
     {
-      tp_seg ack = SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1,
-                       .window = 0xffff);
+      tp_seg ack =
+          SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1, .window = 0xffff);
       ack.opts.present = PTCP_OPT_WSCALE;
       ack.opts.wscale = 0;
       rejected(c, 30 * MS, ack, PTCP_VERDICT_ACCEPT, PTCP_R_NONE, 0, "WS on an ACK");
@@ -351,16 +362,14 @@ START_TEST(test_hostile_malformed_segments) {
        * checksum field is wrong for this segment). */
       rv = tp_send_raw(&t, 10 * MS, b, n - cases[i].cut, !cases[i].bad_checksum);
       s1 = stats();
-      ck_assert_msg(rv == cases[i].err, "%d/%s: returned %s, expected %s", where, cases[i].name,
-                    ptcp_err_name(rv), ptcp_err_name(cases[i].err));
+      ck_assert_msg(rv == cases[i].err, "%d/%s: returned %s, expected %s", where,
+                    cases[i].name, ptcp_err_name(rv), ptcp_err_name(cases[i].err));
       tp_expect_nothing(&t);
       ck_assert_msg(s1.malformed == s0.malformed + 1 && s1.conns == s0.conns,
                     "%d/%s: not counted, or a connection appeared", where, cases[i].name);
-      ck_assert_uint_eq(s1.reasons[cases[i].bad_checksum ? PTCP_R_BAD_CHECKSUM
-                                                         : PTCP_R_MALFORMED],
-                        s0.reasons[cases[i].bad_checksum ? PTCP_R_BAD_CHECKSUM
-                                                         : PTCP_R_MALFORMED] +
-                            1);
+      ck_assert_uint_eq(
+          s1.reasons[cases[i].bad_checksum ? PTCP_R_BAD_CHECKSUM : PTCP_R_MALFORMED],
+          s0.reasons[cases[i].bad_checksum ? PTCP_R_BAD_CHECKSUM : PTCP_R_MALFORMED] + 1);
       if (where == 0) {
         tp_snap_take(c, &after);
         ck_assert_msg(tp_snap_same(&before, &after), "%s: the connection changed",
@@ -383,11 +392,16 @@ START_TEST(test_hostile_odd_but_legal_options) {
     size_t optlen;
     uint16_t mss;
   } cases[] = {
-      {"40 NOPs", {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-                   1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},
-       40, 536},
+      {"40 NOPs",
+       {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+       40,
+       536},
       {"MSS off the word boundary", {1, 2, 4, 0x04, 0x00, 1, 1, 0}, 8, 1024},
-      {"unknown kinds around MSS", {0xfe, 2, 2, 4, 0x03, 0x00, 0x99, 3, 0, 1, 1, 1}, 12, 768},
+      {"unknown kinds around MSS",
+       {0xfe, 2, 2, 4, 0x03, 0x00, 0x99, 3, 0, 1, 1, 1},
+       12,
+       768},
       {"garbage after EOL", {2, 4, 0x02, 0x00, 0, 0xfe, 0, 0xff}, 8, 512},
       {"EOL first", {0, 2, 0, 0}, 4, 536},
   };
@@ -401,7 +415,9 @@ START_TEST(test_hostile_odd_but_legal_options) {
     ck_assert_msg(tp_send_raw(&t, 0, b, n, 1) == 0, "%s: rejected", cases[i].name);
     tp_expect(&t, SEG(.flags = PTCP_SYN | PTCP_ACK, .seq = TP_ISS, .ack = TP_IRS + 1));
     ck_assert_int_eq(
-        tp_send(&t, 10 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1)), 0);
+        tp_send(&t, 10 * MS,
+                SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1)),
+        0);
     ck_assert_int_eq(ptcp_conn_accept(t.listener, &c), 0);
     ck_assert_msg(status_of(c).snd_mss == cases[i].mss, "%s: MSS %u, expected %u",
                   cases[i].name, status_of(c).snd_mss, cases[i].mss);
@@ -429,8 +445,8 @@ START_TEST(test_hostile_flags_established) {
       {"FIN only, data", PTCP_FIN, 10, 0, PTCP_VERDICT_DROP, PTCP_R_NO_ACK, 0},
       {"PSH only, data", PTCP_PSH, 10, 0, PTCP_VERDICT_DROP, PTCP_R_NO_ACK, 0},
       {"URG only", PTCP_URG, 10, 0, PTCP_VERDICT_DROP, PTCP_R_NO_ACK, 0},
-      {"FIN,PSH,URG", PTCP_FIN | PTCP_PSH | PTCP_URG, 10, 0, PTCP_VERDICT_DROP, PTCP_R_NO_ACK,
-       0},
+      {"FIN,PSH,URG", PTCP_FIN | PTCP_PSH | PTCP_URG, 10, 0, PTCP_VERDICT_DROP,
+       PTCP_R_NO_ACK, 0},
       {"ECE,CWR, no ACK", PTCP_ECE | PTCP_CWR, 0, 0, PTCP_VERDICT_DROP, PTCP_R_NO_ACK, 0},
       /* Out of the window the first check answers, whatever the flags. */
       {"no flags, far right", 0, 0, 1000000, PTCP_VERDICT_ACK, PTCP_R_OUT_OF_WINDOW, 1},
@@ -441,7 +457,8 @@ START_TEST(test_hostile_flags_established) {
        PTCP_R_SYN_SYNCHRONIZED, 1},
       {"SYN,RST in window", PTCP_SYN | PTCP_RST, 0, 5, PTCP_VERDICT_CHALLENGE,
        PTCP_R_RST_IN_WINDOW, 1},
-      {"every flag, in window", 0xff, 0, 5, PTCP_VERDICT_CHALLENGE, PTCP_R_RST_IN_WINDOW, 1},
+      {"every flag, in window", 0xff, 0, 5, PTCP_VERDICT_CHALLENGE, PTCP_R_RST_IN_WINDOW,
+       1},
       {"every flag but RST, in window", 0xfb, 10, 5, PTCP_VERDICT_CHALLENGE,
        PTCP_R_SYN_SYNCHRONIZED, 1},
   };
@@ -458,7 +475,11 @@ START_TEST(test_hostile_flags_established) {
 END_TEST
 
 START_TEST(test_hostile_flags_listen_syn_sent_closed) {
-  static const uint8_t odd[] = {0, PTCP_FIN, PTCP_PSH, PTCP_URG, PTCP_FIN | PTCP_PSH | PTCP_URG,
+  static const uint8_t odd[] = {0,
+                                PTCP_FIN,
+                                PTCP_PSH,
+                                PTCP_URG,
+                                PTCP_FIN | PTCP_PSH | PTCP_URG,
                                 PTCP_ECE | PTCP_CWR};
   for (size_t i = 0; i < sizeof(odd); i++) {
     ptcp_conn *c;
@@ -502,18 +523,21 @@ START_TEST(test_hostile_data_on_syn) {
   ck_assert_int_eq(tp_send(&t, 0, SEG(.flags = PTCP_SYN, .seq = TP_IRS, .len = 100)), 0);
   tp_expect(&t, SEG(.flags = PTCP_SYN | PTCP_ACK, .seq = TP_ISS, .ack = TP_IRS + 1));
   ck_assert_int_eq(
-      tp_send(&t, 10 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1)), 0);
+      tp_send(&t, 10 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1)),
+      0);
   ck_assert_int_eq(ptcp_conn_accept(t.listener, &c), 0);
   ck_assert_int_eq(ptcp_conn_recv(c, buf, sizeof(buf), 10 * MS), PTCP_ERR_WOULD_BLOCK);
-  ck_assert_int_eq(tp_send(&t, 20 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
-                                            .ack = TP_ISS + 1, .len = 100)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, 20 * MS,
+              SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1, .len = 100)),
+      0);
   ck_assert_int_eq(ptcp_conn_recv(c, buf, sizeof(buf), 20 * MS), 100);
   /* The same on a SYN,ACK for an active open. */
   reinit(NULL);
   c = tp_syn_sent(&t, 0);
-  ck_assert_int_eq(tp_send(&t, 10 * MS, SEG(.flags = PTCP_SYN | PTCP_ACK, .seq = TP_IRS,
-                                            .ack = TP_ISS + 1, .len = 50)),
+  ck_assert_int_eq(tp_send(&t, 10 * MS,
+                           SEG(.flags = PTCP_SYN | PTCP_ACK, .seq = TP_IRS,
+                               .ack = TP_ISS + 1, .len = 50)),
                    0);
   tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1));
   ck_assert_int_eq(ptcp_conn_recv(c, buf, sizeof(buf), 10 * MS), PTCP_ERR_WOULD_BLOCK);
@@ -550,19 +574,22 @@ START_TEST(test_hostile_land) {
 
   tp_listen(&t, 80, 4);
   s0 = stats();
-  ck_assert_int_eq(tp_send(&t, 0, SEG(.flags = PTCP_SYN, .seq = TP_IRS, .src = &t.local,
-                                      .src_port = 80)),
-                   0);
-  ck_assert_int_eq(tp_send(&t, 0, SEG(.flags = PTCP_ACK, .seq = TP_IRS, .ack = 5,
-                                      .src = &t.local, .src_port = 80)),
+  ck_assert_int_eq(
+      tp_send(&t, 0,
+              SEG(.flags = PTCP_SYN, .seq = TP_IRS, .src = &t.local, .src_port = 80)),
+      0);
+  ck_assert_int_eq(tp_send(&t, 0,
+                           SEG(.flags = PTCP_ACK, .seq = TP_IRS, .ack = 5,
+                               .src = &t.local, .src_port = 80)),
                    0);
   tp_expect_nothing(&t);
   ck_assert_uint_eq(stats().reasons[PTCP_R_LAND], s0.reasons[PTCP_R_LAND] + 2);
   ck_assert_ptr_null(tp_half_open(&t));
   /* Our own address from another port is an ordinary peer. */
-  ck_assert_int_eq(tp_send(&t, 10 * MS, SEG(.flags = PTCP_SYN, .seq = TP_IRS, .src = &t.local,
-                                            .src_port = 81)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, 10 * MS,
+              SEG(.flags = PTCP_SYN, .seq = TP_IRS, .src = &t.local, .src_port = 81)),
+      0);
   ck_assert_ptr_nonnull(tp_half_open(&t));
   tp_discard(&t);
 }
@@ -577,14 +604,15 @@ static void bad_address_case(const char *src, const char *dst, ptcp_reason r) {
   ck_assert_int_eq(ptcp_addr_parse(&s, src), 0);
   ck_assert_int_eq(ptcp_addr_parse(&d, dst), 0);
   s0 = stats();
-  ck_assert_int_eq(tp_send(&t, t.now, SEG(.flags = PTCP_SYN, .seq = TP_IRS, .src = &s, .dst = &d)),
-                   0);
-  ck_assert_int_eq(tp_send(&t, t.now, SEG(.flags = PTCP_ACK, .seq = TP_IRS, .ack = 9,
-                                          .src = &s, .dst = &d)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, t.now, SEG(.flags = PTCP_SYN, .seq = TP_IRS, .src = &s, .dst = &d)), 0);
+  ck_assert_int_eq(
+      tp_send(&t, t.now,
+              SEG(.flags = PTCP_ACK, .seq = TP_IRS, .ack = 9, .src = &s, .dst = &d)),
+      0);
   tp_expect_nothing(&t);
-  ck_assert_msg(stats().reasons[r] == s0.reasons[r] + 2, "%s -> %s: reason %s not counted", src,
-                dst, ptcp_reason_name(r));
+  ck_assert_msg(stats().reasons[r] == s0.reasons[r] + 2,
+                "%s -> %s: reason %s not counted", src, dst, ptcp_reason_name(r));
   ck_assert_uint_eq(stats().conns, s0.conns);
   ck_assert_ptr_null(tp_half_open(&t));
 }
@@ -637,15 +665,16 @@ START_TEST(test_hostile_seq_half_space) {
     reinit(NULL);
     c = tp_established(&t, 0);
     tp_snap_take(c, &before);
-    ck_assert_int_eq(tp_send(&t, 10 * MS, SEG(.flags = cases[i].flags,
-                                              .seq = TP_IRS + 1 + cases[i].off,
-                                              .ack = TP_ISS + 1, .len = cases[i].len)),
-                     0);
-    ck_assert_msg(t.last_verdict == PTCP_VERDICT_ACK &&
-                      (t.last_reason == PTCP_R_OUT_OF_WINDOW ||
-                       t.last_reason == PTCP_R_DUPLICATE),
-                  "%s: %s (%s)", cases[i].name, ptcp_verdict_name(t.last_verdict),
-                  ptcp_reason_name(t.last_reason));
+    ck_assert_int_eq(
+        tp_send(&t, 10 * MS,
+                SEG(.flags = cases[i].flags, .seq = TP_IRS + 1 + cases[i].off,
+                    .ack = TP_ISS + 1, .len = cases[i].len)),
+        0);
+    ck_assert_msg(
+        t.last_verdict == PTCP_VERDICT_ACK &&
+            (t.last_reason == PTCP_R_OUT_OF_WINDOW || t.last_reason == PTCP_R_DUPLICATE),
+        "%s: %s (%s)", cases[i].name, ptcp_verdict_name(t.last_verdict),
+        ptcp_reason_name(t.last_reason));
     tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1));
     tp_snap_take(c, &after);
     ck_assert_msg(tp_snap_same(&before, &after), "%s: changed", cases[i].name);
@@ -660,11 +689,14 @@ START_TEST(test_hostile_ack_half_space) {
   ptcp_conn *c = tp_established(&t, 0);
   const uint32_t una = TP_ISS + 1;
 
-  rejected(c, 10 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = una + 0x80000000u),
+  rejected(c, 10 * MS,
+           SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = una + 0x80000000u),
            PTCP_VERDICT_ACK, PTCP_R_ACK_UNSENT, 1, "ACK 2^31 ahead");
-  rejected(c, 20 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = una + 0x7fffffffu),
+  rejected(c, 20 * MS,
+           SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = una + 0x7fffffffu),
            PTCP_VERDICT_ACK, PTCP_R_ACK_UNSENT, 1, "ACK 2^31 - 1 ahead");
-  rejected(c, 30 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = una + 0x80000001u),
+  rejected(c, 30 * MS,
+           SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = una + 0x80000001u),
            PTCP_VERDICT_ACK, PTCP_R_ACK_TOO_OLD, 1, "ACK 2^31 - 1 behind");
   rejected(c, 40 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = una + 1),
            PTCP_VERDICT_ACK, PTCP_R_ACK_UNSENT, 1, "ACK one past SND.NXT");
@@ -685,8 +717,9 @@ START_TEST(test_hostile_ack_half_space) {
   {
     tp_snap before, after;
     tp_snap_take(c, &before);
-    ck_assert_int_eq(tp_send(&t, 10 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
-                                              .ack = TP_ISS + 1 + 0x80000000u)),
+    ck_assert_int_eq(tp_send(&t, 10 * MS,
+                             SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
+                                 .ack = TP_ISS + 1 + 0x80000000u)),
                      0);
     tp_expect(&t, SEG(.flags = PTCP_RST, .seq = TP_ISS + 1 + 0x80000000u));
     tp_snap_take(c, &after);
@@ -698,8 +731,9 @@ START_TEST(test_hostile_ack_half_space) {
   {
     tp_snap before, after;
     tp_snap_take(c, &before);
-    ck_assert_int_eq(tp_send(&t, 10 * MS, SEG(.flags = PTCP_SYN | PTCP_ACK, .seq = TP_IRS,
-                                              .ack = TP_ISS + 0x80000000u)),
+    ck_assert_int_eq(tp_send(&t, 10 * MS,
+                             SEG(.flags = PTCP_SYN | PTCP_ACK, .seq = TP_IRS,
+                                 .ack = TP_ISS + 0x80000000u)),
                      0);
     ck_assert_int_eq(t.last_reason, PTCP_R_ACK_BAD_SYN_SENT);
     tp_expect(&t, SEG(.flags = PTCP_RST, .seq = TP_ISS + 0x80000000u));
@@ -730,7 +764,8 @@ START_TEST(test_hostile_sack_blocks) {
   ck_assert_int_eq(tp_send(&t, 0, syn), 0);
   tp_discard(&t);
   ck_assert_int_eq(
-      tp_send(&t, 10 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1)), 0);
+      tp_send(&t, 10 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1)),
+      0);
   ck_assert_int_eq(ptcp_conn_accept(t.listener, &c), 0);
   ck_assert(status_of(c).sack_ok);
   for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
@@ -738,7 +773,8 @@ START_TEST(test_hostile_sack_blocks) {
     a.opts.present = PTCP_OPT_SACK;
     a.opts.sack_count = (uint8_t)counts[i];
     memcpy(a.opts.sack, blocks[i], sizeof(blocks[i]));
-    rejected_at(c, (20 + i) * MS, a, PTCP_VERDICT_ACCEPT, PTCP_R_NONE, 0, "SACK", __LINE__);
+    rejected_at(c, (20 + i) * MS, a, PTCP_VERDICT_ACCEPT, PTCP_R_NONE, 0, "SACK",
+                __LINE__);
   }
   /* With data outstanding, an ACK with nonsense blocks acknowledges what
    * its ACK field says, no more. */
@@ -772,8 +808,8 @@ START_TEST(test_hostile_isn_wrap) {
   tp_expect(&t, SEG(.flags = PTCP_SYN | PTCP_ACK, .seq = 0xffffffffu, .ack = 0));
   ck_assert_int_eq(tp_send(&t, 10 * MS, SEG(.flags = PTCP_ACK, .seq = 0, .ack = 0)), 0);
   ck_assert_int_eq(ptcp_conn_accept(t.listener, &c), 0);
-  ck_assert_int_eq(tp_send(&t, 20 * MS, SEG(.flags = PTCP_ACK, .seq = 0, .ack = 0, .len = 200)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, 20 * MS, SEG(.flags = PTCP_ACK, .seq = 0, .ack = 0, .len = 200)), 0);
   ck_assert_int_eq(ptcp_conn_recv(c, buf, sizeof(buf), 20 * MS), 200);
   ck_assert_int_eq(ptcp_conn_send(c, buf, 100, 20 * MS), 100);
   tp_expect(&t, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = 0, .ack = 200, .len = 100));
@@ -789,16 +825,19 @@ START_TEST(test_hostile_isn_wrap) {
   ck_assert_int_eq(tp_send(&t, 0, SEG(.flags = PTCP_SYN, .seq = peer)), 0);
   tp_discard(&t);
   ck_assert_int_eq(
-      tp_send(&t, 10 * MS, SEG(.flags = PTCP_ACK, .seq = peer + 1, .ack = TP_ISS + 1)), 0);
+      tp_send(&t, 10 * MS, SEG(.flags = PTCP_ACK, .seq = peer + 1, .ack = TP_ISS + 1)),
+      0);
   ck_assert_int_eq(ptcp_conn_accept(t.listener, &c), 0);
   fill_pattern();
-  ck_assert_int_eq(tp_send(&t, 20 * MS, SEG(.flags = PTCP_ACK, .seq = peer + 1 + 30,
-                                            .ack = TP_ISS + 1, .len = 30, .data = pat + 30)),
+  ck_assert_int_eq(tp_send(&t, 20 * MS,
+                           SEG(.flags = PTCP_ACK, .seq = peer + 1 + 30, .ack = TP_ISS + 1,
+                               .len = 30, .data = pat + 30)),
                    0);
   tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = peer + 1));
   ck_assert_uint_eq(status_of(c).ooo_bytes, 30);
-  ck_assert_int_eq(tp_send(&t, 30 * MS, SEG(.flags = PTCP_ACK, .seq = peer + 1,
-                                            .ack = TP_ISS + 1, .len = 30, .data = pat)),
+  ck_assert_int_eq(tp_send(&t, 30 * MS,
+                           SEG(.flags = PTCP_ACK, .seq = peer + 1, .ack = TP_ISS + 1,
+                               .len = 30, .data = pat)),
                    0);
   tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = peer + 61));
   ck_assert_int_eq(ptcp_conn_recv(c, buf, sizeof(buf), 30 * MS), 60);
@@ -823,10 +862,12 @@ START_TEST(test_hostile_payload_beyond_window) {
   a = tp_expect(&t, SEG(.flags = PTCP_SYN | PTCP_ACK, .seq = TP_ISS, .ack = TP_IRS + 1));
   ck_assert_uint_eq(a->window, 4096);
   ck_assert_int_eq(
-      tp_send(&t, 10 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1)), 0);
+      tp_send(&t, 10 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1)),
+      0);
   ck_assert_int_eq(ptcp_conn_accept(t.listener, &c), 0);
-  ck_assert_int_eq(tp_send(&t, 20 * MS, SEG(.flags = PTCP_ACK | PTCP_FIN, .seq = TP_IRS + 1,
-                                            .ack = TP_ISS + 1, .len = 8000)),
+  ck_assert_int_eq(tp_send(&t, 20 * MS,
+                           SEG(.flags = PTCP_ACK | PTCP_FIN, .seq = TP_IRS + 1,
+                               .ack = TP_ISS + 1, .len = 8000)),
                    0);
   a = tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1 + 4096,
                         .any_window = 1));
@@ -839,17 +880,19 @@ START_TEST(test_hostile_payload_beyond_window) {
   a = tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1 + 4096));
   ck_assert_uint_eq(a->window, 4096);
   /* Out of order and straddling the right edge: trimmed to the edge. */
-  ck_assert_int_eq(tp_send(&t, 30 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1 + 4096 + 3500,
-                                            .ack = TP_ISS + 1, .len = 1000)),
+  ck_assert_int_eq(tp_send(&t, 30 * MS,
+                           SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1 + 4096 + 3500,
+                               .ack = TP_ISS + 1, .len = 1000)),
                    0);
   tp_discard(&t);
   ck_assert_uint_eq(status_of(c).ooo_bytes, 596);
   /* The biggest IPv4 segment there is, at a fresh 4 KiB window. */
   reinit(&o);
   c = tp_established(&t, 0);
-  ck_assert_int_eq(tp_send(&t, 20 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
-                                            .ack = TP_ISS + 1, .len = 65495)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, 20 * MS,
+              SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1, .len = 65495)),
+      0);
   tp_discard(&t);
   ck_assert_uint_eq(status_of(c).recv_queued, 4096);
   ck_assert_uint_eq(status_of(c).ooo_bytes, 0);
@@ -869,8 +912,9 @@ START_TEST(test_hostile_out_of_order_flood) {
 
   fill_pattern();
   for (uint32_t off = 1000; off <= 1300; off += 100) {
-    ck_assert_int_eq(tp_send(&t, now, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1 + off,
-                                          .ack = TP_ISS + 1, .len = 10, .data = pat + off)),
+    ck_assert_int_eq(tp_send(&t, now,
+                             SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1 + off,
+                                 .ack = TP_ISS + 1, .len = 10, .data = pat + off)),
                      0);
     ck_assert_int_eq(t.last_reason, PTCP_R_OUT_OF_ORDER);
     tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1));
@@ -888,15 +932,17 @@ START_TEST(test_hostile_out_of_order_flood) {
   ck_assert_uint_eq(status_of(c).ooo_bytes, 40);
   ck_assert_uint_eq(status_of(c).reasons[PTCP_R_OOO_FULL], full);
   /* Growing a range that is kept is still fine. */
-  ck_assert_int_eq(tp_send(&t, now, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1 + 1005,
-                                        .ack = TP_ISS + 1, .len = 20, .data = pat + 1005)),
+  ck_assert_int_eq(tp_send(&t, now,
+                           SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1 + 1005,
+                               .ack = TP_ISS + 1, .len = 20, .data = pat + 1005)),
                    0);
   ck_assert_int_eq(t.last_reason, PTCP_R_OUT_OF_ORDER);
   tp_discard(&t);
   ck_assert_uint_eq(status_of(c).ooo_bytes, 55);
   /* The first hole: up to the end of the first range. */
-  ck_assert_int_eq(tp_send(&t, now + MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
-                                             .ack = TP_ISS + 1, .len = 1000, .data = pat)),
+  ck_assert_int_eq(tp_send(&t, now + MS,
+                           SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1,
+                               .len = 1000, .data = pat)),
                    0);
   tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1 + 1025));
   ck_assert_int_eq(ptcp_conn_recv(c, buf, sizeof(buf), now + MS), 1025);
@@ -904,24 +950,25 @@ START_TEST(test_hostile_out_of_order_flood) {
   /* One retransmission covering the next two holes and both ranges
    * between them (a peer may repacketize): all delivered, no range left
    * behind below RCV.NXT. */
-  ck_assert_int_eq(tp_send(&t, now + 2 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1 + 1025,
-                                                 .ack = TP_ISS + 1, .len = 180,
-                                                 .data = pat + 1025)),
+  ck_assert_int_eq(tp_send(&t, now + 2 * MS,
+                           SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1 + 1025,
+                               .ack = TP_ISS + 1, .len = 180, .data = pat + 1025)),
                    0);
   tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1 + 1210));
   ck_assert_uint_eq(status_of(c).ooo_bytes, 10);
   ck_assert_int_eq(ptcp_conn_recv(c, buf, sizeof(buf), now + 2 * MS), 185);
   ck_assert(memcmp(buf, pat + 1025, 185) == 0);
-  ck_assert_int_eq(tp_send(&t, now + 3 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1 + 1210,
-                                                 .ack = TP_ISS + 1, .len = 90,
-                                                 .data = pat + 1210)),
+  ck_assert_int_eq(tp_send(&t, now + 3 * MS,
+                           SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1 + 1210,
+                               .ack = TP_ISS + 1, .len = 90, .data = pat + 1210)),
                    0);
   tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1 + 1310));
   ck_assert_int_eq(ptcp_conn_recv(c, buf, sizeof(buf), now + 3 * MS), 100);
   ck_assert(memcmp(buf, pat + 1210, 100) == 0);
   /* Nothing is left unread: CLOSE sends FIN, not RST. */
   ck_assert_int_eq(ptcp_conn_close(c, now + 4 * MS), 0);
-  tp_expect(&t, SEG(.flags = PTCP_FIN | PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1 + 1310));
+  tp_expect(
+      &t, SEG(.flags = PTCP_FIN | PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1 + 1310));
 }
 END_TEST
 
@@ -936,8 +983,9 @@ START_TEST(test_hostile_zero_window_hold) {
 
   reinit(&o);
   c = tp_established(&t, 0);
-  ck_assert_int_eq(tp_send(&t, 20 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
-                                            .ack = TP_ISS + 1, .window_zero = 1)),
+  ck_assert_int_eq(tp_send(&t, 20 * MS,
+                           SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1,
+                               .window_zero = 1)),
                    0);
   ck_assert_int_eq(ptcp_conn_send(c, "hello", 5, 30 * MS), 5);
   tp_expect_nothing(&t);
@@ -945,12 +993,13 @@ START_TEST(test_hostile_zero_window_hold) {
   for (now = 30 * MS; now < 3600 * SEC; now += 100 * MS) {
     tp_advance(&t, now);
     while (tp_pending(&t) > 0) {
-      const ptcp_seg *p = tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1,
-                                            .ack = TP_IRS + 1, .len = 1));
+      const ptcp_seg *p = tp_expect(
+          &t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1, .len = 1));
       ck_assert_uint_eq(p->payload[0], 'h');
       probes++;
-      ck_assert_int_eq(tp_send(&t, now, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
-                                            .ack = TP_ISS + 1, .window_zero = 1)),
+      ck_assert_int_eq(tp_send(&t, now,
+                               SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
+                                   .ack = TP_ISS + 1, .window_zero = 1)),
                        0);
     }
   }
@@ -961,8 +1010,9 @@ START_TEST(test_hostile_zero_window_hold) {
    * Nagle holds the other four: the retransmission timer sends that byte
    * again (only bytes sent before are retransmitted), and its ACK lets
    * the rest go. */
-  ck_assert_int_eq(tp_send(&t, now, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
-                                        .ack = TP_ISS + 1, .window = 1000)),
+  ck_assert_int_eq(tp_send(&t, now,
+                           SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1,
+                               .window = 1000)),
                    0);
   tp_expect_nothing(&t);
   tp_advance(&t, now + 1 * SEC - 1);
@@ -971,14 +1021,16 @@ START_TEST(test_hostile_zero_window_hold) {
   tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1, .len = 1));
   tp_expect_nothing(&t);
   now += 1 * SEC;
-  ck_assert_int_eq(tp_send(&t, now, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
-                                        .ack = TP_ISS + 2, .window = 1000)),
+  ck_assert_int_eq(tp_send(&t, now,
+                           SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 2,
+                               .window = 1000)),
                    0);
   tp_expect(&t, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_ISS + 2, .ack = TP_IRS + 1,
                     .len = 4));
   /* Closed again, and now the peer falls silent: 4 probes, then give up. */
-  ck_assert_int_eq(tp_send(&t, now + MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
-                                             .ack = TP_ISS + 6, .window_zero = 1)),
+  ck_assert_int_eq(tp_send(&t, now + MS,
+                           SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 6,
+                               .window_zero = 1)),
                    0);
   tp_expect_nothing(&t);
   ck_assert_int_eq(ptcp_conn_send(c, "world", 5, now + MS), 5);
@@ -1000,9 +1052,10 @@ END_TEST
 static unsigned challenges(ptcp_time at, unsigned n, int syn) {
   unsigned acks = 0;
   for (unsigned i = 0; i < n; i++) {
-    ck_assert_int_eq(tp_send(&t, at + i * MS, SEG(.flags = syn ? PTCP_SYN : PTCP_RST,
-                                                  .seq = TP_IRS + 1 + 10 + i)),
-                     0);
+    ck_assert_int_eq(
+        tp_send(&t, at + i * MS,
+                SEG(.flags = syn ? PTCP_SYN : PTCP_RST, .seq = TP_IRS + 1 + 10 + i)),
+        0);
     ck_assert(t.last_verdict == PTCP_VERDICT_CHALLENGE ||
               (t.last_verdict == PTCP_VERDICT_DROP &&
                t.last_reason == PTCP_R_CHALLENGE_LIMITED));
@@ -1030,15 +1083,17 @@ START_TEST(test_hostile_challenge_ack_limit) {
   t.remote_port = 40001;
   ck_assert_int_eq(tp_send(&t, 1300 * MS, SEG(.flags = PTCP_SYN, .seq = TP_IRS)), 0);
   tp_discard(&t);
-  ck_assert_int_eq(
-      tp_send(&t, 1310 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1)), 0);
+  ck_assert_int_eq(tp_send(&t, 1310 * MS,
+                           SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1)),
+                   0);
   ck_assert_int_eq(ptcp_conn_accept(t.listener, &d), 0);
   ck_assert_uint_eq(challenges(1400 * MS, 12, 0), 10);
   t.remote_port = 40000;
   ck_assert_uint_eq(challenges(1500 * MS, 3, 0), 0);
   /* The stack's cap is a hard limit below the policy's. */
   {
-    tp_opts o = {.challenge_ack_limit = 3, .policy[PTCP_SLOT_DUPFILTER] = "rfc9293:limit=1000"};
+    tp_opts o = {.challenge_ack_limit = 3,
+                 .policy[PTCP_SLOT_DUPFILTER] = "rfc9293:limit=1000"};
     reinit(&o);
     tp_established(&t, 0);
     ck_assert_uint_eq(challenges(100 * MS, 20, 0), 3);
@@ -1109,7 +1164,8 @@ START_TEST(test_hostile_lax_policy_cannot_ack_unsent) {
   ck_assert_int_eq(tp_send(&t, 0, SEG(.flags = PTCP_SYN, .seq = TP_IRS)), 0);
   tp_discard(&t);
   ck_assert_int_eq(
-      tp_send(&t, 10 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1)), 0);
+      tp_send(&t, 10 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1)),
+      0);
   ck_assert_int_eq(ptcp_conn_accept(l, &c), 0);
   ck_assert_int_eq(ptcp_conn_send(c, "0123456789", 10, 20 * MS), 10);
   tp_discard(&t);
@@ -1118,14 +1174,16 @@ START_TEST(test_hostile_lax_policy_cannot_ack_unsent) {
            PTCP_VERDICT_ACK, PTCP_R_ACK_UNSENT, 1, "ACK beyond SND.MAX");
   /* Fill our receive window, then the same ACK on a zero-window probe:
    * the allowance for valid ACKs must not take it either. */
-  ck_assert_int_eq(tp_send(&t, 40 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
-                                            .ack = TP_ISS + 1, .len = 1000)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, 40 * MS,
+              SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1, .len = 1000)),
+      0);
   tp_discard(&t);
   ck_assert_uint_eq(status_of(c).rcv_wnd, 0);
   tp_snap_take(c, &before);
-  ck_assert_int_eq(tp_send(&t, 50 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1001,
-                                            .ack = TP_ISS + 5000, .len = 1)),
+  ck_assert_int_eq(tp_send(&t, 50 * MS,
+                           SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1001,
+                               .ack = TP_ISS + 5000, .len = 1)),
                    0);
   ck_assert_int_eq(t.last_reason, PTCP_R_ZERO_WINDOW);
   tp_snap_take(c, &after);
@@ -1133,9 +1191,10 @@ START_TEST(test_hostile_lax_policy_cannot_ack_unsent) {
   ck_assert_uint_eq(status_of(c).snd_una, TP_ISS + 1);
   tp_discard(&t);
   /* A valid ACK on a zero-window probe is taken (RFC 9293 §3.10.7.4). */
-  ck_assert_int_eq(tp_send(&t, 60 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1001,
-                                            .ack = TP_ISS + 11, .len = 1)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, 60 * MS,
+              SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1001, .ack = TP_ISS + 11, .len = 1)),
+      0);
   ck_assert_uint_eq(status_of(c).snd_una, TP_ISS + 11);
   tp_discard(&t);
 }
@@ -1150,15 +1209,18 @@ START_TEST(test_hostile_zero_window_probe_acks_fin) {
 
   reinit(&o);
   c = tp_established(&t, 0);
-  ck_assert_int_eq(tp_send(&t, 10 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
-                                            .ack = TP_ISS + 1, .len = 1000)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, 10 * MS,
+              SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1, .len = 1000)),
+      0);
   tp_discard(&t);
   ck_assert_int_eq(ptcp_conn_shutdown(c, 20 * MS), 0);
-  tp_expect(&t, SEG(.flags = PTCP_FIN | PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1001));
-  ck_assert_int_eq(tp_send(&t, 30 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1001,
-                                            .ack = TP_ISS + 2, .len = 1)),
-                   0);
+  tp_expect(&t,
+            SEG(.flags = PTCP_FIN | PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1001));
+  ck_assert_int_eq(
+      tp_send(&t, 30 * MS,
+              SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1001, .ack = TP_ISS + 2, .len = 1)),
+      0);
   ck_assert_int_eq(t.last_reason, PTCP_R_ZERO_WINDOW);
   tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 2, .ack = TP_IRS + 1001));
   tp_expect_nothing(&t);
@@ -1175,7 +1237,6 @@ START_TEST(test_hostile_zero_window_probe_acks_fin) {
 }
 END_TEST
 
-
 /* MUST-66: a RST and URG are processed even with the window at zero. */
 START_TEST(test_hostile_rst_and_urg_with_zero_window) {
   tp_opts o = {.rcvbuf = 1000};
@@ -1183,13 +1244,16 @@ START_TEST(test_hostile_rst_and_urg_with_zero_window) {
 
   reinit(&o);
   c = tp_established(&t, 0);
-  ck_assert_int_eq(tp_send(&t, 10 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
-                                            .ack = TP_ISS + 1, .len = 1000)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, 10 * MS,
+              SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1, .len = 1000)),
+      0);
   tp_discard(&t);
   ck_assert_uint_eq(status_of(c).rcv_wnd, 0);
   ck_assert_int_eq(
-      tp_send(&t, 15 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1001, .ack = TP_ISS + 1)), 0);
+      tp_send(&t, 15 * MS,
+              SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1001, .ack = TP_ISS + 1)),
+      0);
   rejected(c, 20 * MS,
            SEG(.flags = PTCP_ACK | PTCP_URG, .seq = TP_IRS + 1001, .ack = TP_ISS + 1,
                .urgent = 5),

@@ -97,8 +97,9 @@ START_TEST(test_nomem_stack_new) {
 END_TEST
 
 static void ok_or_nomem(int rv, int ok, const char *what, uint64_t n) {
-  ck_assert_msg(rv == ok || rv == PTCP_ERR_NOMEM, "allocation %llu failing: %s returned %s",
-                (unsigned long long)n, what, ptcp_strerror(rv));
+  ck_assert_msg(rv == ok || rv == PTCP_ERR_NOMEM,
+                "allocation %llu failing: %s returned %s", (unsigned long long)n, what,
+                ptcp_strerror(rv));
 }
 
 /* A run through most of the engine, tolerant of any call failing for
@@ -137,30 +138,32 @@ static void scenario(uint64_t n) {
   /* Two hundred half-open connections: the demux table and the timer
    * heap grow. */
   for (uint16_t i = 0; i < 200; i++) {
-    tp_send(&t, 5 * MS, SEG(.flags = PTCP_SYN, .seq = 77, .src_port = (uint16_t)(20000 + i)));
+    tp_send(&t, 5 * MS,
+            SEG(.flags = PTCP_SYN, .seq = 77, .src_port = (uint16_t)(20000 + i)));
     tp_discard(&t);
   }
 
   /* Passive: handshake, data both ways, out of order, close. */
   tp_send(&t, 10 * MS, SEG(.flags = PTCP_SYN, .seq = TP_IRS));
-  tp_send(&t, 20 * MS, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_IRS + 1, .ack = TP_ISS + 1,
-                           .len = 100));
+  tp_send(&t, 20 * MS,
+          SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_IRS + 1, .ack = TP_ISS + 1,
+              .len = 100));
   if (l != NULL) {
     rv = ptcp_conn_accept(l, &c);
     ck_assert_msg(rv == 0 || rv == PTCP_ERR_WOULD_BLOCK, "accept: %s", ptcp_strerror(rv));
   }
-  tp_send(&t, 30 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 301, .ack = TP_ISS + 1,
-                           .len = 100));
+  tp_send(&t, 30 * MS,
+          SEG(.flags = PTCP_ACK, .seq = TP_IRS + 301, .ack = TP_ISS + 1, .len = 100));
   if (c != NULL) {
     ptcp_ssize r = ptcp_conn_recv(c, buf, sizeof(buf), 40 * MS);
     ck_assert(r == 100 || r == PTCP_ERR_WOULD_BLOCK);
     r = ptcp_conn_send(c, buf, 3000, 40 * MS);
     ck_assert_msg(r == 3000 || r == PTCP_ERR_NOMEM, "send: %zd", (ssize_t)r);
   }
-  tp_send(&t, 50 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 101, .ack = TP_ISS + 1461,
-                           .len = 200));
-  tp_send(&t, 60 * MS, SEG(.flags = PTCP_ACK | PTCP_FIN, .seq = TP_IRS + 401,
-                           .ack = TP_ISS + 3001));
+  tp_send(&t, 50 * MS,
+          SEG(.flags = PTCP_ACK, .seq = TP_IRS + 101, .ack = TP_ISS + 1461, .len = 200));
+  tp_send(&t, 60 * MS,
+          SEG(.flags = PTCP_ACK | PTCP_FIN, .seq = TP_IRS + 401, .ack = TP_ISS + 3001));
   if (c != NULL) {
     while (ptcp_conn_recv(c, buf, sizeof(buf), 70 * MS) > 0)
       ;
@@ -180,7 +183,8 @@ static void scenario(uint64_t n) {
       ptcp_conn_status_get(a, &st);
       t.local_port = st.local_port;
       t.remote_port = 81;
-      tp_send(&t, 100 * MS, SEG(.flags = PTCP_SYN | PTCP_ACK, .seq = 7000, .ack = TP_ISS + 1));
+      tp_send(&t, 100 * MS,
+              SEG(.flags = PTCP_SYN | PTCP_ACK, .seq = 7000, .ack = TP_ISS + 1));
       ck_assert(ptcp_conn_send(a, buf, 10, 110 * MS) >= PTCP_ERR_NOMEM);
       t.local_port = lp;
       t.remote_port = rp;
@@ -275,8 +279,9 @@ START_TEST(test_nomem_transfer_survives_one_failure) {
       size_t sent[2] = {0, 0};
       tpair_init(&p, NULL);
       tp_mem_fail(&p.mem[side], n == 0 ? UINT64_MAX : n, 0);
-      ck_assert_msg(connect_tolerant(&p, 300 * SEC), "side %d, allocation %llu: no connection",
-                    side, (unsigned long long)n);
+      ck_assert_msg(connect_tolerant(&p, 300 * SEC),
+                    "side %d, allocation %llu: no connection", side,
+                    (unsigned long long)n);
       while ((sent[0] < bytes || sent[1] < bytes) && p.now < 600 * SEC) {
         for (int s = 0; s < 2; s++)
           if (sent[s] < bytes)
@@ -286,9 +291,10 @@ START_TEST(test_nomem_transfer_survives_one_failure) {
       ck_assert_int_eq(ptcp_conn_shutdown(p.conn[0], p.now), 0);
       ck_assert_int_eq(ptcp_conn_shutdown(p.conn[1], p.now), 0);
       tpair_run_until(&p, p.now + 600 * SEC);
-      ck_assert_msg(tpair_rx_is_pattern(&p, 0, bytes) && tpair_rx_is_pattern(&p, 1, bytes),
-                    "side %d, allocation %llu: %zu and %zu bytes", side, (unsigned long long)n,
-                    p.rx_len[0], p.rx_len[1]);
+      ck_assert_msg(tpair_rx_is_pattern(&p, 0, bytes) &&
+                        tpair_rx_is_pattern(&p, 1, bytes),
+                    "side %d, allocation %llu: %zu and %zu bytes", side,
+                    (unsigned long long)n, p.rx_len[0], p.rx_len[1]);
       if (n == 0) {
         total[side] = p.mem[side].attempts;
       } else {

@@ -29,59 +29,59 @@ static tp t;
 typedef enum {
   AT_EXACT,
   AT_IN,
-  AT_LAST,     /* RCV.NXT + RCV.WND - 1 */
+  AT_LAST, /* RCV.NXT + RCV.WND - 1 */
   AT_LEFT,
   AT_FAR_LEFT,
-  AT_EDGE,     /* RCV.NXT + RCV.WND */
+  AT_EDGE, /* RCV.NXT + RCV.WND */
   AT_FAR_RIGHT,
-  AT_IRS,      /* the peer's ISS: a retransmitted SYN */
-  AT_ABS,      /* |seq| as given */
+  AT_IRS, /* the peer's ISS: a retransmitted SYN */
+  AT_ABS, /* |seq| as given */
 } seq_at;
 
 /* What SEG.ACK carries. */
 typedef enum {
-  AK_NONE,     /* no ACK bit */
-  AK_NXT,      /* SND.NXT: acknowledges everything */
-  AK_ISS,      /* ISS: acknowledges nothing (SYN-SENT) */
-  AK_ISS1,     /* ISS + 1: acknowledges our SYN */
-  AK_ISS2,     /* ISS + 2: beyond our SYN */
+  AK_NONE, /* no ACK bit */
+  AK_NXT,  /* SND.NXT: acknowledges everything */
+  AK_ISS,  /* ISS: acknowledges nothing (SYN-SENT) */
+  AK_ISS1, /* ISS + 1: acknowledges our SYN */
+  AK_ISS2, /* ISS + 2: beyond our SYN */
 } ack_is;
 
 /* What the engine must emit. */
 typedef enum {
   OUT_NONE,
-  OUT_ACK,      /* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> */
-  OUT_RST_ACK,  /* <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK> */
-  OUT_RST,      /* <SEQ=SEG.ACK><CTL=RST> */
-  OUT_SYN_ACK,  /* <SEQ=ISS><ACK=SEG.SEQ+1><CTL=SYN,ACK> */
-  OUT_HS_ACK,   /* <SEQ=ISS+1><ACK=SEG.SEQ+1><CTL=ACK>: the handshake's third */
+  OUT_ACK,     /* <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> */
+  OUT_RST_ACK, /* <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK> */
+  OUT_RST,     /* <SEQ=SEG.ACK><CTL=RST> */
+  OUT_SYN_ACK, /* <SEQ=ISS><ACK=SEG.SEQ+1><CTL=SYN,ACK> */
+  OUT_HS_ACK,  /* <SEQ=ISS+1><ACK=SEG.SEQ+1><CTL=ACK>: the handshake's third */
 } out_is;
 
 /* The state afterwards, besides a ptcp_state. */
-#define SAME (-1)        /* unchanged */
-#define GONE (-2)        /* a passive half-open connection back to LISTEN */
-#define NEW_HALF (-3)    /* the listener (or TIME-WAIT) took a new connection */
+#define SAME (-1)     /* unchanged */
+#define GONE (-2)     /* a passive half-open connection back to LISTEN */
+#define NEW_HALF (-3) /* the listener (or TIME-WAIT) took a new connection */
 
 typedef struct rs_case {
   const char *name;
   uint8_t flags;
   seq_at at;
-  uint32_t seq;        /* AT_ABS */
+  uint32_t seq; /* AT_ABS */
   ack_is ack;
   ptcp_verdict verdict;
   ptcp_reason reason;
-  int after;           /* ptcp_state or SAME/GONE/NEW_HALF */
+  int after; /* ptcp_state or SAME/GONE/NEW_HALF */
   out_is out;
-  int error;           /* the error the user is told, or 0 */
+  int error; /* the error the user is told, or 0 */
 } rs_case;
 
 /* A connection in the state under test. */
 typedef struct rs_fixture {
   const char *name;
   ptcp_conn *(*make)(tp *t);
-  int user;            /* the user holds the connection */
-  int compact_tw;      /* the state is a compact TIME-WAIT entry */
-  int listener;        /* a listener holds the port */
+  int user;       /* the user holds the connection */
+  int compact_tw; /* the state is a compact TIME-WAIT entry */
+  int listener;   /* a listener holds the port */
   tp_opts opts;
 } rs_fixture;
 
@@ -134,9 +134,10 @@ static ptcp_conn *fx_time_wait_active(tp *tt) {
   ptcp_conn *c = tp_established_active(tt, 0);
   ck_assert_int_eq(ptcp_conn_shutdown(c, 20 * MS), 0);
   tp_expect(tt, SEG(.flags = PTCP_FIN | PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1));
-  ck_assert_int_eq(tp_send(tt, 30 * MS, SEG(.flags = PTCP_FIN | PTCP_ACK, .seq = TP_IRS + 1,
-                                            .ack = TP_ISS + 2)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(tt, 30 * MS,
+              SEG(.flags = PTCP_FIN | PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 2)),
+      0);
   tp_expect(tt, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 2, .ack = TP_IRS + 2));
   ck_assert_int_eq(ptcp_conn_state(c), PTCP_TIME_WAIT);
   return c;
@@ -252,7 +253,8 @@ static void run_case(const rs_fixture *fx, const rs_case *k) {
                       t.last_reason == PTCP_R_NONE,
                   "%s / %s: the listener did not take the SYN", fx->name, n);
   } else {
-    ck_assert_msg(t.nseg_in == nin + 1, "%s / %s: %u verdicts", fx->name, n, t.nseg_in - nin);
+    ck_assert_msg(t.nseg_in == nin + 1, "%s / %s: %u verdicts", fx->name, n,
+                  t.nseg_in - nin);
   }
   ck_assert_msg(t.verdicts[nin] == k->verdict && t.reasons[nin] == k->reason,
                 "%s / %s: verdict %s (%s), expected %s (%s)", fx->name, n,
@@ -266,13 +268,13 @@ static void run_case(const rs_fixture *fx, const rs_case *k) {
                   tp_pending(&t));
     break;
   case OUT_ACK:
-    ck_assert_msg(tp_pending(&t) == 1, "%s / %s: %u segments, expected an ACK", fx->name, n,
-                  tp_pending(&t));
+    ck_assert_msg(tp_pending(&t) == 1, "%s / %s: %u segments, expected an ACK", fx->name,
+                  n, tp_pending(&t));
     tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = snd_nxt, .ack = rcv_nxt));
     break;
   case OUT_RST_ACK:
-    ck_assert_msg(tp_pending(&t) == 1, "%s / %s: %u segments, expected RST,ACK", fx->name, n,
-                  tp_pending(&t));
+    ck_assert_msg(tp_pending(&t) == 1, "%s / %s: %u segments, expected RST,ACK", fx->name,
+                  n, tp_pending(&t));
     tp_expect(&t, SEG(.flags = PTCP_RST | PTCP_ACK, .seq = 0,
                       .ack = seq + ((k->flags & PTCP_SYN) ? 1u : 0u) +
                              ((k->flags & PTCP_FIN) ? 1u : 0u)));
@@ -283,8 +285,8 @@ static void run_case(const rs_fixture *fx, const rs_case *k) {
     tp_expect(&t, SEG(.flags = PTCP_RST, .seq = ack));
     break;
   case OUT_SYN_ACK:
-    ck_assert_msg(tp_pending(&t) == 1, "%s / %s: %u segments, expected SYN,ACK", fx->name, n,
-                  tp_pending(&t));
+    ck_assert_msg(tp_pending(&t) == 1, "%s / %s: %u segments, expected SYN,ACK", fx->name,
+                  n, tp_pending(&t));
     g = tp_expect(&t, SEG(.flags = PTCP_SYN | PTCP_ACK, .any_seq = 1, .ack = seq + 1));
     if (k->reason == PTCP_R_TIME_WAIT_REOPEN) /* RFC 6191 §2: above the old space */
       ck_assert_msg(g->seq == snd_nxt + 65536u, "%s / %s: new ISS %u, old SND.NXT %u",
@@ -294,8 +296,8 @@ static void run_case(const rs_fixture *fx, const rs_case *k) {
                     iss);
     break;
   case OUT_HS_ACK:
-    ck_assert_msg(tp_pending(&t) == 1, "%s / %s: %u segments, expected an ACK", fx->name, n,
-                  tp_pending(&t));
+    ck_assert_msg(tp_pending(&t) == 1, "%s / %s: %u segments, expected an ACK", fx->name,
+                  n, tp_pending(&t));
     tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = iss + 1, .ack = seq + 1));
     break;
   }
@@ -314,8 +316,8 @@ static void run_case(const rs_fixture *fx, const rs_case *k) {
                     "%s / %s: the TIME-WAIT entry changed", fx->name, n);
     }
     ck_assert_msg(s1.conns == s0.conns && s1.time_wait == s0.time_wait,
-                  "%s / %s: connections %u -> %u, TIME-WAIT %u -> %u", fx->name, n, s0.conns,
-                  s1.conns, s0.time_wait, s1.time_wait);
+                  "%s / %s: connections %u -> %u, TIME-WAIT %u -> %u", fx->name, n,
+                  s0.conns, s1.conns, s0.time_wait, s1.time_wait);
   } else if (k->after == GONE) {
     ck_assert_msg(tp_half_open(&t) == NULL && s1.conns == s0.conns - 1,
                   "%s / %s: the half-open connection is still there", fx->name, n);
@@ -328,12 +330,14 @@ static void run_case(const rs_fixture *fx, const rs_case *k) {
       ck_assert_msg(s1.time_wait == s0.time_wait - 1 && s1.conns == s0.conns + 1,
                     "%s / %s: the TIME-WAIT entry was not replaced", fx->name, n);
     else if (c != NULL && before.st.state == PTCP_TIME_WAIT)
-      ck_assert_msg(ptcp_conn_state(c) == PTCP_CLOSED, "%s / %s: the old connection is %s",
-                    fx->name, n, ptcp_state_name(ptcp_conn_state(c)));
+      ck_assert_msg(ptcp_conn_state(c) == PTCP_CLOSED,
+                    "%s / %s: the old connection is %s", fx->name, n,
+                    ptcp_state_name(ptcp_conn_state(c)));
   } else {
     ck_assert_msg(c != NULL && fx->user, "%s / %s: bad table", fx->name, n);
-    ck_assert_msg(ptcp_conn_state(c) == (ptcp_state)k->after, "%s / %s: state %s, expected %s",
-                  fx->name, n, ptcp_state_name(ptcp_conn_state(c)),
+    ck_assert_msg(ptcp_conn_state(c) == (ptcp_state)k->after,
+                  "%s / %s: state %s, expected %s", fx->name, n,
+                  ptcp_state_name(ptcp_conn_state(c)),
                   ptcp_state_name((ptcp_state)k->after));
   }
 
@@ -342,8 +346,8 @@ static void run_case(const rs_fixture *fx, const rs_case *k) {
     ck_assert_msg(t.ev.error == (k->error != 0), "%s / %s: %d error events", fx->name, n,
                   t.ev.error);
     if (k->error != 0)
-      ck_assert_msg(t.ev.last_error == k->error, "%s / %s: error %s, expected %s", fx->name,
-                    n, ptcp_err_name(t.ev.last_error), ptcp_err_name(k->error));
+      ck_assert_msg(t.ev.last_error == k->error, "%s / %s: error %s, expected %s",
+                    fx->name, n, ptcp_err_name(t.ev.last_error), ptcp_err_name(k->error));
   }
   tp_free(&t);
 }
@@ -364,20 +368,22 @@ static void run_table(const rs_fixture *fx, const rs_case *cases, size_t ncases)
 
 /* No TCB: RFC 9293 §3.10.7.1. */
 static const rs_case closed_cases[] = {
-    {"RST", PTCP_RST, AT_ABS, 1234, AK_NONE, V(DROP), R(NO_CONNECTION), SAME, OUT_NONE, 0},
-    {"RST,ACK", PTCP_RST | PTCP_ACK, AT_ABS, 1234, AK_ISS1, V(DROP), R(NO_CONNECTION), SAME,
-     OUT_NONE, 0},
-    {"RST seq 0xffffffff", PTCP_RST, AT_ABS, 0xffffffffu, AK_NONE, V(DROP), R(NO_CONNECTION),
+    {"RST", PTCP_RST, AT_ABS, 1234, AK_NONE, V(DROP), R(NO_CONNECTION), SAME, OUT_NONE,
+     0},
+    {"RST,ACK", PTCP_RST | PTCP_ACK, AT_ABS, 1234, AK_ISS1, V(DROP), R(NO_CONNECTION),
      SAME, OUT_NONE, 0},
-    {"SYN", PTCP_SYN, AT_ABS, 1234, AK_NONE, V(RST), R(NO_CONNECTION), SAME, OUT_RST_ACK, 0},
-    {"SYN seq 0xffffffff", PTCP_SYN, AT_ABS, 0xffffffffu, AK_NONE, V(RST), R(NO_CONNECTION),
+    {"RST seq 0xffffffff", PTCP_RST, AT_ABS, 0xffffffffu, AK_NONE, V(DROP),
+     R(NO_CONNECTION), SAME, OUT_NONE, 0},
+    {"SYN", PTCP_SYN, AT_ABS, 1234, AK_NONE, V(RST), R(NO_CONNECTION), SAME, OUT_RST_ACK,
+     0},
+    {"SYN seq 0xffffffff", PTCP_SYN, AT_ABS, 0xffffffffu, AK_NONE, V(RST),
+     R(NO_CONNECTION), SAME, OUT_RST_ACK, 0},
+    {"SYN,ACK", PTCP_SYN | PTCP_ACK, AT_ABS, 1234, AK_ISS1, V(RST), R(NO_CONNECTION),
+     SAME, OUT_RST, 0},
+    {"SYN,FIN", PTCP_SYN | PTCP_FIN, AT_ABS, 1234, AK_NONE, V(RST), R(NO_CONNECTION),
      SAME, OUT_RST_ACK, 0},
-    {"SYN,ACK", PTCP_SYN | PTCP_ACK, AT_ABS, 1234, AK_ISS1, V(RST), R(NO_CONNECTION), SAME,
-     OUT_RST, 0},
-    {"SYN,FIN", PTCP_SYN | PTCP_FIN, AT_ABS, 1234, AK_NONE, V(RST), R(NO_CONNECTION), SAME,
-     OUT_RST_ACK, 0},
-    {"SYN,RST", PTCP_SYN | PTCP_RST, AT_ABS, 1234, AK_NONE, V(DROP), R(NO_CONNECTION), SAME,
-     OUT_NONE, 0},
+    {"SYN,RST", PTCP_SYN | PTCP_RST, AT_ABS, 1234, AK_NONE, V(DROP), R(NO_CONNECTION),
+     SAME, OUT_NONE, 0},
 };
 
 /* RFC 9293 §3.10.7.2: RST ignored, any ACK draws <SEQ=SEG.ACK><RST>, a
@@ -386,10 +392,12 @@ static const rs_case listen_cases[] = {
     {"RST", PTCP_RST, AT_ABS, 1234, AK_NONE, V(DROP), R(LISTEN_BAD), SAME, OUT_NONE, 0},
     {"RST,ACK", PTCP_RST | PTCP_ACK, AT_ABS, 1234, AK_ISS1, V(DROP), R(LISTEN_BAD), SAME,
      OUT_NONE, 0},
-    {"RST seq 0", PTCP_RST, AT_ABS, 0, AK_NONE, V(DROP), R(LISTEN_BAD), SAME, OUT_NONE, 0},
+    {"RST seq 0", PTCP_RST, AT_ABS, 0, AK_NONE, V(DROP), R(LISTEN_BAD), SAME, OUT_NONE,
+     0},
     {"SYN,RST", PTCP_SYN | PTCP_RST, AT_ABS, 1234, AK_NONE, V(DROP), R(LISTEN_BAD), SAME,
      OUT_NONE, 0},
-    {"SYN", PTCP_SYN, AT_ABS, 1234, AK_NONE, V(ACCEPT), R(NONE), NEW_HALF, OUT_SYN_ACK, 0},
+    {"SYN", PTCP_SYN, AT_ABS, 1234, AK_NONE, V(ACCEPT), R(NONE), NEW_HALF, OUT_SYN_ACK,
+     0},
     {"SYN seq 0xffffffff", PTCP_SYN, AT_ABS, 0xffffffffu, AK_NONE, V(ACCEPT), R(NONE),
      NEW_HALF, OUT_SYN_ACK, 0},
     /* The FIN on a SYN is not taken (nor acknowledged): the peer sends
@@ -408,20 +416,20 @@ static const rs_case syn_sent_cases[] = {
      OUT_NONE, 0},
     {"RST, no ACK, seq 0xffffffff", PTCP_RST, AT_ABS, 0xffffffffu, AK_NONE, V(DROP),
      R(RST_OUT_OF_WINDOW), SAME, OUT_NONE, 0},
-    {"RST,ACK of our SYN", PTCP_RST | PTCP_ACK, AT_ABS, 0, AK_ISS1, V(RESET), R(RST_EXACT),
-     S(CLOSED), OUT_NONE, PTCP_ERR_CONN_REFUSED},
+    {"RST,ACK of our SYN", PTCP_RST | PTCP_ACK, AT_ABS, 0, AK_ISS1, V(RESET),
+     R(RST_EXACT), S(CLOSED), OUT_NONE, PTCP_ERR_CONN_REFUSED},
     {"RST,ACK of our SYN, any seq", PTCP_RST | PTCP_ACK, AT_ABS, 77777, AK_ISS1, V(RESET),
      R(RST_EXACT), S(CLOSED), OUT_NONE, PTCP_ERR_CONN_REFUSED},
-    {"RST,ACK = ISS", PTCP_RST | PTCP_ACK, AT_ABS, 0, AK_ISS, V(DROP), R(ACK_BAD_SYN_SENT),
-     SAME, OUT_NONE, 0},
-    {"RST,ACK = ISS+2", PTCP_RST | PTCP_ACK, AT_ABS, 0, AK_ISS2, V(DROP), R(ACK_BAD_SYN_SENT),
-     SAME, OUT_NONE, 0},
+    {"RST,ACK = ISS", PTCP_RST | PTCP_ACK, AT_ABS, 0, AK_ISS, V(DROP),
+     R(ACK_BAD_SYN_SENT), SAME, OUT_NONE, 0},
+    {"RST,ACK = ISS+2", PTCP_RST | PTCP_ACK, AT_ABS, 0, AK_ISS2, V(DROP),
+     R(ACK_BAD_SYN_SENT), SAME, OUT_NONE, 0},
     {"SYN (simultaneous open)", PTCP_SYN, AT_ABS, TP_IRS, AK_NONE, V(ACCEPT), R(NONE),
      S(SYN_RECEIVED), OUT_SYN_ACK, 0},
-    {"SYN,ACK of our SYN", PTCP_SYN | PTCP_ACK, AT_ABS, TP_IRS, AK_ISS1, V(ACCEPT), R(NONE),
-     S(ESTABLISHED), OUT_HS_ACK, 0},
-    {"SYN,ACK = ISS", PTCP_SYN | PTCP_ACK, AT_ABS, TP_IRS, AK_ISS, V(RST), R(ACK_BAD_SYN_SENT),
-     SAME, OUT_RST, 0},
+    {"SYN,ACK of our SYN", PTCP_SYN | PTCP_ACK, AT_ABS, TP_IRS, AK_ISS1, V(ACCEPT),
+     R(NONE), S(ESTABLISHED), OUT_HS_ACK, 0},
+    {"SYN,ACK = ISS", PTCP_SYN | PTCP_ACK, AT_ABS, TP_IRS, AK_ISS, V(RST),
+     R(ACK_BAD_SYN_SENT), SAME, OUT_RST, 0},
     {"SYN,ACK = ISS+2", PTCP_SYN | PTCP_ACK, AT_ABS, TP_IRS, AK_ISS2, V(RST),
      R(ACK_BAD_SYN_SENT), SAME, OUT_RST, 0},
     {"SYN,RST, no ACK", PTCP_SYN | PTCP_RST, AT_ABS, TP_IRS, AK_NONE, V(DROP),
@@ -433,9 +441,10 @@ static const rs_case syn_sent_cases[] = {
 /* SYN-RECEIVED of a passive open (RFC 9293 §3.10.7.4 with RFC 5961 §3;
  * MUST-11: it remembers it came from LISTEN and returns there). */
 static const rs_case syn_received_passive_cases[] = {
-    {"RST exact", PTCP_RST, AT_EXACT, 0, AK_NONE, V(RESET), R(RST_EXACT), GONE, OUT_NONE, 0},
-    {"RST,ACK exact", PTCP_RST | PTCP_ACK, AT_EXACT, 0, AK_ISS1, V(RESET), R(RST_EXACT), GONE,
-     OUT_NONE, 0},
+    {"RST exact", PTCP_RST, AT_EXACT, 0, AK_NONE, V(RESET), R(RST_EXACT), GONE, OUT_NONE,
+     0},
+    {"RST,ACK exact", PTCP_RST | PTCP_ACK, AT_EXACT, 0, AK_ISS1, V(RESET), R(RST_EXACT),
+     GONE, OUT_NONE, 0},
     {"RST in window", PTCP_RST, AT_IN, 0, AK_NONE, V(CHALLENGE), R(RST_IN_WINDOW), SAME,
      OUT_ACK, 0},
     {"RST,ACK last in window", PTCP_RST | PTCP_ACK, AT_LAST, 0, AK_ISS1, V(CHALLENGE),
@@ -446,8 +455,8 @@ static const rs_case syn_received_passive_cases[] = {
      R(RST_OUT_OF_WINDOW), SAME, OUT_NONE, 0},
     {"RST right edge", PTCP_RST, AT_EDGE, 0, AK_NONE, V(DROP), R(RST_OUT_OF_WINDOW), SAME,
      OUT_NONE, 0},
-    {"RST far right", PTCP_RST, AT_FAR_RIGHT, 0, AK_NONE, V(DROP), R(RST_OUT_OF_WINDOW), SAME,
-     OUT_NONE, 0},
+    {"RST far right", PTCP_RST, AT_FAR_RIGHT, 0, AK_NONE, V(DROP), R(RST_OUT_OF_WINDOW),
+     SAME, OUT_NONE, 0},
 };
 
 static const rs_case syn_received_passive_syn_cases[] = {
@@ -461,10 +470,10 @@ static const rs_case syn_received_passive_syn_cases[] = {
      OUT_NONE, 0},
     {"SYN left (older)", PTCP_SYN, AT_FAR_LEFT, 0, AK_NONE, V(ACK), R(DUPLICATE), SAME,
      OUT_ACK, 0},
-    {"SYN right edge", PTCP_SYN, AT_EDGE, 0, AK_NONE, V(ACK), R(OUT_OF_WINDOW), SAME, OUT_ACK,
-     0},
-    {"SYN,RST exact", PTCP_SYN | PTCP_RST, AT_EXACT, 0, AK_NONE, V(RESET), R(RST_EXACT), GONE,
-     OUT_NONE, 0},
+    {"SYN right edge", PTCP_SYN, AT_EDGE, 0, AK_NONE, V(ACK), R(OUT_OF_WINDOW), SAME,
+     OUT_ACK, 0},
+    {"SYN,RST exact", PTCP_SYN | PTCP_RST, AT_EXACT, 0, AK_NONE, V(RESET), R(RST_EXACT),
+     GONE, OUT_NONE, 0},
     {"SYN,RST in window", PTCP_SYN | PTCP_RST, AT_IN, 0, AK_NONE, V(CHALLENGE),
      R(RST_IN_WINDOW), SAME, OUT_ACK, 0},
     {"SYN,RST at the peer's ISS", PTCP_SYN | PTCP_RST, AT_IRS, 0, AK_NONE, V(DROP),
@@ -473,16 +482,16 @@ static const rs_case syn_received_passive_syn_cases[] = {
 
 /* SYN-RECEIVED of a simultaneous open: a reset refuses the connection. */
 static const rs_case syn_received_active_cases[] = {
-    {"RST exact", PTCP_RST, AT_EXACT, 0, AK_NONE, V(RESET), R(RST_EXACT), S(CLOSED), OUT_NONE,
-     PTCP_ERR_CONN_REFUSED},
+    {"RST exact", PTCP_RST, AT_EXACT, 0, AK_NONE, V(RESET), R(RST_EXACT), S(CLOSED),
+     OUT_NONE, PTCP_ERR_CONN_REFUSED},
     {"RST,ACK exact", PTCP_RST | PTCP_ACK, AT_EXACT, 0, AK_ISS1, V(RESET), R(RST_EXACT),
      S(CLOSED), OUT_NONE, PTCP_ERR_CONN_REFUSED},
     {"RST in window", PTCP_RST, AT_IN, 0, AK_NONE, V(CHALLENGE), R(RST_IN_WINDOW), SAME,
      OUT_ACK, 0},
-    {"RST left", PTCP_RST, AT_LEFT, 0, AK_NONE, V(DROP), R(RST_OUT_OF_WINDOW), SAME, OUT_NONE,
-     0},
-    {"RST right edge", PTCP_RST | PTCP_ACK, AT_EDGE, 0, AK_ISS1, V(DROP), R(RST_OUT_OF_WINDOW),
-     SAME, OUT_NONE, 0},
+    {"RST left", PTCP_RST, AT_LEFT, 0, AK_NONE, V(DROP), R(RST_OUT_OF_WINDOW), SAME,
+     OUT_NONE, 0},
+    {"RST right edge", PTCP_RST | PTCP_ACK, AT_EDGE, 0, AK_ISS1, V(DROP),
+     R(RST_OUT_OF_WINDOW), SAME, OUT_NONE, 0},
 };
 
 static const rs_case syn_received_active_syn_cases[] = {
@@ -492,18 +501,18 @@ static const rs_case syn_received_active_syn_cases[] = {
     {"SYN,ACK of our SYN", PTCP_SYN | PTCP_ACK, AT_IRS, 0, AK_ISS1, V(ACCEPT), R(NONE),
      S(ESTABLISHED), OUT_HS_ACK, 0},
     /* An active SYN-RECEIVED is synchronized enough for RFC 5961 §4. */
-    {"SYN in window", PTCP_SYN, AT_IN, 0, AK_NONE, V(CHALLENGE), R(SYN_SYNCHRONIZED), SAME,
+    {"SYN in window", PTCP_SYN, AT_IN, 0, AK_NONE, V(CHALLENGE), R(SYN_SYNCHRONIZED),
+     SAME, OUT_ACK, 0},
+    {"SYN right edge", PTCP_SYN, AT_EDGE, 0, AK_NONE, V(ACK), R(OUT_OF_WINDOW), SAME,
      OUT_ACK, 0},
-    {"SYN right edge", PTCP_SYN, AT_EDGE, 0, AK_NONE, V(ACK), R(OUT_OF_WINDOW), SAME, OUT_ACK,
-     0},
 };
 
 /* Synchronized states: RFC 9293 §3.10.7.4 second and fourth checks with
  * RFC 5961 §3.2 and §4.2.  The same table holds in ESTABLISHED,
  * FIN-WAIT-1, FIN-WAIT-2, CLOSE-WAIT, CLOSING and LAST-ACK. */
 static const rs_case sync_rst_cases[] = {
-    {"RST exact", PTCP_RST, AT_EXACT, 0, AK_NONE, V(RESET), R(RST_EXACT), S(CLOSED), OUT_NONE,
-     PTCP_ERR_CONN_RESET},
+    {"RST exact", PTCP_RST, AT_EXACT, 0, AK_NONE, V(RESET), R(RST_EXACT), S(CLOSED),
+     OUT_NONE, PTCP_ERR_CONN_RESET},
     {"RST,ACK exact", PTCP_RST | PTCP_ACK, AT_EXACT, 0, AK_NXT, V(RESET), R(RST_EXACT),
      S(CLOSED), OUT_NONE, PTCP_ERR_CONN_RESET},
     {"RST in window", PTCP_RST, AT_IN, 0, AK_NONE, V(CHALLENGE), R(RST_IN_WINDOW), SAME,
@@ -512,12 +521,12 @@ static const rs_case sync_rst_cases[] = {
      R(RST_IN_WINDOW), SAME, OUT_ACK, 0},
     {"RST last in window", PTCP_RST, AT_LAST, 0, AK_NONE, V(CHALLENGE), R(RST_IN_WINDOW),
      SAME, OUT_ACK, 0},
-    {"RST left", PTCP_RST, AT_LEFT, 0, AK_NONE, V(DROP), R(RST_OUT_OF_WINDOW), SAME, OUT_NONE,
-     0},
-    {"RST,ACK left", PTCP_RST | PTCP_ACK, AT_LEFT, 0, AK_NXT, V(DROP), R(RST_OUT_OF_WINDOW),
-     SAME, OUT_NONE, 0},
-    {"RST far left", PTCP_RST, AT_FAR_LEFT, 0, AK_NONE, V(DROP), R(RST_OUT_OF_WINDOW), SAME,
+    {"RST left", PTCP_RST, AT_LEFT, 0, AK_NONE, V(DROP), R(RST_OUT_OF_WINDOW), SAME,
      OUT_NONE, 0},
+    {"RST,ACK left", PTCP_RST | PTCP_ACK, AT_LEFT, 0, AK_NXT, V(DROP),
+     R(RST_OUT_OF_WINDOW), SAME, OUT_NONE, 0},
+    {"RST far left", PTCP_RST, AT_FAR_LEFT, 0, AK_NONE, V(DROP), R(RST_OUT_OF_WINDOW),
+     SAME, OUT_NONE, 0},
     {"RST right edge", PTCP_RST, AT_EDGE, 0, AK_NONE, V(DROP), R(RST_OUT_OF_WINDOW), SAME,
      OUT_NONE, 0},
     {"RST,ACK far right", PTCP_RST | PTCP_ACK, AT_FAR_RIGHT, 0, AK_NXT, V(DROP),
@@ -527,8 +536,8 @@ static const rs_case sync_rst_cases[] = {
 static const rs_case sync_syn_cases[] = {
     {"SYN exact", PTCP_SYN, AT_EXACT, 0, AK_NONE, V(CHALLENGE), R(SYN_SYNCHRONIZED), SAME,
      OUT_ACK, 0},
-    {"SYN in window", PTCP_SYN, AT_IN, 0, AK_NONE, V(CHALLENGE), R(SYN_SYNCHRONIZED), SAME,
-     OUT_ACK, 0},
+    {"SYN in window", PTCP_SYN, AT_IN, 0, AK_NONE, V(CHALLENGE), R(SYN_SYNCHRONIZED),
+     SAME, OUT_ACK, 0},
     {"SYN,ACK in window", PTCP_SYN | PTCP_ACK, AT_IN, 0, AK_NXT, V(CHALLENGE),
      R(SYN_SYNCHRONIZED), SAME, OUT_ACK, 0},
     {"SYN,FIN in window", PTCP_SYN | PTCP_FIN, AT_IN, 0, AK_NONE, V(CHALLENGE),
@@ -536,10 +545,10 @@ static const rs_case sync_syn_cases[] = {
     /* Outside the window the first check answers (an ACK, not rate
      * limited like a challenge, and just as harmless). */
     {"SYN left", PTCP_SYN, AT_LEFT, 0, AK_NONE, V(ACK), R(DUPLICATE), SAME, OUT_ACK, 0},
-    {"SYN at the peer's ISS", PTCP_SYN, AT_IRS, 0, AK_NONE, V(ACK), R(DUPLICATE), SAME, OUT_ACK,
-     0},
-    {"SYN right edge", PTCP_SYN, AT_EDGE, 0, AK_NONE, V(ACK), R(OUT_OF_WINDOW), SAME, OUT_ACK,
-     0},
+    {"SYN at the peer's ISS", PTCP_SYN, AT_IRS, 0, AK_NONE, V(ACK), R(DUPLICATE), SAME,
+     OUT_ACK, 0},
+    {"SYN right edge", PTCP_SYN, AT_EDGE, 0, AK_NONE, V(ACK), R(OUT_OF_WINDOW), SAME,
+     OUT_ACK, 0},
     {"SYN,ACK far right", PTCP_SYN | PTCP_ACK, AT_FAR_RIGHT, 0, AK_NXT, V(ACK),
      R(OUT_OF_WINDOW), SAME, OUT_ACK, 0},
     /* RST is checked before SYN (RFC 9293 §3.10.7.4 order). */
@@ -555,53 +564,59 @@ static const rs_case sync_syn_cases[] = {
  * beyond RCV.NXT reopens when a listener holds the port (RFC 9293
  * §3.10.7.4, RFC 1122 4.2.2.13), any other SYN draws an ACK (RFC 5961 §4). */
 static const rs_case time_wait_rst_cases[] = {
-    {"RST exact", PTCP_RST, AT_EXACT, 0, AK_NONE, V(DROP), R(TIME_WAIT), SAME, OUT_NONE, 0},
-    {"RST,ACK exact", PTCP_RST | PTCP_ACK, AT_EXACT, 0, AK_NXT, V(DROP), R(TIME_WAIT), SAME,
-     OUT_NONE, 0},
-    {"RST in window", PTCP_RST, AT_IN, 0, AK_NONE, V(DROP), R(TIME_WAIT), SAME, OUT_NONE, 0},
-    {"RST,ACK in window", PTCP_RST | PTCP_ACK, AT_IN, 0, AK_NXT, V(DROP), R(TIME_WAIT), SAME,
-     OUT_NONE, 0},
-    {"RST left", PTCP_RST, AT_LEFT, 0, AK_NONE, V(DROP), R(TIME_WAIT), SAME, OUT_NONE, 0},
-    {"RST far left", PTCP_RST | PTCP_ACK, AT_FAR_LEFT, 0, AK_NXT, V(DROP), R(TIME_WAIT), SAME,
-     OUT_NONE, 0},
-    {"RST right edge", PTCP_RST, AT_EDGE, 0, AK_NONE, V(DROP), R(TIME_WAIT), SAME, OUT_NONE,
+    {"RST exact", PTCP_RST, AT_EXACT, 0, AK_NONE, V(DROP), R(TIME_WAIT), SAME, OUT_NONE,
      0},
+    {"RST,ACK exact", PTCP_RST | PTCP_ACK, AT_EXACT, 0, AK_NXT, V(DROP), R(TIME_WAIT),
+     SAME, OUT_NONE, 0},
+    {"RST in window", PTCP_RST, AT_IN, 0, AK_NONE, V(DROP), R(TIME_WAIT), SAME, OUT_NONE,
+     0},
+    {"RST,ACK in window", PTCP_RST | PTCP_ACK, AT_IN, 0, AK_NXT, V(DROP), R(TIME_WAIT),
+     SAME, OUT_NONE, 0},
+    {"RST left", PTCP_RST, AT_LEFT, 0, AK_NONE, V(DROP), R(TIME_WAIT), SAME, OUT_NONE, 0},
+    {"RST far left", PTCP_RST | PTCP_ACK, AT_FAR_LEFT, 0, AK_NXT, V(DROP), R(TIME_WAIT),
+     SAME, OUT_NONE, 0},
+    {"RST right edge", PTCP_RST, AT_EDGE, 0, AK_NONE, V(DROP), R(TIME_WAIT), SAME,
+     OUT_NONE, 0},
     {"RST far right", PTCP_RST | PTCP_ACK, AT_FAR_RIGHT, 0, AK_NXT, V(DROP), R(TIME_WAIT),
      SAME, OUT_NONE, 0},
 };
 
 static const rs_case time_wait_syn_listener_cases[] = {
-    {"SYN in window (reopen)", PTCP_SYN, AT_IN, 0, AK_NONE, V(ACCEPT), R(TIME_WAIT_REOPEN),
-     NEW_HALF, OUT_SYN_ACK, 0},
+    {"SYN in window (reopen)", PTCP_SYN, AT_IN, 0, AK_NONE, V(ACCEPT),
+     R(TIME_WAIT_REOPEN), NEW_HALF, OUT_SYN_ACK, 0},
     {"SYN far right (reopen)", PTCP_SYN, AT_FAR_RIGHT, 0, AK_NONE, V(ACCEPT),
      R(TIME_WAIT_REOPEN), NEW_HALF, OUT_SYN_ACK, 0},
     {"SYN exact", PTCP_SYN, AT_EXACT, 0, AK_NONE, V(ACK), R(TIME_WAIT), SAME, OUT_ACK, 0},
     {"SYN left", PTCP_SYN, AT_LEFT, 0, AK_NONE, V(ACK), R(TIME_WAIT), SAME, OUT_ACK, 0},
-    {"SYN,ACK in window", PTCP_SYN | PTCP_ACK, AT_IN, 0, AK_NXT, V(ACK), R(TIME_WAIT), SAME,
-     OUT_ACK, 0},
-    {"SYN,RST in window", PTCP_SYN | PTCP_RST, AT_IN, 0, AK_NONE, V(DROP), R(TIME_WAIT), SAME,
-     OUT_NONE, 0},
+    {"SYN,ACK in window", PTCP_SYN | PTCP_ACK, AT_IN, 0, AK_NXT, V(ACK), R(TIME_WAIT),
+     SAME, OUT_ACK, 0},
+    {"SYN,RST in window", PTCP_SYN | PTCP_RST, AT_IN, 0, AK_NONE, V(DROP), R(TIME_WAIT),
+     SAME, OUT_NONE, 0},
 };
 
 static const rs_case time_wait_syn_alone_cases[] = {
-    {"SYN in window, no listener", PTCP_SYN, AT_IN, 0, AK_NONE, V(ACK), R(TIME_WAIT), SAME,
-     OUT_ACK, 0},
+    {"SYN in window, no listener", PTCP_SYN, AT_IN, 0, AK_NONE, V(ACK), R(TIME_WAIT),
+     SAME, OUT_ACK, 0},
     {"SYN exact", PTCP_SYN, AT_EXACT, 0, AK_NONE, V(ACK), R(TIME_WAIT), SAME, OUT_ACK, 0},
-    {"SYN,RST exact", PTCP_SYN | PTCP_RST, AT_EXACT, 0, AK_NONE, V(DROP), R(TIME_WAIT), SAME,
-     OUT_NONE, 0},
+    {"SYN,RST exact", PTCP_SYN | PTCP_RST, AT_EXACT, 0, AK_NONE, V(DROP), R(TIME_WAIT),
+     SAME, OUT_NONE, 0},
 };
 
 /* ------------------------------------------------------------------ */
 /* One test per state                                                  */
 
-#define FX(nm, fn, u) {.name = nm, .make = fn, .user = u}
+#define FX(nm, fn, u)                                                                    \
+  { .name = nm, .make = fn, .user = u }
 
 static const rs_fixture f_closed = FX("CLOSED (no connection)", fx_closed_no_tcb, 0);
-static const rs_fixture f_closed_bound = FX("CLOSED (bound, not listening)", fx_closed_bound, 1);
+static const rs_fixture f_closed_bound =
+    FX("CLOSED (bound, not listening)", fx_closed_bound, 1);
 static const rs_fixture f_listen = FX("LISTEN", fx_listen, 1);
 static const rs_fixture f_syn_sent = FX("SYN-SENT", fx_syn_sent, 1);
-static const rs_fixture f_syn_rcvd_p = FX("SYN-RECEIVED (passive)", fx_syn_received_passive, 0);
-static const rs_fixture f_syn_rcvd_a = FX("SYN-RECEIVED (active)", fx_syn_received_active, 1);
+static const rs_fixture f_syn_rcvd_p =
+    FX("SYN-RECEIVED (passive)", fx_syn_received_passive, 0);
+static const rs_fixture f_syn_rcvd_a =
+    FX("SYN-RECEIVED (active)", fx_syn_received_active, 1);
 static const rs_fixture f_est = FX("ESTABLISHED", fx_established, 1);
 static const rs_fixture f_est_a = FX("ESTABLISHED (active)", fx_established_active, 1);
 static const rs_fixture f_fw1 = FX("FIN-WAIT-1", fx_fin_wait_1, 1);
@@ -610,7 +625,8 @@ static const rs_fixture f_cw = FX("CLOSE-WAIT", fx_close_wait, 1);
 static const rs_fixture f_closing = FX("CLOSING", fx_closing, 1);
 static const rs_fixture f_la = FX("LAST-ACK", fx_last_ack, 1);
 static const rs_fixture f_tw = FX("TIME-WAIT (user's, listener)", fx_time_wait, 1);
-static const rs_fixture f_tw_a = FX("TIME-WAIT (user's, no listener)", fx_time_wait_active, 1);
+static const rs_fixture f_tw_a =
+    FX("TIME-WAIT (user's, no listener)", fx_time_wait_active, 1);
 static const rs_fixture f_tw_c = {.name = "TIME-WAIT (compact, listener)",
                                   .make = fx_time_wait_compact,
                                   .compact_tw = 1};
