@@ -18,10 +18,10 @@
 /* An assertion for the harness's hot paths: Check's ck_assert records
  * every assertion that passes (a write per call), which would dominate
  * runs that check thousands of connections after every step. */
-#define REQUIRE(cond, ...)                                                                 \
-  do {                                                                                     \
-    if (!(cond))                                                                           \
-      ck_abort_msg(__VA_ARGS__);                                                           \
+#define REQUIRE(cond, ...)                                                               \
+  do {                                                                                   \
+    if (!(cond))                                                                         \
+      ck_abort_msg(__VA_ARGS__);                                                         \
   } while (0)
 
 uint8_t tp_pattern(size_t i) { return (uint8_t)(i * 7 + (i >> 8) * 13 + 1); }
@@ -37,7 +37,6 @@ static int test_rand(void *ctx, uint8_t *dest, size_t len) {
   }
   return 0;
 }
-
 
 /* ------------------------------------------------------------------ */
 /* Counting, failing allocator                                         */
@@ -131,19 +130,21 @@ void tp_mem_fail(tp_mem *m, uint64_t nth, int sticky) {
   m->fail_sticky = sticky;
 }
 
-uint64_t tp_mem_serial(const void *block) { return ((const tp_block *)block - 1)->h.serial; }
+uint64_t tp_mem_serial(const void *block) {
+  return ((const tp_block *)block - 1)->h.serial;
+}
 
 /* ------------------------------------------------------------------ */
 /* Invariants                                                          */
 
-#define INV(cond, ...)                                                                     \
-  do {                                                                                     \
-    if (!(cond)) {                                                                         \
-      char msg_[300];                                                                      \
-      snprintf(msg_, sizeof(msg_), __VA_ARGS__);                                           \
-      ck_abort_msg("%s:%d: invariant broken (%s), %s %s: %s", file, line, #cond,          \
-                   ptcp_state_name((ptcp_state)c->state), who, msg_);                      \
-    }                                                                                      \
+#define INV(cond, ...)                                                                   \
+  do {                                                                                   \
+    if (!(cond)) {                                                                       \
+      char msg_[300];                                                                    \
+      snprintf(msg_, sizeof(msg_), __VA_ARGS__);                                         \
+      ck_abort_msg("%s:%d: invariant broken (%s), %s %s: %s", file, line, #cond,         \
+                   ptcp_state_name((ptcp_state)c->state), who, msg_);                    \
+    }                                                                                    \
   } while (0)
 
 static unsigned hist_slot(const tp_hist *tab, const void *c, uint64_t serial) {
@@ -179,7 +180,7 @@ static unsigned list_len(const ptcp_conn *q, const ptcp_conn *parent, const char
   unsigned n = 0;
   for (; q != NULL && n < 70000; q = q->qnext) {
     REQUIRE(q->parent == parent, "%s:%d: a listener's child has another parent", file,
-                  line);
+            line);
     n++;
   }
   return n;
@@ -239,8 +240,8 @@ static void check_conn(tp_checker *k, const ptcp_stack *s, const ptcp_conn *c,
     if (!(fl & CF_SYN_ACKED)) {
       INV(c->snd_una == c->iss && c->sbuf.len == 0 &&
               (c->snd_max == c->iss || c->snd_max == c->iss + 1),
-          "before the SYN is acknowledged: ISS %u SND.UNA %u SND.MAX %u, %u queued", c->iss,
-          c->snd_una, c->snd_max, c->sbuf.len);
+          "before the SYN is acknowledged: ISS %u SND.UNA %u SND.MAX %u, %u queued",
+          c->iss, c->snd_una, c->snd_max, c->sbuf.len);
     } else {
       /* Nothing beyond the queued data and one FIN was ever sent. */
       INV(c->snd_max - c->snd_una <= c->sbuf.len + fin,
@@ -328,7 +329,8 @@ static void check_conn(tp_checker *k, const ptcp_stack *s, const ptcp_conn *c,
     INV(c->t_rtx != PTCP_TIME_NONE, "no SYN retransmission timer");
   if (st >= PTCP_ESTABLISHED && st != PTCP_TIME_WAIT && c->snd_una != c->snd_max)
     INV(c->t_rtx != PTCP_TIME_NONE &&
-            (c->rtx_mode == RTX_DATA || c->rtx_mode == RTX_PERSIST || c->rtx_mode == RTX_SYN),
+            (c->rtx_mode == RTX_DATA || c->rtx_mode == RTX_PERSIST ||
+             c->rtx_mode == RTX_SYN),
         "%u bytes outstanding, timer mode %u", c->snd_max - c->snd_una, c->rtx_mode);
   if (st >= PTCP_ESTABLISHED && st != PTCP_TIME_WAIT && st != PTCP_FIN_WAIT_2 &&
       (fl & CF_SYN_ACKED) && c->snd_una == c->snd_max) {
@@ -344,8 +346,8 @@ static void check_conn(tp_checker *k, const ptcp_stack *s, const ptcp_conn *c,
   if (st >= PTCP_SYN_RECEIVED) {
     if (h->rcv_valid) {
       INV(h->irs == c->irs, "IRS changed from %u to %u", h->irs, c->irs);
-      INV(ptcp_seq_ge(c->rcv_nxt, h->rcv_nxt), "RCV.NXT went back from %u to %u", h->rcv_nxt,
-          c->rcv_nxt);
+      INV(ptcp_seq_ge(c->rcv_nxt, h->rcv_nxt), "RCV.NXT went back from %u to %u",
+          h->rcv_nxt, c->rcv_nxt);
     }
     h->rcv_valid = 1;
     h->rcv_nxt = c->rcv_nxt;
@@ -380,22 +382,22 @@ void tp_check_stack_at(tp_checker *k, const ptcp_stack *s, const char *file, int
   }
   k->cur = 1 - k->cur;
   REQUIRE(nconns == s->nconns, "%s:%d: %u connections listed, %u counted", file, line,
-                nconns, s->nconns);
+          nconns, s->nconns);
   for (uint32_t b = 0; b <= s->hmask; b++) {
     for (const ptcp_pcb *p = s->htab[b]; p != NULL; p = p->hnext) {
       if (p->kind == PCB_TW) {
         const ptcp_tw *tw = (const ptcp_tw *)(const void *)p;
         ntw++;
         REQUIRE(tw->tnode.idx != PTCP_HEAP_NONE && tw->tnode.at == tw->expires,
-                      "%s:%d: a TIME-WAIT entry without its timer", file, line);
+                "%s:%d: a TIME-WAIT entry without its timer", file, line);
       }
     }
   }
   REQUIRE(ntw == s->ntw, "%s:%d: %u TIME-WAIT entries hashed, %u counted", file, line,
-                ntw, s->ntw);
+          ntw, s->ntw);
   for (unsigned i = 0; i < s->nlisteners; i++)
-    REQUIRE(s->listeners[i]->state == PTCP_LISTEN, "%s:%d: a listener in %s", file,
-                  line, ptcp_state_name((ptcp_state)s->listeners[i]->state));
+    REQUIRE(s->listeners[i]->state == PTCP_LISTEN, "%s:%d: a listener in %s", file, line,
+            ptcp_state_name((ptcp_state)s->listeners[i]->state));
 }
 
 static void cfg_from_opts(ptcp_stack_cfg *cfg, const tp_opts *o, ptcp_registry *reg) {
@@ -462,9 +464,10 @@ static void parse_emitted(const uint8_t *pkt, size_t len, ptcp_ip *ip, ptcp_seg 
   }
   /* RFC 9293 MUST-65 (and RFC 7323 §2.2, RFC 2018 §2): MSS, window
    * scale and SACK-permitted go on SYNs only. */
-  REQUIRE((seg->flags & PTCP_SYN) ||
-              !(seg->opts.present & (PTCP_OPT_MSS | PTCP_OPT_WSCALE | PTCP_OPT_SACK_PERM)),
-          "a non-SYN segment carries a SYN-only option");
+  REQUIRE(
+      (seg->flags & PTCP_SYN) ||
+          !(seg->opts.present & (PTCP_OPT_MSS | PTCP_OPT_WSCALE | PTCP_OPT_SACK_PERM)),
+      "a non-SYN segment carries a SYN-only option");
   /* MUST-69: what follows the end-of-option-list is zero padding. */
   opt = ip->payload + PTCP_HDR_MIN;
   olen = (size_t)seg->hdr_len - PTCP_HDR_MIN;
@@ -552,8 +555,8 @@ static void tp_on_trace(void *user, const ptcp_trace *ev) {
   if (ev->kind == PTCP_TRACE_STATE) {
     /* The transition oracle: every change of state is one of RFC 9293's. */
     REQUIRE(ptcp_transition_allowed(ev->old_state, ev->new_state),
-                  "transition %s -> %s is not in the state diagram",
-                  ptcp_state_name(ev->old_state), ptcp_state_name(ev->new_state));
+            "transition %s -> %s is not in the state diagram",
+            ptcp_state_name(ev->old_state), ptcp_state_name(ev->new_state));
     if (t->ntrace_states < 64)
       t->trace_states[t->ntrace_states++] = ev->new_state;
     if (t->ntrans < TP_MAX_TRANS) {
@@ -735,7 +738,8 @@ void tp_check_invariants_at(tp *t, const ptcp_conn *c, const char *file, int lin
 
 int tp_saw_transition(const tp *t, const ptcp_conn *c, ptcp_state from, ptcp_state to) {
   for (unsigned i = 0; i < t->ntrans; i++)
-    if (t->trans[i].from == from && t->trans[i].to == to && (c == NULL || t->trans[i].conn == c))
+    if (t->trans[i].from == from && t->trans[i].to == to &&
+        (c == NULL || t->trans[i].conn == c))
       return 1;
   return 0;
 }
@@ -745,8 +749,8 @@ ptcp_conn *tp_half_open(tp *t) {
 }
 
 int tp_tw_info(tp *t, uint32_t *snd_nxt, uint32_t *rcv_nxt, ptcp_time *expires) {
-  const ptcp_pcb *p = ptcp_stack_lookup(t->stack, &t->local, t->local_port, &t->remote,
-                                        t->remote_port);
+  const ptcp_pcb *p =
+      ptcp_stack_lookup(t->stack, &t->local, t->local_port, &t->remote, t->remote_port);
   const ptcp_tw *tw;
 
   if (p == NULL || p->kind != PCB_TW)
@@ -938,8 +942,8 @@ ptcp_conn *tp_time_wait(tp *t, ptcp_time now) {
 }
 
 /* The flags that are protocol state (not bookkeeping of the call). */
-#define SNAP_FLAGS                                                                         \
-  (CF_SHUT_WR | CF_PEER_FIN | CF_SACK | CF_TS | CF_WS | CF_RECOVERY | CF_PEER_FIN_SEEN |     \
+#define SNAP_FLAGS                                                                       \
+  (CF_SHUT_WR | CF_PEER_FIN | CF_SACK | CF_TS | CF_WS | CF_RECOVERY | CF_PEER_FIN_SEEN | \
    CF_FIN_ACKED | CF_SYN_ACKED | CF_TS_RECENT | CF_USER | CF_QUEUED)
 
 void tp_snap_take(const ptcp_conn *c, tp_snap *s) {
@@ -967,18 +971,20 @@ void tp_snap_take(const ptcp_conn *c, tp_snap *s) {
 int tp_snap_same(const tp_snap *a, const tp_snap *b) {
   const ptcp_conn_status *x = &a->st, *y = &b->st;
   if (!(x->state == y->state && x->snd_una == y->snd_una && x->snd_nxt == y->snd_nxt &&
-        x->snd_max == y->snd_max && x->snd_wnd == y->snd_wnd && x->rcv_nxt == y->rcv_nxt &&
-        x->iss == y->iss && x->irs == y->irs && x->send_queued == y->send_queued &&
-        x->recv_queued == y->recv_queued && x->ooo_bytes == y->ooo_bytes &&
-        x->error == y->error && x->peer_fin == y->peer_fin && x->cwnd == y->cwnd &&
-        x->ssthresh == y->ssthresh && x->snd_mss == y->snd_mss &&
-        x->snd_wscale == y->snd_wscale && x->bytes_in == y->bytes_in))
+        x->snd_max == y->snd_max && x->snd_wnd == y->snd_wnd &&
+        x->rcv_nxt == y->rcv_nxt && x->iss == y->iss && x->irs == y->irs &&
+        x->send_queued == y->send_queued && x->recv_queued == y->recv_queued &&
+        x->ooo_bytes == y->ooo_bytes && x->error == y->error &&
+        x->peer_fin == y->peer_fin && x->cwnd == y->cwnd && x->ssthresh == y->ssthresh &&
+        x->snd_mss == y->snd_mss && x->snd_wscale == y->snd_wscale &&
+        x->bytes_in == y->bytes_in))
     return 0;
   if (a->snd_wl1 != b->snd_wl1 || a->snd_wl2 != b->snd_wl2 ||
       a->max_snd_wnd != b->max_snd_wnd || a->ts_recent != b->ts_recent ||
       a->fin_seq != b->fin_seq || a->recover != b->recover || a->flags != b->flags ||
-      a->rtx_mode != b->rtx_mode || a->retries != b->retries || a->dupacks != b->dupacks ||
-      a->t_rtx != b->t_rtx || a->t_close != b->t_close || a->reasm_n != b->reasm_n)
+      a->rtx_mode != b->rtx_mode || a->retries != b->retries ||
+      a->dupacks != b->dupacks || a->t_rtx != b->t_rtx || a->t_close != b->t_close ||
+      a->reasm_n != b->reasm_n)
     return 0;
   for (unsigned i = 0; i < a->reasm_n && i < 8; i++)
     if (a->reasm_start[i] != b->reasm_start[i] || a->reasm_end[i] != b->reasm_end[i])

@@ -37,12 +37,12 @@
  * after arming fails (with |fail_sticky|, every one from it on). */
 typedef struct tp_mem {
   ptcp_mem mem;
-  uint64_t serial;        /* allocations so far */
+  uint64_t serial; /* allocations so far */
   uint64_t live, live_bytes, peak_bytes;
-  uint64_t attempts;      /* since tp_mem_fail was armed */
-  uint64_t fail_nth;      /* 0 = never */
+  uint64_t attempts; /* since tp_mem_fail was armed */
+  uint64_t fail_nth; /* 0 = never */
   int fail_sticky;
-  uint64_t failures;      /* allocations refused */
+  uint64_t failures; /* allocations refused */
 } tp_mem;
 
 void tp_mem_init(tp_mem *m);
@@ -73,13 +73,14 @@ typedef struct tp_checker {
   unsigned used[2][TP_HIST_SLOTS / 2]; /* the slots each table filled */
   unsigned nused[2];
   unsigned cur, n;
-  uint64_t checks;        /* connections checked, for the report */
+  uint64_t checks; /* connections checked, for the report */
 } tp_checker;
 
 /* Checks every connection, listener and TIME-WAIT entry of |stack|
  * (hardening.md §4.3 and the engine's own rules) and remembers what must
  * never move backwards.  Aborts the test with |file|:|line| on failure. */
-void tp_check_stack_at(tp_checker *k, const ptcp_stack *stack, const char *file, int line);
+void tp_check_stack_at(tp_checker *k, const ptcp_stack *stack, const char *file,
+                       int line);
 
 /* A segment as the test writes it.  |has_*| say which optional parts
  * matter when expecting. */
@@ -95,7 +96,7 @@ typedef struct tp_seg {
   int check_opts;         /* expectation: compare opts.present exactly */
   uint16_t urgent;
   const ptcp_addr *src, *dst; /* send: IP addresses, NULL = the test's */
-  int window_zero;        /* send: a window of 0 (window 0 means 65535) */
+  int window_zero;            /* send: a window of 0 (window 0 means 65535) */
 } tp_seg;
 
 #define SEG(...) ((tp_seg){__VA_ARGS__})
@@ -130,7 +131,7 @@ typedef struct tp_hooks {
 /* One state transition seen in the trace. */
 typedef struct tp_transition {
   ptcp_state from, to;
-  const ptcp_conn *conn;  /* NULL for a compact TIME-WAIT entry */
+  const ptcp_conn *conn; /* NULL for a compact TIME-WAIT entry */
 } tp_transition;
 
 #define TP_MAX_TRANS 256
@@ -163,7 +164,7 @@ struct tp {
   void *hook_ctx;
   tp_mem mem;
   tp_checker chk;
-  int in_call;            /* a public call is under way: no checks */
+  int in_call; /* a public call is under way: no checks */
 };
 
 /* Options for tp_init; zero means default. */
@@ -176,11 +177,11 @@ typedef struct tp_opts {
   int no_delack, no_nagle, no_ts, no_sack, no_ws, keepalive;
   uint8_t syn_retries, data_retries;
   int v6;
-  uint16_t eph_lo, eph_hi;        /* ephemeral port range */
-  uint8_t challenge_ack_limit;    /* stack's per-connection cap */
-  uint8_t keepalive_count;        /* with keepalive: default 3 */
-  int no_addr;                    /* the stack gets no local address */
-  uint8_t ttl;                    /* IPv4 TTL / IPv6 hop limit */
+  uint16_t eph_lo, eph_hi;     /* ephemeral port range */
+  uint8_t challenge_ack_limit; /* stack's per-connection cap */
+  uint8_t keepalive_count;     /* with keepalive: default 3 */
+  int no_addr;                 /* the stack gets no local address */
+  uint8_t ttl;                 /* IPv4 TTL / IPv6 hop limit */
 } tp_opts;
 
 void tp_init(tp *t, const tp_opts *o);
@@ -311,7 +312,7 @@ struct tpair {
   unsigned segs[2];        /* segments emitted per side */
   unsigned rst[2];
   unsigned retransmits_seen[2];
-  uint64_t out_hash[2];    /* FNV-1a over every packet a side emitted */
+  uint64_t out_hash[2]; /* FNV-1a over every packet a side emitted */
   tp_mem mem[2];
   tp_checker chk[2];
 };
