@@ -19,6 +19,7 @@ AM_TESTS_ENVIRONMENT += \
 if HAVE_CHECK
 if !FUZZING
 CHECK_PROGS = \
+	tests/check_api \
 	tests/check_cc \
 	tests/check_cksum \
 	tests/check_close \
@@ -26,8 +27,13 @@ CHECK_PROGS = \
 	tests/check_contract \
 	tests/check_dupfilter \
 	tests/check_ip \
+	tests/check_engine \
+	tests/check_fsm \
+	tests/check_hostile \
 	tests/check_isn \
+	tests/check_nomem \
 	tests/check_registry \
+	tests/check_rstsyn \
 	tests/check_rto \
 	tests/check_seg \
 	tests/check_seq \
@@ -78,18 +84,21 @@ tests_check_contract_SOURCES = tests/check_contract.c $(CHECK_COMMON)
 tests_check_contract_CPPFLAGS = $(POLICY_CPP) -DSUITE_FN=ptcp_contract_suite
 tests_check_contract_LDADD = $(CHECK_LDADD)
 
-# Engine suites over the scripted-peer and back-to-back harnesses.
+# Engine suites over the scripted-peer and back-to-back harnesses.  The
+# harness's invariant checker reads the engine's internal header, so it
+# sees core/tcp; the suites themselves use the public API.
 ENGINE_TEST_SOURCES = tests/tcp_harness.c tests/tcp_harness.h $(CHECK_COMMON)
+ENGINE_CPP = $(CHECK_CPP) -I$(top_srcdir)/core/tcp
 tests_check_conn_SOURCES = tests/check_conn.c $(ENGINE_TEST_SOURCES)
-tests_check_conn_CPPFLAGS = $(CHECK_CPP) -DSUITE_FN=ptcp_conn_suite
+tests_check_conn_CPPFLAGS = $(ENGINE_CPP) -DSUITE_FN=ptcp_conn_suite
 tests_check_conn_LDADD = $(CHECK_LDADD)
 
 tests_check_textbook_SOURCES = tests/check_textbook.c $(ENGINE_TEST_SOURCES)
-tests_check_textbook_CPPFLAGS = $(CHECK_CPP) -DSUITE_FN=ptcp_textbook_suite
+tests_check_textbook_CPPFLAGS = $(ENGINE_CPP) -DSUITE_FN=ptcp_textbook_suite
 tests_check_textbook_LDADD = $(CHECK_LDADD)
 
 tests_check_variants_SOURCES = tests/check_variants.c $(ENGINE_TEST_SOURCES)
-tests_check_variants_CPPFLAGS = $(CHECK_CPP) -DSUITE_FN=ptcp_variants_suite
+tests_check_variants_CPPFLAGS = $(ENGINE_CPP) -DSUITE_FN=ptcp_variants_suite
 tests_check_variants_LDADD = $(CHECK_LDADD)
 
 # The simulator's suites: -DSUITE_FN=psim_<module>_suite, linked with
@@ -126,6 +135,30 @@ tests_check_rng_LDADD = $(SIM_CHECK_LDADD)
 tests_check_sched_SOURCES = tests/check_sched.c $(SIM_CHECK_COMMON)
 tests_check_sched_CPPFLAGS = $(SIM_CHECK_CPP) -DSUITE_FN=psim_sched_suite
 tests_check_sched_LDADD = $(SIM_CHECK_LDADD)
+
+tests_check_api_SOURCES = tests/check_api.c $(ENGINE_TEST_SOURCES)
+tests_check_api_CPPFLAGS = $(ENGINE_CPP) -DSUITE_FN=ptcp_api_suite
+tests_check_api_LDADD = $(CHECK_LDADD)
+
+tests_check_engine_SOURCES = tests/check_engine.c $(ENGINE_TEST_SOURCES)
+tests_check_engine_CPPFLAGS = $(ENGINE_CPP) -DSUITE_FN=ptcp_engine_suite
+tests_check_engine_LDADD = $(CHECK_LDADD)
+
+tests_check_fsm_SOURCES = tests/check_fsm.c $(ENGINE_TEST_SOURCES)
+tests_check_fsm_CPPFLAGS = $(ENGINE_CPP) -DSUITE_FN=ptcp_fsm_suite
+tests_check_fsm_LDADD = $(CHECK_LDADD)
+
+tests_check_hostile_SOURCES = tests/check_hostile.c $(ENGINE_TEST_SOURCES)
+tests_check_hostile_CPPFLAGS = $(ENGINE_CPP) -DSUITE_FN=ptcp_hostile_suite
+tests_check_hostile_LDADD = $(CHECK_LDADD)
+
+tests_check_nomem_SOURCES = tests/check_nomem.c $(ENGINE_TEST_SOURCES)
+tests_check_nomem_CPPFLAGS = $(ENGINE_CPP) -DSUITE_FN=ptcp_nomem_suite
+tests_check_nomem_LDADD = $(CHECK_LDADD)
+
+tests_check_rstsyn_SOURCES = tests/check_rstsyn.c $(ENGINE_TEST_SOURCES)
+tests_check_rstsyn_CPPFLAGS = $(ENGINE_CPP) -DSUITE_FN=ptcp_rstsyn_suite
+tests_check_rstsyn_LDADD = $(CHECK_LDADD)
 endif
 
 # The wire codec suites share tests/check_wire.h.

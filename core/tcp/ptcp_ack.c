@@ -220,12 +220,18 @@ void ptcp_ack_update_window(ptcp_conn *c, const ptcp_seg *seg, ptcp_time now) {
 }
 
 ack_result ptcp_ack_process(ptcp_conn *c, const ptcp_seg *seg, ptcp_time now) {
+  c->flags |= CF_HEARD;
   if (ptcp_seq_gt(seg->ack, c->snd_una)) {
     new_ack(c, seg, now);
   } else if (seg->ack == c->snd_una) {
+    /* The peer answers our zero-window probes: keep probing (MUST-37).
+     * Those answers are not duplicate ACKs: nothing was lost, the byte
+     * was sent past a closed window, and a fast retransmit would send
+     * more past it (FreeBSD likewise counts duplicates only while the
+     * retransmission timer runs). */
     if (c->rtx_mode == RTX_PERSIST)
-      c->retries = 0; /* the peer answers our probes: keep probing */
-    if (is_dupack(c, seg))
+      c->retries = 0;
+    else if (is_dupack(c, seg))
       dupack(c, now);
   } else {
     /* An old ACK (RFC 9293: a duplicate, ignored). */

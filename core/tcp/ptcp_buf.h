@@ -28,10 +28,12 @@ void ptcp_ring_write_at(ptcp_ring *r, uint32_t off, const uint8_t *src, uint32_t
 /* Copies |n| bytes out from logical offset |off|; off + n <= cap. */
 void ptcp_ring_read_at(const ptcp_ring *r, uint32_t off, uint8_t *dst, uint32_t n);
 
-/* Drops |n| bytes from the front (n <= len). */
+/* Drops |n| bytes from the front (n <= len).  The head moves on even
+ * when the ring empties: out-of-order bytes may be held beyond |len| at
+ * their offset from the head. */
 static inline void ptcp_ring_consume(ptcp_ring *r, uint32_t n) {
   r->len -= n;
-  r->head = r->len == 0 ? 0 : (uint32_t)(((uint64_t)r->head + n) % r->cap);
+  r->head = (uint32_t)(((uint64_t)r->head + n) % r->cap);
 }
 
 static inline uint32_t ptcp_ring_space(const ptcp_ring *r) { return r->cap - r->len; }
@@ -54,8 +56,9 @@ typedef struct ptcp_reasm {
  * ranges (nothing changes then). */
 int ptcp_reasm_add(ptcp_reasm *r, uint32_t rcv_nxt, uint32_t s, uint32_t e);
 
-/* When the first range starts at or before |rcv_nxt|, removes it and
- * returns its end; otherwise returns |rcv_nxt|. */
+/* Removes every range that starts at or before |rcv_nxt| (or at or before
+ * the end of a range removed before it) and returns the new RCV.NXT: the
+ * end of the data now contiguous, or |rcv_nxt| when nothing was. */
 uint32_t ptcp_reasm_take(ptcp_reasm *r, uint32_t rcv_nxt);
 
 /* Total bytes held in ranges. */

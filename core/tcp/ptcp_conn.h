@@ -93,6 +93,7 @@ enum {
   CF_FIN_ACKED = 1u << 23,   /* our FIN was acknowledged */
   CF_SYN_ACKED = 1u << 24,   /* our SYN was acknowledged: sbuf starts at SND.UNA */
   CF_LISTENER = 1u << 25,    /* became a listener: the union holds its queues */
+  CF_HEARD = 1u << 26,       /* this segment's ACK was acceptable: the peer is alive */
 };
 
 /* Events queued for the user (delivered at the end of the call). */

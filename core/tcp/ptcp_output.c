@@ -201,13 +201,26 @@ void ptcp_output_syn(ptcp_conn *c, ptcp_time now) {
     ptcp_timer_arm_rtx(c, RTX_SYN, now);
 }
 
+/* The sequence number of a segment without data: RFC 9293's SND.NXT,
+ * the next new sequence number.  The engine's snd_nxt goes back to
+ * SND.UNA after a timeout (go-back-N) while SND.MAX remembers how far
+ * the peer may have received; an ACK or RST sent from below that lies
+ * left of the peer's window and is dropped with its ACK field, which
+ * can leave both ends retransmitting at each other until they time
+ * out.  So SND.MAX, as BSD does; but while probing a zero window the
+ * probe byte sent past the window is not yet in the peer's space, and
+ * SND.UNA is what it expects (RFC 9293 §3.10.7.4, zero window). */
+static uint32_t next_seq(const ptcp_conn *c) {
+  return c->rtx_mode == RTX_PERSIST ? c->snd_una : c->snd_max;
+}
+
 void ptcp_output_ack(ptcp_conn *c, ptcp_time now) {
-  emit(c, PTCP_ACK, c->snd_nxt, 0, 0, now);
+  emit(c, PTCP_ACK, next_seq(c), 0, 0, now);
 }
 
 /* RFC 9293 §3.10.5 and §3.10.7.4: <SEQ=SND.NXT><CTL=RST>. */
 void ptcp_output_rst(ptcp_conn *c, ptcp_time now) {
-  emit(c, PTCP_RST, c->snd_nxt, 0, 0, now);
+  emit(c, PTCP_RST, next_seq(c), 0, 0, now);
 }
 
 void ptcp_output_keepalive(ptcp_conn *c, ptcp_time now) {
@@ -223,7 +236,10 @@ static void karn(ptcp_conn *c, uint32_t seq, uint32_t len) {
 
 uint32_t ptcp_output_retransmit_first(ptcp_conn *c, ptcp_time now) {
   uint32_t end = ptcp_data_end(c);
-  uint32_t left = end - c->snd_una;
+  /* Only bytes sent before are sent again: queued bytes never sent wait
+   * for the send window like any new data (RFC 9293 §3.8.6), and SND.MAX
+   * stays the highest sequence number sent. */
+  uint32_t left = (ptcp_seq_lt(c->snd_max, end) ? c->snd_max : end) - c->snd_una;
   uint32_t len = left < c->snd_mss ? left : c->snd_mss;
   /* Our FIN went out before if SND.MAX is past the data. */
   int fin = (c->flags & CF_SHUT_WR) && len == left && ptcp_seq_gt(c->snd_max, end);

@@ -10,7 +10,8 @@
 #define MSS_MAX 65495u               /* 65535 - 20 (IP) - 20 (TCP) */
 #define BUF_MIN 1u
 #define BUF_MAX (1u << 30)           /* RFC 7323 §2.3: windows below 2^30 */
-#define DELACK_MAX (500 * PTCP_MILLISECONDS) /* RFC 9293 MUST-40 */
+/* RFC 9293 MUST-40: the delay "MUST be less than 0.5 seconds". */
+#define DELACK_LIMIT (500 * PTCP_MILLISECONDS)
 #define MSL_MAX (3600 * PTCP_SECONDS)
 #define KEEPALIVE_IDLE_MIN (1 * PTCP_SECONDS)
 
@@ -54,7 +55,7 @@ static int check_cfg(const ptcp_conn_cfg *c) {
   if (c->sndbuf < BUF_MIN || c->sndbuf > BUF_MAX || c->rcvbuf < BUF_MIN ||
       c->rcvbuf > BUF_MAX)
     return PTCP_ERR_INVALID_ARGUMENT;
-  if (c->delack > DELACK_MAX || c->msl == 0 || c->msl > MSL_MAX)
+  if (c->delack >= DELACK_LIMIT || c->msl == 0 || c->msl > MSL_MAX)
     return PTCP_ERR_INVALID_ARGUMENT;
   if (c->keepalive && (c->keepalive_idle < KEEPALIVE_IDLE_MIN ||
                        c->keepalive_interval == 0 || c->keepalive_count == 0))

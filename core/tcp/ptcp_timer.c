@@ -101,7 +101,8 @@ void ptcp_timer_set_close(ptcp_conn *c, ptcp_time at) {
   ptcp_timer_sync(c);
 }
 
-/* Keep-alives (RFC 9293 §3.8.4) count from the last segment received. */
+/* Keep-alives (RFC 9293 §3.8.4, MUST-26) count from the last segment
+ * received whose ACK was acceptable. */
 void ptcp_timer_on_input(ptcp_conn *c, ptcp_time now) {
   if (!c->prof->cfg.keepalive)
     return;
