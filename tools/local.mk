@@ -14,3 +14,13 @@ docs-diagram: tools/plugtcp-fsm-dot
 	dot -Tsvg $(srcdir)/docs/state-diagram.dot > $(srcdir)/docs/state-diagram.svg
 PHONY_TARGETS += docs-diagram
 endif
+
+# plugtcp-drill: packetdrill scripts against libplugtcp in virtual time.
+if !FUZZING
+bin_PROGRAMS += tools/plugtcp-drill
+tools_plugtcp_drill_SOURCES = tools/drill/main.c tools/drill/lexer.c \
+	tools/drill/parser.c tools/drill/packet.c tools/drill/syscalls.c \
+	tools/drill/runner.c tools/drill/report.c tools/drill/drill.h \
+	tools/drill/run.h tools/drill/report.h
+tools_plugtcp_drill_LDADD = core/tcp/libplugtcp.la
+endif
