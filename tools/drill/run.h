@@ -67,8 +67,12 @@ typedef struct drill_run {
   int v6;
   int mtu;
   ptcp_duration tolerance;
+  double tolerance_percent;
   int defines_freebsd;
   int insecure_rst, insecure_syn; /* FreeBSD's knobs: RFC 793 instead of RFC 5961 */
+  /* Policy per slot chosen by the script (--policy=SLOT=SPEC), else by
+   * the command line; NULL: the mapping or the built-in default. */
+  const char *pol[PTCP_SLOT_COUNT];
 
   /* The flow between the stack and the scripted peer. */
   ptcp_addr local, remote;

@@ -22,6 +22,7 @@
  * previous event, whichever is larger.
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -179,7 +180,7 @@ int drill_advance(drill_run *r, ptcp_time until, int stop_on_packet) {
 /* The allowed deviation for an event at |t|. */
 static ptcp_duration tolerance_at(drill_run *r, ptcp_time t) {
   ptcp_duration gap = t > r->prev_script ? t - r->prev_script : 0;
-  ptcp_duration pct = (ptcp_duration)((double)gap * r->cfg->tolerance_percent / 100.0);
+  ptcp_duration pct = (ptcp_duration)((double)gap * r->tolerance_percent / 100.0);
 
   return pct > r->tolerance ? pct : r->tolerance;
 }
@@ -275,7 +276,7 @@ static const char *policy_name(const char *spec, char *buf, size_t cap) {
 /* The dupfilter for the script's insecure_rst/insecure_syn knobs: RFC
  * 5961 (secure) or RFC 793 (insecure), unless --policy chose one. */
 static void set_dupfilter(drill_run *r, int insecure) {
-  const char *spec = r->cfg->policy[PTCP_SLOT_DUPFILTER];
+  const char *spec = r->pol[PTCP_SLOT_DUPFILTER];
 
   if (spec == NULL)
     spec = insecure ? r->cfg->df_insecure : r->cfg->df_secure;
@@ -347,6 +348,61 @@ static int do_command(drill_run *r, const drill_event *ev) {
     r->res->ignored.other_command++;
   (void)ev;
   return 0;
+}
+
+static int set_cfg(ptcp_conn_cfg *c, const char *key, const char *val) {
+  static const struct {
+    const char *name;
+    size_t off;
+    int kind; /* 0: duration, 1: u8, 2: u16, 3: u32 */
+  } fields[] = {
+      {"mss", offsetof(ptcp_conn_cfg, mss), 2},
+      {"rcvbuf", offsetof(ptcp_conn_cfg, rcvbuf), 3},
+      {"sndbuf", offsetof(ptcp_conn_cfg, sndbuf), 3},
+      {"msl", offsetof(ptcp_conn_cfg, msl), 0},
+      {"delack", offsetof(ptcp_conn_cfg, delack), 0},
+      {"nagle", offsetof(ptcp_conn_cfg, nagle), 1},
+      {"keepalive", offsetof(ptcp_conn_cfg, keepalive), 1},
+      {"keepalive_idle", offsetof(ptcp_conn_cfg, keepalive_idle), 0},
+      {"keepalive_interval", offsetof(ptcp_conn_cfg, keepalive_interval), 0},
+      {"keepalive_count", offsetof(ptcp_conn_cfg, keepalive_count), 1},
+      {"syn_retries", offsetof(ptcp_conn_cfg, syn_retries), 1},
+      {"data_retries", offsetof(ptcp_conn_cfg, data_retries), 1},
+      {"window_scaling", offsetof(ptcp_conn_cfg, window_scaling), 1},
+      {"timestamps", offsetof(ptcp_conn_cfg, timestamps), 1},
+      {"sack", offsetof(ptcp_conn_cfg, sack), 1},
+  };
+
+  for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+    char *p = (char *)c + fields[i].off, *end;
+    unsigned long long n;
+    if (strcmp(fields[i].name, key) != 0)
+      continue;
+    if (fields[i].kind == 0) {
+      ptcp_duration d;
+      if (ptcp_duration_parse(val, &d) != 0)
+        return -1;
+      memcpy(p, &d, sizeof(d));
+      return 0;
+    }
+    n = strtoull(val, &end, 0);
+    if (*end != '\0' || end == val || val[0] == '-')
+      return -1;
+    if (fields[i].kind == 1 && n <= UINT8_MAX) {
+      uint8_t v = (uint8_t)n;
+      memcpy(p, &v, 1);
+    } else if (fields[i].kind == 2 && n <= UINT16_MAX) {
+      uint16_t v = (uint16_t)n;
+      memcpy(p, &v, 2);
+    } else if (fields[i].kind == 3 && n <= UINT32_MAX) {
+      uint32_t v = (uint32_t)n;
+      memcpy(p, &v, 4);
+    } else {
+      return -1;
+    }
+    return 0;
+  }
+  return -1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -421,7 +477,7 @@ static int prescan(drill_run *r) {
   }
   /* The dupfilter each kind of script is judged with must exist. */
   {
-    const char *spec = r->cfg->policy[PTCP_SLOT_DUPFILTER];
+    const char *spec = r->pol[PTCP_SLOT_DUPFILTER];
     char nb[PTCP_POLICY_NAME_MAX + 32];
     if (spec == NULL)
       spec = insecure ? r->cfg->df_insecure : r->cfg->df_secure;
@@ -429,14 +485,52 @@ static int prescan(drill_run *r) {
     if (ptcp_registry_find(r->reg, PTCP_SLOT_DUPFILTER, nb) == NULL)
       return drill_skip(r, "dupfilter %s not registered", nb);
   }
-  for (int k = PTCP_SLOT_RTO; k < PTCP_SLOT_COUNT; k++) {
+  for (int k = 0; k < PTCP_SLOT_COUNT; k++) {
     char nb[PTCP_POLICY_NAME_MAX + 32];
-    if (r->cfg->policy[k] == NULL || k == PTCP_SLOT_DUPFILTER)
+    if (r->pol[k] == NULL || k == PTCP_SLOT_DUPFILTER)
       continue;
-    policy_name(r->cfg->policy[k], nb, sizeof(nb));
+    policy_name(r->pol[k], nb, sizeof(nb));
     if (ptcp_registry_find(r->reg, (ptcp_slot)k, nb) == NULL)
       return drill_skip(r, "%s %s not registered", ptcp_slot_name((ptcp_slot)k), nb);
   }
+  return 0;
+}
+
+/* Script options for plugtcp's own scripts:
+ *   --policy=SLOT=SPEC   e.g. --policy=rto=fixed:rto=500ms (repeatable)
+ *   --cfg=KEY=VALUE      a ptcp_conn_cfg field: mss, rcvbuf, sndbuf, msl,
+ *                        delack, nagle, syn_retries, data_retries,
+ *                        timestamps, window_scaling, sack (repeatable)
+ * Returns 0, or -1 when the script failed (a bad option). */
+static int script_options(drill_run *r) {
+  const drill_script *s = r->script;
+
+  for (int k = 0; k < PTCP_SLOT_COUNT; k++)
+    r->pol[k] = r->cfg->policy[k];
+  for (unsigned i = 0; i < s->nopts; i++) {
+    const char *v = s->opts[i].value;
+    const char *eq = strchr(v, '=');
+    char key[32];
+    if (strcmp(s->opts[i].name, "policy") != 0 && strcmp(s->opts[i].name, "cfg") != 0)
+      continue;
+    if (eq == NULL || eq == v || (size_t)(eq - v) >= sizeof(key) || eq[1] == '\0')
+      return drill_fail(r, NULL, DRILL_EPOCH, NULL, v, "--%s=%s: expected KEY=VALUE",
+                        s->opts[i].name, v);
+    memcpy(key, v, (size_t)(eq - v));
+    key[eq - v] = '\0';
+    if (strcmp(s->opts[i].name, "policy") == 0) {
+      int k = ptcp_slot_from_name(key);
+      if (k < 0)
+        return drill_fail(r, NULL, DRILL_EPOCH, NULL, v, "--policy: unknown slot '%s'", key);
+      r->pol[k] = eq + 1;
+    } else if (set_cfg(&r->defaults, key, eq + 1) != 0) {
+      return drill_fail(r, NULL, DRILL_EPOCH, NULL, v, "--cfg=%s: unknown key or bad value",
+                        v);
+    }
+  }
+  for (int k = PTCP_SLOT_RTO; k < PTCP_SLOT_COUNT; k++)
+    if (k != PTCP_SLOT_DUPFILTER)
+      r->defaults.policy[k] = r->pol[k];
   return 0;
 }
 
@@ -469,8 +563,6 @@ static void host_defaults(drill_run *r) {
   c->mss = (uint16_t)(r->mtu - 40); /* IPv4 + TCP headers; IPv6 takes 20 more */
   c->rcvbuf = 65536;                /* net.inet.tcp.recvspace */
   c->sndbuf = 32768;                /* net.inet.tcp.sendspace */
-  for (int k = PTCP_SLOT_RTO; k < PTCP_SLOT_COUNT; k++)
-    c->policy[k] = r->cfg->policy[k];
 }
 
 static int setup(drill_run *r) {
@@ -498,6 +590,12 @@ static int setup(drill_run *r) {
     return -1;
   if (rv > 0)
     r->tolerance = (ptcp_duration)v * DRILL_US;
+  r->tolerance_percent = r->cfg->tolerance_percent;
+  rv = parse_uint_opt(r, "tolerance_percent", 0, 100, &v);
+  if (rv < 0)
+    return -1;
+  if (rv > 0)
+    r->tolerance_percent = (double)v;
 
   if (r->v6) {
     ptcp_addr_parse(&r->local, "2001:db8:0:1::1");
@@ -511,6 +609,8 @@ static int setup(drill_run *r) {
   r->rng = r->cfg->seed ? r->cfg->seed : 1;
 
   host_defaults(r);
+  if (script_options(r) != 0)
+    return -1;
   set_dupfilter(r, 0);
 
   if (ptcp_registry_new(&r->reg, NULL) != 0 || ptcp_registry_add_builtins(r->reg) != 0)
@@ -527,7 +627,7 @@ static int setup(drill_run *r) {
   sc.callbacks.on_error = on_error_cb;
   sc.user = r;
   sc.conn = r->defaults;
-  sc.policy[PTCP_SLOT_ISN] = r->cfg->policy[PTCP_SLOT_ISN];
+  sc.policy[PTCP_SLOT_ISN] = r->pol[PTCP_SLOT_ISN];
   rv = ptcp_stack_new(&r->stack, &sc, DRILL_EPOCH);
   if (rv != 0)
     return drill_fail(r, NULL, DRILL_EPOCH, NULL, ptcp_strerror(rv),
