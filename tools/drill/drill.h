@@ -209,8 +209,10 @@ typedef struct drill_config {
   const char *df_secure;               /* dupfilter when the script asks for RFC 5961 */
   const char *df_insecure;             /* dupfilter when it asks for RFC 793 */
   const char *policy[PTCP_SLOT_COUNT]; /* --policy overrides */
-  uint32_t remote_isn;                 /* the scripted peer's sequence origin */
-  FILE *trace;                         /* -v output */
+  const char *cfg[16];                 /* --cfg KEY=VALUE, applied before the script's */
+  unsigned ncfg;
+  uint32_t remote_isn; /* the scripted peer's sequence origin */
+  FILE *trace;         /* -v output */
 } drill_config;
 
 void drill_config_default(drill_config *c);
@@ -232,6 +234,13 @@ typedef struct drill_result {
   unsigned events;    /* events executed */
   char dupfilter[32]; /* the policy the script was judged with */
 } drill_result;
+
+/**
+ * drill_cfg_set sets the ptcp_conn_cfg field |key| ("msl", "delack",
+ * "syn_retries", ...) from text.  Returns 0, or -1 for an unknown key or
+ * a value that does not parse or fit.
+ */
+int drill_cfg_set(ptcp_conn_cfg *c, const char *key, const char *val);
 
 /** drill_run_script runs one script; the result is always filled. */
 void drill_run_script(const char *path, const drill_defines *defs,

@@ -35,6 +35,11 @@ static const char usage_text[] =
     "                             (e.g. rto=fixed:rto=1s); overrides the mapping\n"
     "      --dupfilter-secure SPEC    dupfilter for RFC 5961 scripts (rfc9293)\n"
     "      --dupfilter-insecure SPEC  dupfilter for RFC 793 scripts (rfc793)\n"
+    "  -C, --cfg KEY=VALUE        a connection setting for every script: mss,\n"
+    "                             rcvbuf, sndbuf, msl, delack, nagle, keepalive,\n"
+    "                             keepalive_idle, keepalive_interval,\n"
+    "                             keepalive_count, syn_retries, data_retries,\n"
+    "                             window_scaling, timestamps, sack\n"
     "      --seed N               seed of the stack's randomness (default 1)\n"
     "      --remote-isn N         the scripted peer's sequence origin (default 0)\n"
     "\n"
@@ -181,6 +186,7 @@ int main(int argc, char **argv) {
       {"freebsd", no_argument, NULL, OPT_FREEBSD},
       {"tolerance-percent", required_argument, NULL, OPT_TOL_PCT},
       {"policy", required_argument, NULL, 'P'},
+      {"cfg", required_argument, NULL, 'C'},
       {"dupfilter-secure", required_argument, NULL, OPT_DF_SECURE},
       {"dupfilter-insecure", required_argument, NULL, OPT_DF_INSECURE},
       {"seed", required_argument, NULL, OPT_SEED},
@@ -206,7 +212,7 @@ int main(int argc, char **argv) {
 
   drill_config_default(&cfg);
   memset(&defs, 0, sizeof(defs));
-  while ((c = getopt_long(argc, argv, "psD:P:r:j:e:w:qvhV", longopts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "psD:P:C:r:j:e:w:qvhV", longopts, NULL)) != -1) {
     switch (c) {
     case 'p':
       cfg.strict = 0;
@@ -243,6 +249,22 @@ int main(int argc, char **argv) {
       if (k < 0)
         usage_error("--policy: unknown slot '%s' (isn, rto, dupfilter, close, cc)", slot);
       cfg.policy[k] = eq + 1;
+      break;
+    }
+    case 'C': {
+      const char *eq = strchr(optarg, '=');
+      char key[32];
+      ptcp_conn_cfg probe;
+      if (eq == NULL || eq == optarg || (size_t)(eq - optarg) >= sizeof(key))
+        usage_error("--cfg takes KEY=VALUE, not '%s'", optarg);
+      memcpy(key, optarg, (size_t)(eq - optarg));
+      key[eq - optarg] = '\0';
+      ptcp_conn_cfg_default(&probe);
+      if (drill_cfg_set(&probe, key, eq + 1) != 0)
+        usage_error("--cfg: '%s' is not a known setting with a valid value", optarg);
+      if (cfg.ncfg == sizeof(cfg.cfg) / sizeof(cfg.cfg[0]))
+        usage_error("too many --cfg options");
+      cfg.cfg[cfg.ncfg++] = optarg;
       break;
     }
     case OPT_DF_SECURE:

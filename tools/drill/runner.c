@@ -350,7 +350,7 @@ static int do_command(drill_run *r, const drill_event *ev) {
   return 0;
 }
 
-static int set_cfg(ptcp_conn_cfg *c, const char *key, const char *val) {
+int drill_cfg_set(ptcp_conn_cfg *c, const char *key, const char *val) {
   static const struct {
     const char *name;
     size_t off;
@@ -507,6 +507,15 @@ static int script_options(drill_run *r) {
 
   for (int k = 0; k < PTCP_SLOT_COUNT; k++)
     r->pol[k] = r->cfg->policy[k];
+  for (unsigned i = 0; i < r->cfg->ncfg; i++) {
+    const char *v = r->cfg->cfg[i], *eq = strchr(v, '=');
+    char key[32];
+    if (eq == NULL || (size_t)(eq - v) >= sizeof(key))
+      continue; /* main() checked it */
+    memcpy(key, v, (size_t)(eq - v));
+    key[eq - v] = '\0';
+    (void)drill_cfg_set(&r->defaults, key, eq + 1);
+  }
   for (unsigned i = 0; i < s->nopts; i++) {
     const char *v = s->opts[i].value;
     const char *eq = strchr(v, '=');
@@ -521,11 +530,12 @@ static int script_options(drill_run *r) {
     if (strcmp(s->opts[i].name, "policy") == 0) {
       int k = ptcp_slot_from_name(key);
       if (k < 0)
-        return drill_fail(r, NULL, DRILL_EPOCH, NULL, v, "--policy: unknown slot '%s'", key);
+        return drill_fail(r, NULL, DRILL_EPOCH, NULL, v, "--policy: unknown slot '%s'",
+                          key);
       r->pol[k] = eq + 1;
-    } else if (set_cfg(&r->defaults, key, eq + 1) != 0) {
-      return drill_fail(r, NULL, DRILL_EPOCH, NULL, v, "--cfg=%s: unknown key or bad value",
-                        v);
+    } else if (drill_cfg_set(&r->defaults, key, eq + 1) != 0) {
+      return drill_fail(r, NULL, DRILL_EPOCH, NULL, v,
+                        "--cfg=%s: unknown key or bad value", v);
     }
   }
   for (int k = PTCP_SLOT_RTO; k < PTCP_SLOT_COUNT; k++)
