@@ -50,6 +50,7 @@ static const char usage_text[] =
     "                             difference fails the run\n"
     "  -w, --write-expect FILE    write the list for this run (keeps reasons)\n"
     "  -q, --quiet                print only what did not pass, and the summary\n"
+    "  -g, --groups               also print the counts per directory and IP version\n"
     "  -v, --verbose              trace every event and segment to stderr\n"
     "  -h, --help                 show this help\n"
     "  -V, --version              show the version\n"
@@ -130,7 +131,8 @@ static int collect(paths *p, const char *path) {
       paths_add(&sub, full);
   }
   closedir(d);
-  qsort(sub.v, sub.n, sizeof(char *), cmp_str);
+  if (sub.n > 1)
+    qsort(sub.v, sub.n, sizeof(char *), cmp_str);
   for (size_t i = 0; i < sub.n; i++) {
     struct stat cs;
     if (stat(sub.v[i], &cs) == 0 && S_ISDIR(cs.st_mode))
@@ -196,6 +198,7 @@ int main(int argc, char **argv) {
       {"expect", required_argument, NULL, 'e'},
       {"write-expect", required_argument, NULL, 'w'},
       {"quiet", no_argument, NULL, 'q'},
+      {"groups", no_argument, NULL, 'g'},
       {"verbose", no_argument, NULL, 'v'},
       {"help", no_argument, NULL, 'h'},
       {"version", no_argument, NULL, 'V'},
@@ -204,7 +207,7 @@ int main(int argc, char **argv) {
   drill_config cfg;
   drill_defines defs;
   const char *root = NULL, *json = NULL, *expect = NULL, *write_expect = NULL;
-  int quiet = 0, user_defines = 0, freebsd = 0, c;
+  int quiet = 0, groups = 0, user_defines = 0, freebsd = 0, c;
   paths scripts = {0};
   drill_entry *entries;
   drill_expect x;
@@ -212,7 +215,7 @@ int main(int argc, char **argv) {
 
   drill_config_default(&cfg);
   memset(&defs, 0, sizeof(defs));
-  while ((c = getopt_long(argc, argv, "psD:P:C:r:j:e:w:qvhV", longopts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "psD:P:C:r:j:e:w:qgvhV", longopts, NULL)) != -1) {
     switch (c) {
     case 'p':
       cfg.strict = 0;
@@ -299,6 +302,9 @@ int main(int argc, char **argv) {
     case 'q':
       quiet = 1;
       break;
+    case 'g':
+      groups = 1;
+      break;
     case 'v':
       cfg.verbose = 1;
       cfg.trace = stderr;
@@ -347,6 +353,8 @@ int main(int argc, char **argv) {
     if (entries[i].res.status == DRILL_FAIL)
       status = 1;
   }
+  if (groups)
+    drill_print_groups(stdout, entries, scripts.n);
   drill_print_summary(stdout, entries, scripts.n);
 
   if (json != NULL &&

@@ -66,6 +66,55 @@ void drill_print_summary(FILE *f, const drill_entry *e, size_t n) {
   fprintf(f, "%zu passed, %zu failed, %zu skipped\n", pass, fail, skip);
 }
 
+static void group_key(const char *name, char *buf, size_t cap) {
+  size_t n = strcspn(name, "/");
+  const char *v = "";
+
+  if (name[n] == '\0')
+    n = 0; /* a script at the top: its own group "." */
+  if (strstr(name, "-ipv4") != NULL)
+    v = " ipv4";
+  else if (strstr(name, "-ipv6") != NULL)
+    v = " ipv6";
+  drill_fmt(buf, cap, "%.*s%s", (int)(n ? n : 1), n ? name : ".", v);
+}
+
+void drill_print_groups(FILE *f, const drill_entry *e, size_t n) {
+  typedef struct {
+    char key[96];
+    size_t c[3];
+  } group;
+  group *g = drill_xcalloc(n + 1, sizeof(group));
+  size_t ng = 0;
+
+  for (size_t i = 0; i < n; i++) {
+    char key[96];
+    size_t j;
+    group_key(e[i].name, key, sizeof(key));
+    for (j = 0; j < ng; j++)
+      if (strcmp(g[j].key, key) == 0)
+        break;
+    if (j == ng)
+      drill_fmt(g[ng++].key, sizeof(g[0].key), "%s", key);
+    g[j].c[e[i].res.status]++;
+  }
+  for (size_t a = 1; a < ng; a++) /* few groups: insertion sort by name */
+    for (size_t b = a; b > 0 && strcmp(g[b - 1].key, g[b].key) > 0; b--) {
+      group t = g[b];
+      g[b] = g[b - 1];
+      g[b - 1] = t;
+    }
+  fprintf(f, "%-28s %6s %6s %6s %6s %7s\n", "group", "pass", "fail", "skip", "total",
+          "pass%");
+  for (size_t j = 0; j < ng; j++) {
+    size_t total = g[j].c[0] + g[j].c[1] + g[j].c[2];
+    fprintf(f, "%-28s %6zu %6zu %6zu %6zu %6.1f%%\n", g[j].key, g[j].c[DRILL_PASS],
+            g[j].c[DRILL_FAIL], g[j].c[DRILL_SKIP], total,
+            total ? 100.0 * (double)g[j].c[DRILL_PASS] / (double)total : 0.0);
+  }
+  free(g);
+}
+
 /* ------------------------------------------------------------------ */
 /* JSON                                                                */
 

@@ -46,6 +46,10 @@ const char *drill_status_name(drill_status s);
 void drill_print_result(FILE *f, const drill_entry *e, int verbose_pass);
 void drill_print_summary(FILE *f, const drill_entry *e, size_t n);
 
+/** Prints passed/failed/skipped per top directory and IP version (the
+ *  -ipv4/-ipv6 suffix of the script's name). */
+void drill_print_groups(FILE *f, const drill_entry *e, size_t n);
+
 /** Writes the JSON report.  Returns 0 or -1 (with errno). */
 int drill_write_json(const char *path, const drill_entry *e, size_t n,
                      const drill_config *cfg, const drill_defines *defs,

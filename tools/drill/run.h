@@ -38,6 +38,8 @@ typedef struct drill_out {
   uint8_t *pkt;
   size_t len;
   ptcp_time at;
+  unsigned ev; /* the script event being run when it was sent */
+  int by_call; /* sent by that event's own system call */
 } drill_out;
 
 /* A blocking call that has not returned yet (one at a time, as in
@@ -98,6 +100,8 @@ typedef struct drill_run {
   ptcp_time prev_live;
   int failed;
   int skipped;
+  unsigned cur_ev; /* the event being run */
+  int in_call;     /* its system call is executing */
 } drill_run;
 
 /* runner.c */

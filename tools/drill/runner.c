@@ -120,6 +120,8 @@ static int on_emit(void *user, const uint8_t *pkt, size_t len) {
   memcpy(o->pkt, pkt, len);
   o->len = len;
   o->at = r->now;
+  o->ev = r->cur_ev;
+  o->by_call = r->in_call;
   if (r->cfg->trace) {
     char d[256];
     drill_describe_out(r, o, d, sizeof(d));
@@ -672,6 +674,7 @@ static void run_events(drill_run *r) {
     ptcp_time t = event_time(r, ev);
     ptcp_time live = r->now;
 
+    r->cur_ev = i;
     r->res->events++;
     if (ev->kind == EV_PACKET && ev->pkt.outbound) {
       if (expect_packet(r, ev, t, &live) != 0)
@@ -690,7 +693,9 @@ static void run_events(drill_run *r) {
         (void)drill_inject(r, ev);
         break;
       case EV_SYSCALL:
+        r->in_call = 1;
         (void)drill_exec_syscall(r, ev);
+        r->in_call = 0;
         break;
       case EV_COMMAND:
         (void)do_command(r, ev);
@@ -716,10 +721,11 @@ static void run_events(drill_run *r) {
       return;
     }
   }
-  /* A segment sent before the script's last event and never matched
-   * is one the script did not expect. */
+  /* A segment the script did not match is one it did not expect, unless
+   * the script's last system call sent it (the FIN of a final close(),
+   * say): packetdrill does not look past the last event either. */
   for (unsigned i = r->head; i < r->nout; i++) {
-    if (r->out[i].at < last) {
+    if (r->out[i].ev + 1 < s->nev || !r->out[i].by_call) {
       char act[320];
       drill_describe_out(r, &r->out[i], act, sizeof(act));
       drill_fail(r, NULL, r->out[i].at, "no segment", act, "unexpected segment");
