@@ -311,6 +311,44 @@ START_TEST(test_conn_every_second_full_segment_acked) {
 }
 END_TEST
 
+/* With timestamps a full-sized segment carries 1460 - 12 = 1448 bytes
+ * (RFC 6691 §2, RFC 7323 §3.2): two of them must draw the ACK at once
+ * (RFC 5681 §4.2), not wait for a third segment or the delayed-ACK
+ * timer. */
+START_TEST(test_conn_every_second_full_segment_acked_with_timestamps) {
+  ptcp_conn *c;
+  tp_seg syn = SEG(.flags = PTCP_SYN, .seq = TP_IRS, .window = 65535);
+  tp_seg seg;
+  const ptcp_seg *sa;
+  uint32_t tsval;
+
+  syn.opts.present = PTCP_OPT_MSS | PTCP_OPT_TS;
+  syn.opts.mss = 1460;
+  syn.opts.ts_val = 100;
+  tp_listen(&t, 80, 4);
+  ck_assert_int_eq(tp_send(&t, 0, syn), 0);
+  sa = tp_expect(&t, SEG(.flags = PTCP_SYN | PTCP_ACK, .seq = TP_ISS, .ack = TP_IRS + 1));
+  ck_assert(sa->opts.present & PTCP_OPT_TS);
+  tsval = sa->opts.ts_val;
+  seg = SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1);
+  seg.opts.present = PTCP_OPT_TS;
+  seg.opts.ts_val = 110;
+  seg.opts.ts_ecr = tsval;
+  ck_assert_int_eq(tp_send(&t, 10 * MS, seg), 0);
+  ck_assert_int_eq(ptcp_conn_accept(t.listener, &c), 0);
+  tp_expect_nothing(&t);
+  /* t=100ms: one full segment: delayed; the second: ACK at once. */
+  seg.len = 1448;
+  seg.opts.ts_val = 120;
+  ck_assert_int_eq(tp_send(&t, 100 * MS, seg), 0);
+  tp_expect_nothing(&t);
+  seg.seq = TP_IRS + 1 + 1448;
+  seg.opts.ts_val = 121;
+  ck_assert_int_eq(tp_send(&t, 101 * MS, seg), 0);
+  tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1 + 2896));
+}
+END_TEST
+
 START_TEST(test_conn_duplicate_data_discarded_and_reacked) {
   ptcp_conn *c = tp_established(&t, 0);
   uint8_t buf[500];
@@ -612,6 +650,7 @@ Suite *ptcp_conn_suite(void) {
   tcase_add_checked_fixture(data, setup, teardown);
   tcase_add_test(data, test_conn_data_delayed_ack);
   tcase_add_test(data, test_conn_every_second_full_segment_acked);
+  tcase_add_test(data, test_conn_every_second_full_segment_acked_with_timestamps);
   tcase_add_test(data, test_conn_duplicate_data_discarded_and_reacked);
   tcase_add_test(data, test_conn_out_of_order_then_filled);
   tcase_add_test(data, test_conn_send_segments_by_mss);

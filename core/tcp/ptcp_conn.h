@@ -59,6 +59,8 @@ typedef struct ptcp_profile {
 /* Peers may not make us send tinier segments than this (hardening rule 3;
  * Linux and smoltcp use the same floor). */
 #define PTCP_MSS_FLOOR 48u
+/* With timestamps every segment carries NOP NOP TS (RFC 7323 §3.2). */
+#define PTCP_TS_OPTS_LEN 12u
 
 /* Policy state kept inside the connection; more spills to the heap. */
 #define PTCP_PSTATE_WORDS 10
