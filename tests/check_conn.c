@@ -349,6 +349,40 @@ START_TEST(test_conn_every_second_full_segment_acked_with_timestamps) {
 }
 END_TEST
 
+/* The answers to zero-window probes are not duplicate ACKs: the probe
+ * bytes lie beyond a window of zero and are not in flight, so three
+ * answers must not start a fast retransmission (RFC 5681 §3.2) of a full
+ * segment into the closed window. */
+START_TEST(test_conn_zero_window_probe_answers_are_not_dupacks) {
+  ptcp_conn *c = tp_established(&t, 0);
+  uint8_t data[1000];
+  ptcp_conn_status st;
+  ptcp_time at = 1100 * MS;
+
+  memset(data, 7, sizeof(data));
+  /* t=100ms: the peer's window closes; 1000 bytes wait. */
+  ck_assert_int_eq(tp_send(&t, 100 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
+                                             .ack = TP_ISS + 1, .zero_window = 1)),
+                   0);
+  ck_assert_int_eq(ptcp_conn_send(c, data, sizeof(data), 100 * MS), 1000);
+  tp_expect_nothing(&t);
+  /* Four probes, each answered with the window still closed: only
+   * one-byte probes ever go out. */
+  for (int i = 0; i < 4; i++) {
+    while (tp_pending(&t) == 0)
+      tp_advance(&t, at += 100 * MS);
+    tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1, .len = 1));
+    ck_assert_int_eq(tp_send(&t, at + 10 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
+                                                   .ack = TP_ISS + 1, .zero_window = 1)),
+                     0);
+    tp_expect_nothing(&t);
+    at += 10 * MS;
+  }
+  ptcp_conn_status_get(c, &st);
+  ck_assert_uint_eq(st.fast_retransmits, 0);
+}
+END_TEST
+
 START_TEST(test_conn_duplicate_data_discarded_and_reacked) {
   ptcp_conn *c = tp_established(&t, 0);
   uint8_t buf[500];
@@ -651,6 +685,7 @@ Suite *ptcp_conn_suite(void) {
   tcase_add_test(data, test_conn_data_delayed_ack);
   tcase_add_test(data, test_conn_every_second_full_segment_acked);
   tcase_add_test(data, test_conn_every_second_full_segment_acked_with_timestamps);
+  tcase_add_test(data, test_conn_zero_window_probe_answers_are_not_dupacks);
   tcase_add_test(data, test_conn_duplicate_data_discarded_and_reacked);
   tcase_add_test(data, test_conn_out_of_order_then_filled);
   tcase_add_test(data, test_conn_send_segments_by_mss);
