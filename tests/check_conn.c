@@ -383,6 +383,38 @@ START_TEST(test_conn_zero_window_probe_answers_are_not_dupacks) {
 }
 END_TEST
 
+/* RFC 9293 §3.8.6.1 (SHLD-29, SHLD-30): the first zero-window probe
+ * after one RTO, then exponentially longer intervals, also while the
+ * peer answers each probe (which only keeps the connection from giving
+ * up, MUST-26). */
+START_TEST(test_conn_persist_probes_back_off) {
+  ptcp_conn *c = tp_established(&t, 0);
+  uint8_t data[100];
+  const ptcp_time probe[] = {1100 * MS, 3100 * MS, 7100 * MS, 15100 * MS};
+
+  memset(data, 7, sizeof(data));
+  /* t=100ms: the peer's window closes; 100 bytes wait. */
+  ck_assert_int_eq(tp_send(&t, 100 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
+                                             .ack = TP_ISS + 1, .zero_window = 1)),
+                   0);
+  ck_assert_int_eq(ptcp_conn_send(c, data, sizeof(data), 100 * MS), 100);
+  tp_expect_nothing(&t);
+  /* Probes at RTO (1 s), then 2, 4 and 8 s apart, each answered. */
+  for (unsigned i = 0; i < sizeof(probe) / sizeof(probe[0]); i++) {
+    tp_advance(&t, probe[i] - 1 * MS);
+    tp_expect_nothing(&t);
+    tp_advance(&t, probe[i]);
+    tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1, .len = 1));
+    ck_assert_int_eq(tp_send(&t, probe[i] + 10 * MS,
+                             SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1,
+                                 .zero_window = 1)),
+                     0);
+    tp_expect_nothing(&t);
+  }
+  ck_assert_int_eq(ptcp_conn_state(c), PTCP_ESTABLISHED);
+}
+END_TEST
+
 START_TEST(test_conn_duplicate_data_discarded_and_reacked) {
   ptcp_conn *c = tp_established(&t, 0);
   uint8_t buf[500];
@@ -686,6 +718,7 @@ Suite *ptcp_conn_suite(void) {
   tcase_add_test(data, test_conn_every_second_full_segment_acked);
   tcase_add_test(data, test_conn_every_second_full_segment_acked_with_timestamps);
   tcase_add_test(data, test_conn_zero_window_probe_answers_are_not_dupacks);
+  tcase_add_test(data, test_conn_persist_probes_back_off);
   tcase_add_test(data, test_conn_duplicate_data_discarded_and_reacked);
   tcase_add_test(data, test_conn_out_of_order_then_filled);
   tcase_add_test(data, test_conn_send_segments_by_mss);

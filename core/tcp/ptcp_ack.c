@@ -218,6 +218,7 @@ void ptcp_ack_update_window(ptcp_conn *c, const ptcp_seg *seg, ptcp_time now) {
   if (wnd > 0 && c->rtx_mode == RTX_PERSIST) {
     ptcp_timer_stop_rtx(c);
     c->retries = 0;
+    c->probes = 0;
     if (c->snd_una != c->snd_max)
       ptcp_timer_arm_rtx(c, RTX_DATA, now);
   }

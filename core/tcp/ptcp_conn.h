@@ -135,6 +135,7 @@ struct ptcp_conn {
   uint8_t rtx_mode;
   uint8_t events;              /* EV_* pending */
   uint8_t retries;             /* consecutive timeouts / unanswered probes */
+  uint8_t probes;              /* zero-window probes sent since the window closed */
   int16_t err;                 /* pending error for the user */
   uint8_t dupacks;
   uint8_t snd_wscale, rcv_wscale;
