@@ -415,6 +415,40 @@ START_TEST(test_conn_persist_probes_back_off) {
 }
 END_TEST
 
+/* A probe byte sent into a zero window and not acknowledged when the
+ * window opens was dropped by the peer: the queued data, that byte
+ * first, goes out with the window update, not one RTO later (Nagle must
+ * not take the lost probe for data in flight). */
+START_TEST(test_conn_window_opening_sends_at_once) {
+  ptcp_conn *c = tp_established(&t, 0);
+  uint8_t data[100];
+
+  memset(data, 7, sizeof(data));
+  ck_assert_int_eq(tp_send(&t, 100 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
+                                             .ack = TP_ISS + 1, .zero_window = 1)),
+                   0);
+  ck_assert_int_eq(ptcp_conn_send(c, data, sizeof(data), 100 * MS), 100);
+  tp_advance(&t, 1100 * MS);
+  tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1, .len = 1));
+  ck_assert_int_eq(tp_send(&t, 1110 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
+                                              .ack = TP_ISS + 1, .zero_window = 1)),
+                   0);
+  tp_expect_nothing(&t);
+  /* t=1.5s: the window opens without covering the probe byte. */
+  ck_assert_int_eq(tp_send(&t, 1500 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
+                                              .ack = TP_ISS + 1, .window = 65535)),
+                   0);
+  tp_expect(&t, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_ISS + 1, .ack = TP_IRS + 1,
+                    .len = 100));
+  tp_expect_nothing(&t);
+  ck_assert_int_eq(tp_send(&t, 1600 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
+                                              .ack = TP_ISS + 101)),
+                   0);
+  tp_advance(&t, 10 * SEC);
+  tp_expect_nothing(&t);
+}
+END_TEST
+
 START_TEST(test_conn_duplicate_data_discarded_and_reacked) {
   ptcp_conn *c = tp_established(&t, 0);
   uint8_t buf[500];
@@ -719,6 +753,7 @@ Suite *ptcp_conn_suite(void) {
   tcase_add_test(data, test_conn_every_second_full_segment_acked_with_timestamps);
   tcase_add_test(data, test_conn_zero_window_probe_answers_are_not_dupacks);
   tcase_add_test(data, test_conn_persist_probes_back_off);
+  tcase_add_test(data, test_conn_window_opening_sends_at_once);
   tcase_add_test(data, test_conn_duplicate_data_discarded_and_reacked);
   tcase_add_test(data, test_conn_out_of_order_then_filled);
   tcase_add_test(data, test_conn_send_segments_by_mss);

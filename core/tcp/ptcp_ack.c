@@ -219,6 +219,10 @@ void ptcp_ack_update_window(ptcp_conn *c, const ptcp_seg *seg, ptcp_time now) {
     ptcp_timer_stop_rtx(c);
     c->retries = 0;
     c->probes = 0;
+    /* Whatever went out beyond SND.UNA while the window was zero were
+     * probes the peer had no room for: they go again now, with the data
+     * behind them, instead of being waited for as if in flight. */
+    c->snd_nxt = c->snd_una;
     if (c->snd_una != c->snd_max)
       ptcp_timer_arm_rtx(c, RTX_DATA, now);
   }
