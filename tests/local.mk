@@ -13,6 +13,7 @@ DRILL_PKT_FILES = \
 	tests/drill/blocking-passive.pkt \
 	tests/drill/data-rto-fixed.pkt \
 	tests/drill/data-rto-rfc6298.pkt \
+	tests/drill/delayed-ack.pkt \
 	tests/drill/old-duplicate-syn-listen.pkt \
 	tests/drill/old-duplicate-synack-connect.pkt \
 	tests/drill/syn-backoff-fixed.pkt \
@@ -26,7 +27,8 @@ DRILL_PKT_FILES = \
 	tests/drill/tw-close-rfc9293.pkt \
 	tests/drill/tw-close-short.pkt \
 	tests/drill/tw-syn-rfc6191.pkt \
-	tests/drill/tw-syn-rfc9293.pkt
+	tests/drill/tw-syn-rfc9293.pkt \
+	tests/drill/zero-window.pkt
 dist_check_SCRIPTS += tests/drill.test tests/conformance.test
 TESTS += tests/drill.test tests/conformance.test
 EXTRA_DIST += tests/conformance/expected-results.txt $(DRILL_PKT_FILES)
