@@ -23,4 +23,5 @@ tools_plugtcp_drill_SOURCES = tools/drill/main.c tools/drill/lexer.c \
 	tools/drill/runner.c tools/drill/report.c tools/drill/drill.h \
 	tools/drill/run.h tools/drill/report.h
 tools_plugtcp_drill_LDADD = core/tcp/libplugtcp.la
+dist_man_MANS = tools/drill/plugtcp-drill.1
 endif
