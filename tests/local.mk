@@ -16,6 +16,7 @@ DRILL_PKT_FILES = \
 	tests/drill/delayed-ack.pkt \
 	tests/drill/old-duplicate-syn-listen.pkt \
 	tests/drill/old-duplicate-synack-connect.pkt \
+	tests/drill/poll-and-iov.pkt \
 	tests/drill/syn-backoff-fixed.pkt \
 	tests/drill/syn-backoff-freebsd.pkt \
 	tests/drill/syn-backoff-jacobson88.pkt \

@@ -103,7 +103,8 @@ typedef enum {
 typedef struct drill_expr {
   drill_expr_kind kind;
   int64_t num;
-  char *text;               /* WORD, STRING; STRUCT: the field name of each item */
+  char *text;               /* WORD, STRING */
+  char *name;               /* an item of {name=value, ...}: its name */
   struct drill_expr *items; /* ARRAY, OR (two), STRUCT */
   unsigned nitems;
 } drill_expr;

@@ -485,20 +485,7 @@ static int parse_list(parser *p, char close, drill_expr *e, int named) {
       free(name);
       return -1;
     }
-    if (named) {
-      /* Keep the field name next to the value: "name=value". */
-      if (it->kind == X_WORD || it->kind == X_STRING) {
-        size_t n = strlen(name) + strlen(it->text) + 2;
-        char *both = drill_xcalloc(n, 1);
-        drill_fmt(both, n, "%s=%s", name, it->text);
-        free(it->text);
-        it->text = both;
-        free(name);
-      } else {
-        free(it->text);
-        it->text = name;
-      }
-    }
+    it->name = name;
     if (is_punct(peek(p), ',')) {
       next(p);
       continue;
@@ -773,6 +760,7 @@ static void expr_free(drill_expr *e) {
     expr_free(&e->items[i]);
   free(e->items);
   free(e->text);
+  free(e->name);
 }
 
 void drill_script_free(drill_script *s) {

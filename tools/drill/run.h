@@ -51,6 +51,7 @@ typedef struct drill_pending {
   ptcp_time start;                    /* virtual time the call began */
   ptcp_time deadline_lo, deadline_hi; /* when it should return */
   uint64_t done;                      /* bytes written so far (write/send) */
+  ptcp_time wake;                     /* its own timeout (poll), or PTCP_TIME_NONE */
 } drill_pending;
 
 typedef struct drill_run {

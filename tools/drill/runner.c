@@ -161,6 +161,8 @@ int drill_advance(drill_run *r, ptcp_time until, int stop_on_packet) {
     if (stop_on_packet && r->head < r->nout)
       return 0;
     d = ptcp_stack_next_deadline(r->stack);
+    if (r->pend.active && r->pend.wake < d)
+      d = r->pend.wake; /* a blocked poll() times out */
     if (d == PTCP_TIME_NONE || d > until) {
       if (until > r->now && until != PTCP_TIME_NONE)
         r->now = until;
@@ -172,6 +174,8 @@ int drill_advance(drill_run *r, ptcp_time until, int stop_on_packet) {
     else if (++spins > 100000)
       return drill_fail(r, NULL, r->now, NULL, NULL, "a timer keeps firing at %.6f s",
                         drill_secs(r->now));
+    if (r->pend.active && r->pend.wake <= r->now)
+      r->pend.wake = PTCP_TIME_NONE;
     if (ptcp_stack_on_timer(r->stack, r->now) != 0)
       return drill_fail(r, NULL, r->now, NULL, NULL, "the stack failed in a timer");
     drill_check_pending(r);

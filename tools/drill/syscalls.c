@@ -159,6 +159,12 @@ static const struct {
     {"SHUT_RD", S_SHUT_RD},
     {"SHUT_WR", S_SHUT_WR},
     {"SHUT_RDWR", S_SHUT_RDWR},
+    {"POLLIN", 0x001},
+    {"POLLPRI", 0x002},
+    {"POLLOUT", 0x004},
+    {"POLLERR", 0x008},
+    {"POLLHUP", 0x010},
+    {"POLLNVAL", 0x020},
     {"SOCK_STREAM", 1},
     {"AF_INET", 2},
     {"AF_INET6", 10},
@@ -480,15 +486,10 @@ static int take_so_error(drill_sock *s, sc_out *o) {
   return 0;
 }
 
-static int do_read(drill_run *r, const drill_event *ev, drill_sock *s, int retry,
-                   sc_out *o) {
-  int64_t len;
+static int do_read(drill_run *r, int64_t len, drill_sock *s, sc_out *o) {
   uint8_t *buf;
   ptcp_ssize n;
 
-  (void)retry;
-  if (arg_int(r, ev, 2, &len) != 0)
-    return -1;
   if (len < 0)
     return set_err(o, EINVAL);
   if (s->conn == NULL || s->listening)
@@ -522,14 +523,10 @@ static int do_read(drill_run *r, const drill_event *ev, drill_sock *s, int retry
   return set_err(o, to_errno((int)n));
 }
 
-static int do_write(drill_run *r, const drill_event *ev, drill_sock *s, int retry,
-                    sc_out *o) {
-  int64_t len;
+static int do_write(drill_run *r, int64_t len, drill_sock *s, int retry, sc_out *o) {
   uint8_t *buf;
   uint64_t done = retry ? r->pend.done : 0;
 
-  if (arg_int(r, ev, 2, &len) != 0)
-    return -1;
   if (len < 0)
     return set_err(o, EINVAL);
   if (take_so_error(s, o))
@@ -773,6 +770,133 @@ static int do_setsockopt(drill_run *r, const drill_event *ev, drill_sock *s, sc_
   return 0;
 }
 
+/* The byte count of an iovec array, [{..., 10}, {..., 20}]. */
+static int iov_len(const drill_expr *e, int64_t *len) {
+  *len = 0;
+  if (e->kind != X_ARRAY)
+    return -1;
+  for (unsigned i = 0; i < e->nitems; i++) {
+    const drill_expr *v = &e->items[i];
+    int64_t n;
+    if (v->kind != X_STRUCT || v->nitems != 2 || eval_int(&v->items[1], &n) != 0 || n < 0)
+      return -1;
+    *len += n;
+  }
+  return 0;
+}
+
+enum { P_IN = 0x001, P_OUT = 0x004, P_ERR = 0x008, P_HUP = 0x010, P_NVAL = 0x020 };
+
+typedef struct pollfd_x {
+  int64_t fd, events, revents;
+  int has_revents;
+} pollfd_x;
+
+/* One {fd=N, events=E, revents=R}.  Returns 0 or -1. */
+static int read_pollfd(const drill_expr *e, pollfd_x *p) {
+  memset(p, 0, sizeof(*p));
+  p->fd = -1;
+  if (e->kind != X_STRUCT)
+    return -1;
+  for (unsigned k = 0; k < e->nitems; k++) {
+    const char *n = e->items[k].name;
+    int64_t v;
+    if (n == NULL || eval_int(&e->items[k], &v) != 0)
+      return -1;
+    if (strcmp(n, "fd") == 0) {
+      p->fd = v;
+    } else if (strcmp(n, "events") == 0) {
+      p->events = v;
+    } else if (strcmp(n, "revents") == 0) {
+      p->revents = v;
+      p->has_revents = 1;
+    } else {
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* What poll() reports for |s|, BSD style.  Returns -1 for a listener:
+ * its accept queue cannot be looked at without taking from it. */
+static int poll_revents(drill_sock *s, int64_t events, int64_t *rev) {
+  ptcp_conn_status st;
+  int64_t v = 0;
+
+  if (s == NULL) {
+    *rev = P_NVAL;
+    return 0;
+  }
+  if (s->listening)
+    return -1;
+  if (s->conn == NULL) {
+    *rev = P_HUP; /* never connected */
+    return 0;
+  }
+  ptcp_conn_status_get(s->conn, &st);
+  if (st.recv_queued > 0 || st.peer_fin || s->shut_rd || s->failed)
+    v |= P_IN;
+  if ((st.state == PTCP_ESTABLISHED || st.state == PTCP_CLOSE_WAIT) && !st.shut_wr &&
+      st.send_space > 0)
+    v |= P_OUT;
+  if (s->so_error != 0)
+    v |= P_ERR;
+  if (s->failed || (st.peer_fin && st.shut_wr))
+    v |= P_HUP;
+  *rev = v & (events | P_ERR | P_HUP | P_NVAL);
+  return 0;
+}
+
+/* poll([{fd=N, events=E, revents=R}, ...], nfds, timeout in ms): blocks
+ * in virtual time until a descriptor is ready or the timeout passes. */
+static int do_poll(drill_run *r, const drill_event *ev, int retry, sc_out *o) {
+  const drill_expr *fds = ev->sc.nargs > 0 ? &ev->sc.args[0] : NULL;
+  int64_t timeout, ready = 0;
+
+  if (fds == NULL || fds->kind != X_ARRAY || arg_int(r, ev, 2, &timeout) != 0)
+    return drill_fail(r, ev, r->now, NULL, NULL,
+                      "poll takes [{fd=N, events=E, revents=R}, ...], nfds, timeout");
+  for (unsigned i = 0; i < fds->nitems; i++) {
+    pollfd_x p;
+    int64_t got;
+    if (read_pollfd(&fds->items[i], &p) != 0)
+      return drill_fail(r, ev, r->now, NULL, NULL,
+                        "poll: item %u is not {fd=N, events=E, revents=R}", i + 1);
+    if (poll_revents(drill_sock_of(r, (int)p.fd), p.events, &got) != 0)
+      return drill_skip(r, "poll() on a listener is not supported");
+    if (got != 0)
+      ready++;
+  }
+  if (ready == 0 && timeout != 0) {
+    if (!retry) {
+      r->pend.wake =
+          timeout > 0 ? r->now + (ptcp_time)timeout * PTCP_MILLISECONDS : PTCP_TIME_NONE;
+      o->block = 1;
+      return 0;
+    }
+    if (timeout < 0 || r->pend.wake != PTCP_TIME_NONE) {
+      o->block = 1; /* still waiting */
+      return 0;
+    }
+  }
+  /* Returning: each revents the script names must be what is ready. */
+  for (unsigned i = 0; i < fds->nitems; i++) {
+    pollfd_x p;
+    int64_t got;
+    (void)read_pollfd(&fds->items[i], &p);
+    (void)poll_revents(drill_sock_of(r, (int)p.fd), p.events, &got);
+    if (p.has_revents && got != p.revents) {
+      char exp[64], act[64];
+      drill_fmt(exp, sizeof(exp), "revents=0x%llx", (unsigned long long)p.revents);
+      drill_fmt(act, sizeof(act), "revents=0x%llx", (unsigned long long)got);
+      return drill_fail(r, ev, r->now, exp, act, "poll(): fd %lld has %s",
+                        (long long)p.fd, act);
+    }
+  }
+  o->ret = ready;
+  return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* Dispatch                                                            */
 
@@ -790,6 +914,8 @@ static int attempt(drill_run *r, const drill_event *ev, int retry, sc_out *o,
   *has_value = 0;
   if (is(ev, "socket"))
     return do_socket(r, ev, o);
+  if (is(ev, "poll"))
+    return do_poll(r, ev, retry, o);
   s = arg_sock(r, ev, o);
   if (s == NULL)
     return r->failed || r->skipped ? -1 : 0;
@@ -801,10 +927,24 @@ static int attempt(drill_run *r, const drill_event *ev, int retry, sc_out *o,
     return do_accept(r, s, o);
   if (is(ev, "connect"))
     return do_connect(r, s, retry, o);
-  if (is(ev, "read") || is(ev, "recv") || is(ev, "recvfrom"))
-    return do_read(r, ev, s, retry, o);
-  if (is(ev, "write") || is(ev, "send") || is(ev, "sendto"))
-    return do_write(r, ev, s, retry, o);
+  if (is(ev, "read") || is(ev, "recv") || is(ev, "recvfrom") || is(ev, "write") ||
+      is(ev, "send") || is(ev, "sendto")) {
+    int64_t len;
+    if (arg_int(r, ev, 2, &len) != 0)
+      return -1;
+    if (ev->sc.name[0] == 'r')
+      return do_read(r, len, s, o);
+    return do_write(r, len, s, retry, o);
+  }
+  if (is(ev, "readv") || is(ev, "writev")) {
+    int64_t len;
+    if (ev->sc.nargs < 2 || iov_len(&ev->sc.args[1], &len) != 0)
+      return drill_fail(r, ev, r->now, NULL, NULL,
+                        "%s takes an iovec array: [{..., N}, ...]", ev->sc.name);
+    if (ev->sc.name[0] == 'r')
+      return do_read(r, len, s, o);
+    return do_write(r, len, s, retry, o);
+  }
   if (is(ev, "shutdown"))
     return do_shutdown(r, ev, s, o);
   if (is(ev, "close"))
@@ -906,6 +1046,8 @@ int drill_exec_syscall(drill_run *r, const drill_event *ev) {
     r->pend.active = 1;
     r->pend.ev = ev;
     r->pend.start = r->now;
+    if (!is(ev, "poll"))
+      r->pend.wake = PTCP_TIME_NONE;
     {
       int64_t fd;
       r->pend.fd =
