@@ -32,7 +32,7 @@ DRILL_PKT_FILES = \
 	tests/drill/zero-window.pkt
 dist_check_SCRIPTS += tests/drill.test tests/conformance.test
 TESTS += tests/drill.test tests/conformance.test
-EXTRA_DIST += tests/conformance/expected-results.txt $(DRILL_PKT_FILES)
+EXTRA_DIST += tests/conformance/expected-results.txt tests/conformance/expected-results-rfc793.txt $(DRILL_PKT_FILES)
 CLEANFILES += conformance-report.json
 AM_TESTS_ENVIRONMENT += \
 	PLUGTCP_CONFORMANCE_DIR='$(PLUGTCP_CONFORMANCE_DIR)'; \

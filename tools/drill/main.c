@@ -52,6 +52,8 @@ static const char usage_text[] =
     "  -q, --quiet                print only what did not pass, and the summary\n"
     "  -g, --groups               also print the counts per directory and IP version\n"
     "  -v, --verbose              trace every event and segment to stderr\n"
+    "      --list-policies        list the registered policies (slot, name,\n"
+    "                             summary) and exit\n"
     "  -h, --help                 show this help\n"
     "  -V, --version              show the version\n"
     "\n"
@@ -172,6 +174,24 @@ static int parse_u64(const char *s, uint64_t *out) {
   return 0;
 }
 
+/* The policies a script can name, one per line: "slot name  summary". */
+static int list_policies(void) {
+  ptcp_registry *reg;
+
+  if (ptcp_registry_new(&reg, NULL) != 0 || ptcp_registry_add_builtins(reg) != 0) {
+    fprintf(stderr, "plugtcp-drill: cannot create the policy registry\n");
+    return 1;
+  }
+  for (int k = 0; k < PTCP_SLOT_COUNT; k++)
+    for (size_t i = 0; i < ptcp_registry_count(reg, (ptcp_slot)k); i++) {
+      const ptcp_policy_info *p = ptcp_registry_get(reg, (ptcp_slot)k, i);
+      printf("%s %s  %s\n", ptcp_slot_name((ptcp_slot)k), p->name,
+             p->summary ? p->summary : "");
+    }
+  ptcp_registry_free(reg);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   enum {
     OPT_FREEBSD = 256,
@@ -180,6 +200,7 @@ int main(int argc, char **argv) {
     OPT_DF_INSECURE,
     OPT_SEED,
     OPT_REMOTE_ISN,
+    OPT_LIST_POLICIES,
   };
   static const struct option longopts[] = {
       {"portable", no_argument, NULL, 'p'},
@@ -200,6 +221,7 @@ int main(int argc, char **argv) {
       {"quiet", no_argument, NULL, 'q'},
       {"groups", no_argument, NULL, 'g'},
       {"verbose", no_argument, NULL, 'v'},
+      {"list-policies", no_argument, NULL, OPT_LIST_POLICIES},
       {"help", no_argument, NULL, 'h'},
       {"version", no_argument, NULL, 'V'},
       {NULL, 0, NULL, 0},
@@ -309,6 +331,8 @@ int main(int argc, char **argv) {
       cfg.verbose = 1;
       cfg.trace = stderr;
       break;
+    case OPT_LIST_POLICIES:
+      return list_policies();
     case 'h':
       fputs(usage_text, stdout);
       return 0;
