@@ -30,9 +30,19 @@ DRILL_PKT_FILES = \
 	tests/drill/tw-syn-rfc6191.pkt \
 	tests/drill/tw-syn-rfc9293.pkt \
 	tests/drill/zero-window.pkt
-dist_check_SCRIPTS += tests/drill.test tests/conformance.test
-TESTS += tests/drill.test tests/conformance.test
-EXTRA_DIST += tests/conformance/expected-results.txt tests/conformance/expected-results-rfc793.txt $(DRILL_PKT_FILES)
+DRILL_BAD_FILES = \
+	tests/drill-bad/blocked-too-long.pkt \
+	tests/drill-bad/early-segment.pkt \
+	tests/drill-bad/missing-segment.pkt \
+	tests/drill-bad/unexpected-segment.pkt \
+	tests/drill-bad/wrong-ack.pkt \
+	tests/drill-bad/wrong-errno.pkt \
+	tests/drill-bad/wrong-flags.pkt \
+	tests/drill-bad/wrong-state.pkt
+dist_check_SCRIPTS += tests/drill.test tests/drill-selftest.test tests/conformance.test
+TESTS += tests/drill.test tests/drill-selftest.test tests/conformance.test
+EXTRA_DIST += tests/conformance/expected-results.txt tests/conformance/expected-results-rfc793.txt $(DRILL_PKT_FILES) \
+	$(DRILL_BAD_FILES)
 CLEANFILES += conformance-report.json
 AM_TESTS_ENVIRONMENT += \
 	PLUGTCP_CONFORMANCE_DIR='$(PLUGTCP_CONFORMANCE_DIR)'; \
