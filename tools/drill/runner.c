@@ -223,6 +223,12 @@ static int expect_packet(drill_run *r, const drill_event *ev, ptcp_time t,
       }
       *live = o->at;
       r->head++;
+      if (r->head == r->nout) {
+        /* Everything sent so far is matched: start the queue over. */
+        for (unsigned i = 0; i < r->nout; i++)
+          free(r->out[i].pkt);
+        r->head = r->nout = 0;
+      }
       return 0;
     }
     {
@@ -352,7 +358,6 @@ static int do_command(drill_run *r, const drill_event *ev) {
     r->res->ignored.tcpdrop++;
   else
     r->res->ignored.other_command++;
-  (void)ev;
   return 0;
 }
 
@@ -533,6 +538,9 @@ static int script_options(drill_run *r) {
                         s->opts[i].name, v);
     memcpy(key, v, (size_t)(eq - v));
     key[eq - v] = '\0';
+    if (strlen(eq + 1) >= sizeof(r->socks[0].policy_buf[0]))
+      return drill_fail(r, NULL, DRILL_EPOCH, NULL, v, "--%s=%s: the value is too long",
+                        s->opts[i].name, v);
     if (strcmp(s->opts[i].name, "policy") == 0) {
       int k = ptcp_slot_from_name(key);
       if (k < 0)

@@ -344,10 +344,9 @@ static drill_sock *arg_sock(drill_run *r, const drill_event *ev, sc_out *o) {
   return s;
 }
 
-static int do_socket(drill_run *r, const drill_event *ev, sc_out *o) {
+static int do_socket(drill_run *r, sc_out *o) {
   drill_sock *s = sock_new(r);
 
-  (void)ev;
   if (s == NULL)
     return set_err(o, EMFILE);
   o->ret = s->fd;
@@ -913,7 +912,7 @@ static int attempt(drill_run *r, const drill_event *ev, int retry, sc_out *o,
   memset(o, 0, sizeof(*o));
   *has_value = 0;
   if (is(ev, "socket"))
-    return do_socket(r, ev, o);
+    return do_socket(r, o);
   if (is(ev, "poll"))
     return do_poll(r, ev, retry, o);
   s = arg_sock(r, ev, o);
