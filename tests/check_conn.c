@@ -361,8 +361,9 @@ START_TEST(test_conn_zero_window_probe_answers_are_not_dupacks) {
 
   memset(data, 7, sizeof(data));
   /* t=100ms: the peer's window closes; 1000 bytes wait. */
-  ck_assert_int_eq(tp_send(&t, 100 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
-                                             .ack = TP_ISS + 1, .zero_window = 1)),
+  ck_assert_int_eq(tp_send(&t, 100 * MS,
+                           SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1,
+                               .zero_window = 1)),
                    0);
   ck_assert_int_eq(ptcp_conn_send(c, data, sizeof(data), 100 * MS), 1000);
   tp_expect_nothing(&t);
@@ -372,8 +373,9 @@ START_TEST(test_conn_zero_window_probe_answers_are_not_dupacks) {
     while (tp_pending(&t) == 0)
       tp_advance(&t, at += 100 * MS);
     tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1, .len = 1));
-    ck_assert_int_eq(tp_send(&t, at + 10 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
-                                                   .ack = TP_ISS + 1, .zero_window = 1)),
+    ck_assert_int_eq(tp_send(&t, at + 10 * MS,
+                             SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1,
+                                 .zero_window = 1)),
                      0);
     tp_expect_nothing(&t);
     at += 10 * MS;
@@ -394,8 +396,9 @@ START_TEST(test_conn_persist_probes_back_off) {
 
   memset(data, 7, sizeof(data));
   /* t=100ms: the peer's window closes; 100 bytes wait. */
-  ck_assert_int_eq(tp_send(&t, 100 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
-                                             .ack = TP_ISS + 1, .zero_window = 1)),
+  ck_assert_int_eq(tp_send(&t, 100 * MS,
+                           SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1,
+                               .zero_window = 1)),
                    0);
   ck_assert_int_eq(ptcp_conn_send(c, data, sizeof(data), 100 * MS), 100);
   tp_expect_nothing(&t);
@@ -424,26 +427,30 @@ START_TEST(test_conn_window_opening_sends_at_once) {
   uint8_t data[100];
 
   memset(data, 7, sizeof(data));
-  ck_assert_int_eq(tp_send(&t, 100 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
-                                             .ack = TP_ISS + 1, .zero_window = 1)),
+  ck_assert_int_eq(tp_send(&t, 100 * MS,
+                           SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1,
+                               .zero_window = 1)),
                    0);
   ck_assert_int_eq(ptcp_conn_send(c, data, sizeof(data), 100 * MS), 100);
   tp_advance(&t, 1100 * MS);
   tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1, .len = 1));
-  ck_assert_int_eq(tp_send(&t, 1110 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
-                                              .ack = TP_ISS + 1, .zero_window = 1)),
+  ck_assert_int_eq(tp_send(&t, 1110 * MS,
+                           SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1,
+                               .zero_window = 1)),
                    0);
   tp_expect_nothing(&t);
   /* t=1.5s: the window opens without covering the probe byte. */
-  ck_assert_int_eq(tp_send(&t, 1500 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
-                                              .ack = TP_ISS + 1, .window = 65535)),
+  ck_assert_int_eq(tp_send(&t, 1500 * MS,
+                           SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1,
+                               .window = 65535)),
                    0);
   tp_expect(&t, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_ISS + 1, .ack = TP_IRS + 1,
                     .len = 100));
   tp_expect_nothing(&t);
-  ck_assert_int_eq(tp_send(&t, 1600 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
-                                              .ack = TP_ISS + 101)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, 1600 * MS,
+              SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 101)),
+      0);
   tp_advance(&t, 10 * SEC);
   tp_expect_nothing(&t);
 }
