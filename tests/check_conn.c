@@ -311,6 +311,151 @@ START_TEST(test_conn_every_second_full_segment_acked) {
 }
 END_TEST
 
+/* With timestamps a full-sized segment carries 1460 - 12 = 1448 bytes
+ * (RFC 6691 §2, RFC 7323 §3.2): two of them must draw the ACK at once
+ * (RFC 5681 §4.2), not wait for a third segment or the delayed-ACK
+ * timer. */
+START_TEST(test_conn_every_second_full_segment_acked_with_timestamps) {
+  ptcp_conn *c;
+  tp_seg syn = SEG(.flags = PTCP_SYN, .seq = TP_IRS, .window = 65535);
+  tp_seg seg;
+  const ptcp_seg *sa;
+  uint32_t tsval;
+
+  syn.opts.present = PTCP_OPT_MSS | PTCP_OPT_TS;
+  syn.opts.mss = 1460;
+  syn.opts.ts_val = 100;
+  tp_listen(&t, 80, 4);
+  ck_assert_int_eq(tp_send(&t, 0, syn), 0);
+  sa = tp_expect(&t, SEG(.flags = PTCP_SYN | PTCP_ACK, .seq = TP_ISS, .ack = TP_IRS + 1));
+  ck_assert(sa->opts.present & PTCP_OPT_TS);
+  tsval = sa->opts.ts_val;
+  seg = SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1);
+  seg.opts.present = PTCP_OPT_TS;
+  seg.opts.ts_val = 110;
+  seg.opts.ts_ecr = tsval;
+  ck_assert_int_eq(tp_send(&t, 10 * MS, seg), 0);
+  ck_assert_int_eq(ptcp_conn_accept(t.listener, &c), 0);
+  tp_expect_nothing(&t);
+  /* t=100ms: one full segment: delayed; the second: ACK at once. */
+  seg.len = 1448;
+  seg.opts.ts_val = 120;
+  ck_assert_int_eq(tp_send(&t, 100 * MS, seg), 0);
+  tp_expect_nothing(&t);
+  seg.seq = TP_IRS + 1 + 1448;
+  seg.opts.ts_val = 121;
+  ck_assert_int_eq(tp_send(&t, 101 * MS, seg), 0);
+  tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1 + 2896));
+}
+END_TEST
+
+/* The answers to zero-window probes are not duplicate ACKs: the probe
+ * bytes lie beyond a window of zero and are not in flight, so three
+ * answers must not start a fast retransmission (RFC 5681 §3.2) of a full
+ * segment into the closed window. */
+START_TEST(test_conn_zero_window_probe_answers_are_not_dupacks) {
+  ptcp_conn *c = tp_established(&t, 0);
+  uint8_t data[1000];
+  ptcp_conn_status st;
+  ptcp_time at = 1100 * MS;
+
+  memset(data, 7, sizeof(data));
+  /* t=100ms: the peer's window closes; 1000 bytes wait. */
+  ck_assert_int_eq(tp_send(&t, 100 * MS,
+                           SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1,
+                               .window_zero = 1)),
+                   0);
+  ck_assert_int_eq(ptcp_conn_send(c, data, sizeof(data), 100 * MS), 1000);
+  tp_expect_nothing(&t);
+  /* Four probes, each answered with the window still closed: only
+   * one-byte probes ever go out. */
+  for (int i = 0; i < 4; i++) {
+    while (tp_pending(&t) == 0)
+      tp_advance(&t, at += 100 * MS);
+    tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1, .len = 1));
+    ck_assert_int_eq(tp_send(&t, at + 10 * MS,
+                             SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1,
+                                 .window_zero = 1)),
+                     0);
+    tp_expect_nothing(&t);
+    at += 10 * MS;
+  }
+  ptcp_conn_status_get(c, &st);
+  ck_assert_uint_eq(st.fast_retransmits, 0);
+}
+END_TEST
+
+/* RFC 9293 §3.8.6.1 (SHLD-29, SHLD-30): the first zero-window probe
+ * after one RTO, then exponentially longer intervals, also while the
+ * peer answers each probe (which only keeps the connection from giving
+ * up, MUST-26). */
+START_TEST(test_conn_persist_probes_back_off) {
+  ptcp_conn *c = tp_established(&t, 0);
+  uint8_t data[100];
+  const ptcp_time probe[] = {1100 * MS, 3100 * MS, 7100 * MS, 15100 * MS};
+
+  memset(data, 7, sizeof(data));
+  /* t=100ms: the peer's window closes; 100 bytes wait. */
+  ck_assert_int_eq(tp_send(&t, 100 * MS,
+                           SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1,
+                               .window_zero = 1)),
+                   0);
+  ck_assert_int_eq(ptcp_conn_send(c, data, sizeof(data), 100 * MS), 100);
+  tp_expect_nothing(&t);
+  /* Probes at RTO (1 s), then 2, 4 and 8 s apart, each answered. */
+  for (unsigned i = 0; i < sizeof(probe) / sizeof(probe[0]); i++) {
+    tp_advance(&t, probe[i] - 1 * MS);
+    tp_expect_nothing(&t);
+    tp_advance(&t, probe[i]);
+    tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1, .len = 1));
+    ck_assert_int_eq(tp_send(&t, probe[i] + 10 * MS,
+                             SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1,
+                                 .window_zero = 1)),
+                     0);
+    tp_expect_nothing(&t);
+  }
+  ck_assert_int_eq(ptcp_conn_state(c), PTCP_ESTABLISHED);
+}
+END_TEST
+
+/* A probe byte sent into a zero window and not acknowledged when the
+ * window opens was dropped by the peer: the queued data, that byte
+ * first, goes out with the window update, not one RTO later (Nagle must
+ * not take the lost probe for data in flight). */
+START_TEST(test_conn_window_opening_sends_at_once) {
+  ptcp_conn *c = tp_established(&t, 0);
+  uint8_t data[100];
+
+  memset(data, 7, sizeof(data));
+  ck_assert_int_eq(tp_send(&t, 100 * MS,
+                           SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1,
+                               .window_zero = 1)),
+                   0);
+  ck_assert_int_eq(ptcp_conn_send(c, data, sizeof(data), 100 * MS), 100);
+  tp_advance(&t, 1100 * MS);
+  tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1, .len = 1));
+  ck_assert_int_eq(tp_send(&t, 1110 * MS,
+                           SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1,
+                               .window_zero = 1)),
+                   0);
+  tp_expect_nothing(&t);
+  /* t=1.5s: the window opens without covering the probe byte. */
+  ck_assert_int_eq(tp_send(&t, 1500 * MS,
+                           SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1,
+                               .window = 65535)),
+                   0);
+  tp_expect(&t, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_ISS + 1, .ack = TP_IRS + 1,
+                    .len = 100));
+  tp_expect_nothing(&t);
+  ck_assert_int_eq(
+      tp_send(&t, 1600 * MS,
+              SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 101)),
+      0);
+  tp_advance(&t, 10 * SEC);
+  tp_expect_nothing(&t);
+}
+END_TEST
+
 START_TEST(test_conn_duplicate_data_discarded_and_reacked) {
   ptcp_conn *c = tp_established(&t, 0);
   uint8_t buf[500];
@@ -612,6 +757,10 @@ Suite *ptcp_conn_suite(void) {
   tcase_add_checked_fixture(data, setup, teardown);
   tcase_add_test(data, test_conn_data_delayed_ack);
   tcase_add_test(data, test_conn_every_second_full_segment_acked);
+  tcase_add_test(data, test_conn_every_second_full_segment_acked_with_timestamps);
+  tcase_add_test(data, test_conn_zero_window_probe_answers_are_not_dupacks);
+  tcase_add_test(data, test_conn_persist_probes_back_off);
+  tcase_add_test(data, test_conn_window_opening_sends_at_once);
   tcase_add_test(data, test_conn_duplicate_data_discarded_and_reacked);
   tcase_add_test(data, test_conn_out_of_order_then_filled);
   tcase_add_test(data, test_conn_send_segments_by_mss);

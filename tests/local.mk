@@ -11,6 +11,50 @@ if !FUZZING
 TESTS += tests/scapy-codec.test
 endif
 
+# packetdrill scripts through tools/plugtcp-drill: plugtcp's own
+# (tests/drill/) and FreeBSD's tcp-testsuite when it is present
+# (PLUGTCP_CONFORMANCE_DIR, or ../shared/conformance next to the source).
+DRILL_PKT_FILES = \
+	tests/drill/blocking-active.pkt \
+	tests/drill/blocking-passive.pkt \
+	tests/drill/data-rto-fixed.pkt \
+	tests/drill/data-rto-rfc6298.pkt \
+	tests/drill/delayed-ack.pkt \
+	tests/drill/old-duplicate-syn-listen.pkt \
+	tests/drill/old-duplicate-synack-connect.pkt \
+	tests/drill/poll-and-iov.pkt \
+	tests/drill/syn-backoff-fixed.pkt \
+	tests/drill/syn-backoff-freebsd.pkt \
+	tests/drill/syn-backoff-jacobson88.pkt \
+	tests/drill/syn-backoff-linux.pkt \
+	tests/drill/syn-backoff-rfc6298.pkt \
+	tests/drill/syn-backoff-rfc793.pkt \
+	tests/drill/tw-close-abort.pkt \
+	tests/drill/tw-close-rfc793.pkt \
+	tests/drill/tw-close-rfc9293.pkt \
+	tests/drill/tw-close-short.pkt \
+	tests/drill/tw-syn-rfc6191.pkt \
+	tests/drill/tw-syn-rfc9293.pkt \
+	tests/drill/zero-window.pkt
+DRILL_BAD_FILES = \
+	tests/drill-bad/blocked-too-long.pkt \
+	tests/drill-bad/early-segment.pkt \
+	tests/drill-bad/missing-segment.pkt \
+	tests/drill-bad/unexpected-segment.pkt \
+	tests/drill-bad/wrong-ack.pkt \
+	tests/drill-bad/wrong-errno.pkt \
+	tests/drill-bad/wrong-flags.pkt \
+	tests/drill-bad/wrong-state.pkt
+dist_check_SCRIPTS += tests/drill.test tests/drill-selftest.test tests/conformance.test
+TESTS += tests/drill.test tests/drill-selftest.test tests/conformance.test
+EXTRA_DIST += tests/conformance/expected-results.txt tests/conformance/expected-results-rfc793.txt $(DRILL_PKT_FILES) \
+	$(DRILL_BAD_FILES)
+CLEANFILES += conformance-report.json
+AM_TESTS_ENVIRONMENT += \
+	PLUGTCP_CONFORMANCE_DIR='$(PLUGTCP_CONFORMANCE_DIR)'; \
+	if test -z "$$PLUGTCP_CONFORMANCE_DIR"; then unset PLUGTCP_CONFORMANCE_DIR; \
+	else export PLUGTCP_CONFORMANCE_DIR; fi;
+
 AM_TESTS_ENVIRONMENT += \
 	CC='$(CC)'; export CC; \
 	TEST_CFLAGS='$(SAN_CFLAGS) $(COV_CFLAGS)'; export TEST_CFLAGS; \

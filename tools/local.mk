@@ -17,3 +17,14 @@ endif
 
 # The seed corpus generator (python3, stdlib only); see docs/codec.md.
 EXTRA_DIST += tools/gen-segment-corpus.py
+
+# plugtcp-drill: packetdrill scripts against libplugtcp in virtual time.
+if !FUZZING
+bin_PROGRAMS += tools/plugtcp-drill
+tools_plugtcp_drill_SOURCES = tools/drill/main.c tools/drill/lexer.c \
+	tools/drill/parser.c tools/drill/packet.c tools/drill/syscalls.c \
+	tools/drill/runner.c tools/drill/report.c tools/drill/drill.h \
+	tools/drill/run.h tools/drill/report.h
+tools_plugtcp_drill_LDADD = core/tcp/libplugtcp.la
+dist_man_MANS = tools/drill/plugtcp-drill.1
+endif

@@ -59,6 +59,8 @@ typedef struct ptcp_profile {
 /* Peers may not make us send tinier segments than this (hardening rule 3;
  * Linux and smoltcp use the same floor). */
 #define PTCP_MSS_FLOOR 48u
+/* With timestamps every segment carries NOP NOP TS (RFC 7323 §3.2). */
+#define PTCP_TS_OPTS_LEN 12u
 
 /* Policy state kept inside the connection; more spills to the heap. */
 #define PTCP_PSTATE_WORDS 10
@@ -135,6 +137,7 @@ struct ptcp_conn {
   uint8_t rtx_mode;
   uint8_t events;              /* EV_* pending */
   uint8_t retries;             /* consecutive timeouts / unanswered probes */
+  uint8_t probes;              /* zero-window probes sent since the window closed */
   int16_t err;                 /* pending error for the user */
   uint8_t dupacks;
   uint8_t snd_wscale, rcv_wscale;

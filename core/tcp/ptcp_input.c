@@ -77,7 +77,7 @@ static void negotiate(ptcp_conn *c, const ptcp_seg *seg, ptcp_time now) {
     c->flags |= CF_TS | CF_TS_RECENT;
     c->ts_recent = o->ts_val;
     c->ts_recent_at = now;
-    hdr_opts = 12; /* NOP NOP TS on every segment (RFC 7323 §3.2) */
+    hdr_opts = PTCP_TS_OPTS_LEN;
   }
   /* RFC 9293 §3.7.1: the payload per segment is the smaller MSS less
    * the options every segment carries. */
@@ -286,6 +286,14 @@ static void deliver_fin(ptcp_conn *c, ptcp_time now) {
   }
 }
 
+/* The payload of a full-sized segment from the peer (RFC 5681 §2: SMSS
+ * bytes): the MSS we announced, less the options the peer must carry in
+ * every segment (RFC 6691 §2), so 1448 and not 1460 with timestamps. */
+static uint32_t full_segment(const ptcp_conn *c) {
+  uint32_t opts = (c->flags & CF_TS) ? PTCP_TS_OPTS_LEN : 0u;
+  return c->rcv_mss > opts + PTCP_MSS_FLOOR ? c->rcv_mss - opts : c->rcv_mss;
+}
+
 /* Places the in-window part of the payload: at RCV.NXT, or ahead of it
  * in the reassembly space.  Returns the reason to report. */
 static ptcp_reason receive_text(ptcp_conn *c, const ptcp_seg *seg, uint32_t seq,
@@ -340,7 +348,7 @@ static ptcp_reason receive_text(ptcp_conn *c, const ptcp_seg *seg, uint32_t seq,
     ptcp_conn_post(c, EV_READABLE);
     /* RFC 9293 §3.8.6.3 / RFC 5681 §4.2: ACK at least every second full
      * segment, otherwise within the delayed-ACK time. */
-    if (c->prof->cfg.delack == 0 || c->rcv_nxt - c->last_ack_sent >= 2u * c->rcv_mss)
+    if (c->prof->cfg.delack == 0 || c->rcv_nxt - c->last_ack_sent >= 2u * full_segment(c))
       c->flags |= CF_ACK_NOW;
     else
       ptcp_timer_arm_delack(c, now);

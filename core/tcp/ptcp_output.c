@@ -327,8 +327,10 @@ static void send_data(ptcp_conn *c, int force, ptcp_time now) {
   /* Nothing in flight and nothing could go: without a timer nobody
    * would ever try again (RFC 9293 §3.8.6.1, zero-window probing). */
   if (!sent && c->snd_nxt == c->snd_una && (unsent > 0 || fin_pending) &&
-      c->rtx_mode != RTX_PERSIST && c->rtx_mode != RTX_DATA)
+      c->rtx_mode != RTX_PERSIST && c->rtx_mode != RTX_DATA) {
+    c->probes = 0;
     ptcp_timer_arm_rtx(c, RTX_PERSIST, now);
+  }
 }
 
 void ptcp_output_probe(ptcp_conn *c, ptcp_time now) {
