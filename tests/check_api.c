@@ -377,16 +377,27 @@ END_TEST
 /* 4.2.2.13, RFC 6191)                                                 */
 
 START_TEST(test_api_time_wait_reopen) {
+  tp_opts reopen = {.policy = {[PTCP_SLOT_CLOSE] = "rfc6191"}};
   ptcp_conn *c = tp_time_wait(&t, 0), *n;
   const ptcp_seg *sa;
   uint32_t snd, rcv;
 
   ck_assert_int_eq(ptcp_conn_close(c, 50 * MS), 0); /* a compact entry now */
   ck_assert(tp_tw_info(&t, &snd, &rcv, NULL));
-  /* A SYN at or below RCV.NXT: only an ACK, TIME-WAIT stays. */
+  /* Close policy rfc9293: every SYN, even one above RCV.NXT with a
+   * listener, gets a challenge ACK; TIME-WAIT stays (RFC 9293 §3.10.7.4
+   * reopens only with timestamps, RFC 5961 §4). */
   ck_assert_int_eq(tp_send(&t, 1 * SEC, SEG(.flags = PTCP_SYN, .seq = rcv - 5)), 0);
   tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = snd, .ack = rcv));
+  ck_assert_int_eq(tp_send(&t, 1100 * MS, SEG(.flags = PTCP_SYN, .seq = rcv + 100000)), 0);
+  tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = snd, .ack = rcv));
   ck_assert_uint_eq(stats().time_wait, 1);
+  /* Close policy rfc6191 without timestamps falls back to RFC 1122
+   * 4.2.2.13: a SYN above RCV.NXT with a listener reopens. */
+  reinit(&reopen);
+  c = tp_time_wait(&t, 0);
+  ck_assert_int_eq(ptcp_conn_close(c, 50 * MS), 0);
+  ck_assert(tp_tw_info(&t, &snd, &rcv, NULL));
   /* A SYN above RCV.NXT with a listener: a new connection, its ISS
    * above the old sequence space (RFC 6191 §2). */
   ck_assert_int_eq(tp_send(&t, 2 * SEC, SEG(.flags = PTCP_SYN, .seq = rcv + 100000)), 0);
@@ -402,7 +413,7 @@ START_TEST(test_api_time_wait_reopen) {
   ck_assert_int_eq(ptcp_conn_state(n), PTCP_ESTABLISHED);
   ck_assert_uint_eq(status_of(n).irs, rcv + 100000);
   /* Without a listener, the same SYN gets an ACK only. */
-  reinit(NULL);
+  reinit(&reopen);
   c = tp_time_wait(&t, 0);
   ck_assert_int_eq(ptcp_conn_close(c, 50 * MS), 0);
   ck_assert_int_eq(ptcp_conn_close(t.listener, 60 * MS), 0);
@@ -413,7 +424,7 @@ START_TEST(test_api_time_wait_reopen) {
   ck_assert_uint_eq(stats().time_wait, 1);
   /* A user-held TIME-WAIT connection reopens the same way; the old
    * handle reads CLOSED and hears nothing more. */
-  reinit(NULL);
+  reinit(&reopen);
   c = tp_time_wait(&t, 0);
   memset(&t.ev, 0, sizeof(t.ev));
   ck_assert_int_eq(tp_send(&t, 1 * SEC, SEG(.flags = PTCP_SYN, .seq = TP_IRS + 100000)),

@@ -71,6 +71,9 @@ static const char *const other_rule_specs[] = {"rfc9293", "short", "abort", "rfc
                                                "rfc6191"};
 #define NSPECS(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
+/* The window the TIME-WAIT connection last offered. */
+#define TW_WINDOW 65535u
+
 /* What the policy says about a segment in TIME-WAIT at |now|. */
 static ptcp_tw_verdict tw(uint8_t flags, uint32_t seq, uint32_t seg_len,
                           uint32_t rcv_nxt, int listener) {
@@ -86,6 +89,7 @@ static ptcp_tw_verdict tw(uint8_t flags, uint32_t seq, uint32_t seg_len,
   c.seg = &seg;
   c.seg_len = seg_len;
   c.rcv_nxt = rcv_nxt;
+  c.rcv_wnd = TW_WINDOW;
   c.snd_nxt = 777;
   c.listener = (uint8_t)listener;
   c.now = 100 * S;
@@ -123,13 +127,12 @@ START_TEST(test_tw_syn) {
   for (i = 0; i < 2; i++) {
     uint32_t n = nxts[i];
 
-    /* RFC 1122 4.2.2.13: a new SYN beyond RCV.NXT, with a listener,
-     * reopens. */
-    ck_assert_int_eq(tw(PTCP_SYN, ptcp_seq_add(n, 1), 1, n, 1), PTCP_TW_REOPEN);
+    /* RFC 9293 §3.10.7.4 without timestamps, RFC 5961 §4: every SYN gets
+     * a challenge ACK, even one beyond RCV.NXT with a listener. */
+    ck_assert_int_eq(tw(PTCP_SYN, ptcp_seq_add(n, 1), 1, n, 1), PTCP_TW_ACK_ONLY);
     ck_assert_int_eq(tw(PTCP_SYN, ptcp_seq_add(n, 0x7ffffff0u), 1, n, 1),
-                     PTCP_TW_REOPEN);
-    /* No listener, not beyond RCV.NXT, or carrying ACK: challenge ACK
-     * (RFC 5961 §4). */
+                     PTCP_TW_ACK_ONLY);
+    /* Nor with no listener, not beyond RCV.NXT, or carrying ACK. */
     ck_assert_int_eq(tw(PTCP_SYN, ptcp_seq_add(n, 1), 1, n, 0), PTCP_TW_ACK_ONLY);
     ck_assert_int_eq(tw(PTCP_SYN, n, 1, n, 1), PTCP_TW_ACK_ONLY);
     ck_assert_int_eq(tw(PTCP_SYN, ptcp_seq_add(n, 0xffffffffu), 1, n, 1),
@@ -160,11 +163,14 @@ START_TEST(test_tw_fin_retransmit) {
     ck_assert_int_eq(tw(PTCP_FIN | PTCP_ACK | PTCP_PSH, ptcp_seq_add(n, 0xfffffff5u), 11,
                         n, 0),
                      PTCP_TW_ACK);
-    /* A FIN that does not end at RCV.NXT is not the one we ACKed: ACK,
-     * timer untouched. */
+    /* A FIN that ends before RCV.NXT is old: unacceptable, so ACK,
+     * timer untouched (first check). */
     ck_assert_int_eq(tw(PTCP_FIN | PTCP_ACK, ptcp_seq_add(n, 0xfffffffeu), 1, n, 0),
                      PTCP_TW_ACK_ONLY);
-    ck_assert_int_eq(tw(PTCP_FIN | PTCP_ACK, n, 1, n, 0), PTCP_TW_ACK_ONLY);
+    /* An acceptable FIN restarts 2 MSL and is ACKed (eighth check). */
+    ck_assert_int_eq(tw(PTCP_FIN | PTCP_ACK, n, 1, n, 0), PTCP_TW_ACK);
+    /* Without ACK it is dropped first (fifth check). */
+    ck_assert_int_eq(tw(PTCP_FIN, n, 1, n, 0), PTCP_TW_DROP);
   }
 }
 END_TEST
@@ -176,13 +182,20 @@ START_TEST(test_tw_other_segments) {
   for (i = 0; i < 2; i++) {
     uint32_t n = nxts[i];
 
-    /* A bare ACK is never ACKed (no ACK loops), wherever it lies. */
+    /* An acceptable ACK has nothing to do here and is not answered (no
+     * ACK loops). */
     ck_assert_int_eq(tw(PTCP_ACK, n, 0, n, 0), PTCP_TW_DROP);
-    ck_assert_int_eq(tw(PTCP_ACK, ptcp_seq_add(n, 0xffffff00u), 0, n, 1), PTCP_TW_DROP);
     ck_assert_int_eq(tw(PTCP_ACK, ptcp_seq_add(n, 100), 0, n, 0), PTCP_TW_DROP);
+    /* One outside the window last offered is unacceptable: ACK (first
+     * check), on either side. */
+    ck_assert_int_eq(tw(PTCP_ACK, ptcp_seq_add(n, 0xffffff00u), 0, n, 1),
+                     PTCP_TW_ACK_ONLY);
+    ck_assert_int_eq(tw(PTCP_ACK, ptcp_seq_add(n, TW_WINDOW), 0, n, 1), PTCP_TW_ACK_ONLY);
+    /* No ACK bit: dropped (fifth check). */
     ck_assert_int_eq(tw(0, n, 0, n, 0), PTCP_TW_DROP);
-    /* Data is unacceptable after the peer's FIN: ACK, timer untouched. */
-    ck_assert_int_eq(tw(PTCP_ACK | PTCP_PSH, n, 10, n, 0), PTCP_TW_ACK_ONLY);
+    /* Acceptable data after the peer's FIN is ignored (seventh check). */
+    ck_assert_int_eq(tw(PTCP_ACK | PTCP_PSH, n, 10, n, 0), PTCP_TW_DROP);
+    /* Old data, all before RCV.NXT: unacceptable, ACK, timer untouched. */
     ck_assert_int_eq(tw(PTCP_ACK, ptcp_seq_add(n, 0xfffffff6u), 10, n, 0),
                      PTCP_TW_ACK_ONLY);
   }
@@ -223,14 +236,18 @@ START_TEST(test_rfc793_rst_ends_time_wait) {
   /* 2 MSL, as RFC 793. */
   ck_assert_uint_eq(close_ops(&sel)->time_wait(sel.params, MSL_DEFAULT), 240 * S);
   tw_spec = "rfc793";
-  /* RFC 793 p. 70: a RST ends TIME-WAIT (no RFC 1337), wherever it is,
-   * with or without ACK, SYN, FIN or data. */
+  /* RFC 793 p. 69-70: a RST in the window ends TIME-WAIT (no RFC 1337),
+   * with or without ACK, SYN, FIN or data; one outside it is dropped by
+   * the sequence check. */
   for (i = 0; i < 2; i++) {
     uint32_t n = nxts[i];
 
     ck_assert_int_eq(tw(PTCP_RST, n, 0, n, 0), PTCP_TW_CLOSE);
     ck_assert_int_eq(tw(PTCP_RST | PTCP_ACK, n, 0, n, 1), PTCP_TW_CLOSE);
-    ck_assert_int_eq(tw(PTCP_RST, ptcp_seq_add(n, 0x80000000u), 0, n, 0), PTCP_TW_CLOSE);
+    ck_assert_int_eq(tw(PTCP_RST, ptcp_seq_add(n, TW_WINDOW - 1), 0, n, 0), PTCP_TW_CLOSE);
+    ck_assert_int_eq(tw(PTCP_RST, ptcp_seq_add(n, 0x80000000u), 0, n, 0), PTCP_TW_DROP);
+    ck_assert_int_eq(tw(PTCP_RST, ptcp_seq_add(n, TW_WINDOW), 0, n, 0), PTCP_TW_DROP);
+    ck_assert_int_eq(tw(PTCP_RST, ptcp_seq_add(n, 0xffffffffu), 0, n, 0), PTCP_TW_DROP);
     ck_assert_int_eq(tw(PTCP_RST | PTCP_SYN, ptcp_seq_add(n, 10), 1, n, 1), PTCP_TW_CLOSE);
     ck_assert_int_eq(tw(PTCP_RST | PTCP_ACK, n, 10, n, 0), PTCP_TW_CLOSE);
   }

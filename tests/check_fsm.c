@@ -497,8 +497,12 @@ static void edge_time_wait_closed(void) {
     ck_assert_uint_eq(st.time_wait, 0);
   }
   end();
-  /* close policy: a new SYN reopens. */
-  begin(NULL);
+  /* close policy rfc6191 (RFC 1122 rule without timestamps): a new SYN
+   * reopens. */
+  {
+    static const tp_opts reopen = {.policy = {[PTCP_SLOT_CLOSE] = "rfc6191"}};
+    begin(&reopen);
+  }
   c = tp_time_wait(&t, 0);
   ck_assert_int_eq(tp_send(&t, 1 * SEC, SEG(.flags = PTCP_SYN, .seq = TP_IRS + 100000)),
                    0);

@@ -47,7 +47,7 @@ DRILL_BAD_FILES = \
 	tests/drill-bad/wrong-state.pkt
 dist_check_SCRIPTS += tests/drill.test tests/drill-selftest.test tests/conformance.test
 TESTS += tests/drill.test tests/drill-selftest.test tests/conformance.test
-EXTRA_DIST += tests/conformance/expected-results.txt tests/conformance/expected-results-rfc793.txt $(DRILL_PKT_FILES) \
+EXTRA_DIST += tests/conformance/expected-results.txt $(DRILL_PKT_FILES) \
 	$(DRILL_BAD_FILES)
 CLEANFILES += conformance-report.json
 AM_TESTS_ENVIRONMENT += \

@@ -195,6 +195,7 @@ typedef struct ptcp_tw {
   ptcp_time expires;
   ptcp_time ts_recent_at;
   uint32_t snd_nxt, rcv_nxt;
+  uint32_t rcv_wnd;            /* the window last offered, in bytes */
   uint32_t ts_recent, ts_offset;
   uint16_t window;             /* the window field to advertise */
   uint8_t ts_ok;

@@ -659,6 +659,7 @@ static int input_time_wait(ptcp_conn *c, const ptcp_seg *seg, ptcp_time now) {
   ctx.seg = seg;
   ctx.seg_len = ptcp_seg_len(seg);
   ctx.rcv_nxt = c->rcv_nxt;
+  ctx.rcv_wnd = c->rcv_adv - c->rcv_nxt;
   ctx.snd_nxt = c->snd_max;
   ctx.ts_enabled = (c->flags & CF_TS) != 0;
   ctx.ts_recent = c->ts_recent;

@@ -65,7 +65,7 @@ static ptcp_tw_verdict abort_time_wait_segment(const void *params, const ptcp_tw
   if (c->seg->flags & PTCP_RST)
     return PTCP_TW_DROP; /* RFC 1337 F1 */
   if (c->seg->flags & PTCP_SYN)
-    return ptcp_close_tw_syn_1122(c);
+    return ptcp_close_tw_syn_5961(c);
   return ptcp_close_tw_other(c);
 }
 

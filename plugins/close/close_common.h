@@ -34,10 +34,22 @@ static inline ptcp_duration ptcp_close_2msl(ptcp_duration msl) {
 }
 
 /*
- * ptcp_close_tw_syn_1122 is the SYN rule of RFC 1122 4.2.2.13 and RFC
- * 9293 §3.10.7.4: a new SYN (no ACK) whose sequence number lies beyond
- * everything of the old incarnation may start a new connection, if
- * someone listens.  Any other SYN gets a (challenge) ACK, RFC 5961 §4.
+ * ptcp_close_tw_syn_5961 is RFC 9293 §3.10.7.4's fourth check for
+ * TIME-WAIT without timestamps: a SYN, whatever its sequence number, gets
+ * a challenge ACK (RFC 5961 §4).  RFC 9293 lets a new connection in only
+ * when timestamps tell the incarnations apart (RFC 6191; close policy
+ * "rfc6191").
+ */
+static inline ptcp_tw_verdict ptcp_close_tw_syn_5961(const ptcp_tw_ctx *c) {
+  (void)c;
+  return PTCP_TW_ACK_ONLY;
+}
+
+/*
+ * ptcp_close_tw_syn_1122 is the older SYN rule of RFC 1122 4.2.2.13: a
+ * new SYN (no ACK) whose sequence number lies beyond everything of the
+ * old incarnation may start a new connection, if someone listens.  Any
+ * other SYN gets a (challenge) ACK, RFC 5961 §4.
  */
 static inline ptcp_tw_verdict ptcp_close_tw_syn_1122(const ptcp_tw_ctx *c) {
   if (!(c->seg->flags & PTCP_ACK) && ptcp_seq_gt(c->seg->seq, c->rcv_nxt) && c->listener)
@@ -46,25 +58,30 @@ static inline ptcp_tw_verdict ptcp_close_tw_syn_1122(const ptcp_tw_ctx *c) {
 }
 
 /*
- * ptcp_close_tw_other covers a segment with neither RST nor SYN:
+ * ptcp_close_tw_other covers a segment with neither RST nor SYN, in RFC
+ * 9293 §3.10.7.4's order for TIME-WAIT:
  *   the peer's FIN again (FIN, ending exactly at RCV.NXT, which is one
- *   past that FIN): re-ACK and restart 2 MSL (RFC 9293 §3.10.7.4
- *   TIME-WAIT: "The only thing that can arrive in this state is a
- *   retransmission of the remote FIN.  Acknowledge it, and restart the
- *   2 MSL timeout.");
- *   a bare ACK (no data, no FIN): dropped, since ACKing an ACK is how ACK
- *   loops start;
- *   anything else (data, a FIN that is not the one we saw): unacceptable,
- *   so ACK (RFC 9293 §3.10.7.4 first check) without touching the timer.
+ *   past that FIN): re-ACK and restart 2 MSL ("The only thing that can
+ *   arrive in this state is a retransmission of the remote FIN.
+ *   Acknowledge it, and restart the 2 MSL timeout.");
+ *   first check: an unacceptable segment (ptcp_seq_acceptable against the
+ *   window last offered) gets an ACK;
+ *   fifth check: an acceptable segment without ACK is dropped;
+ *   eighth check: an acceptable FIN restarts 2 MSL and is ACKed;
+ *   anything else has nothing left to do here (text after the FIN is
+ *   ignored, seventh check) and is dropped: answering acceptable ACKs is
+ *   how ACK loops start.
  */
 static inline ptcp_tw_verdict ptcp_close_tw_other(const ptcp_tw_ctx *c) {
   uint8_t flags = c->seg->flags;
 
   if ((flags & PTCP_FIN) && ptcp_seq_add(c->seg->seq, c->seg_len) == c->rcv_nxt)
     return PTCP_TW_ACK;
-  if (c->seg_len == 0 && !(flags & PTCP_FIN))
+  if (!ptcp_seq_acceptable(c->seg->seq, c->seg_len, c->rcv_nxt, c->rcv_wnd))
+    return PTCP_TW_ACK_ONLY;
+  if (!(flags & PTCP_ACK))
     return PTCP_TW_DROP;
-  return PTCP_TW_ACK_ONLY;
+  return (flags & PTCP_FIN) ? PTCP_TW_ACK : PTCP_TW_DROP;
 }
 
 #endif /* PTCP_CLOSE_COMMON_H */

@@ -13,11 +13,11 @@
  * RFC 1337 for this reason).  Pick this policy for that interoperability
  * case, or to measure the hazard.
  *
- * The TIME-WAIT context carries no receive window, so the sequence check
- * that would come first in RFC 793 is not made: every RST is taken as
- * acceptable (as smoltcp and INET do).  Everything else is rfc9293's
- * (close_common.h): the SYN reopen rule of RFC 1122 4.2.2.13, re-ACKing a
- * retransmitted FIN, never ACKing a bare ACK; 2 MSL by default.
+ * A RST passes the sequence check first (RFC 793 p. 69, against the
+ * window last offered), then ends TIME-WAIT.  Everything else is
+ * rfc9293's (close_common.h): a challenge ACK for a SYN, re-ACKing a
+ * retransmitted FIN, an ACK for an unacceptable segment; 2 MSL by
+ * default.
  */
 #include <stddef.h>
 
@@ -70,11 +70,14 @@ static ptcp_duration rfc793_time_wait(const void *params, ptcp_duration msl) {
 static ptcp_tw_verdict rfc793_time_wait_segment(const void *params,
                                                 const ptcp_tw_ctx *c) {
   (void)params;
-  /* RFC 793 p. 70: a RST ends TIME-WAIT (no RFC 1337). */
+  /* RFC 793 p. 69-70: a RST in the window ends TIME-WAIT (no RFC 1337);
+   * one outside it is dropped by the sequence check. */
   if (c->seg->flags & PTCP_RST)
-    return PTCP_TW_CLOSE;
+    return ptcp_seq_acceptable(c->seg->seq, c->seg_len, c->rcv_nxt, c->rcv_wnd)
+               ? PTCP_TW_CLOSE
+               : PTCP_TW_DROP;
   if (c->seg->flags & PTCP_SYN)
-    return ptcp_close_tw_syn_1122(c);
+    return ptcp_close_tw_syn_5961(c);
   return ptcp_close_tw_other(c);
 }
 

@@ -7,22 +7,22 @@
  *   time_wait_segment   what a segment does to a TIME-WAIT connection:
  *     RST               dropped: RFC 1337 fix F1, so a stray or forged
  *                       RST cannot "assassinate" TIME-WAIT early;
- *     SYN, no ACK, SEG.SEQ after RCV.NXT, and a listener on the port
- *                       reopens: RFC 9293 §3.10.7.4 and RFC 1122
- *                       4.2.2.13 allow accepting a new SYN that cannot
- *                       be confused with the old incarnation;
- *     any other SYN     ACK only: the challenge ACK of RFC 5961 §4;
+ *     SYN               ACK only: the challenge ACK of RFC 5961 §4.  RFC
+ *                       9293 reopens TIME-WAIT for a new SYN only when
+ *                       timestamps tell the incarnations apart (close
+ *                       policy "rfc6191" does that);
  *     the peer's FIN again (FIN, ending exactly at RCV.NXT)
  *                       re-ACKed and the 2 MSL timer restarted (RFC 9293
  *                       §3.10.7.4 TIME-WAIT: "The only thing that can
  *                       arrive in this state is a retransmission of the
  *                       remote FIN.  Acknowledge it, and restart the 2 MSL
  *                       timeout.");
- *     a bare ACK (no data, FIN or SYN)
- *                       dropped: an ACK is never ACKed, which could start
- *                       an ACK loop with a confused peer;
- *     anything else     ACK only: an unacceptable segment gets an ACK
- *                       (RFC 9293 §3.10.7.4, first check);
+ *     unacceptable      ACK only: a segment outside the window last
+ *                       offered gets an ACK (first check);
+ *     anything else     dropped: without ACK (fifth check), or with
+ *                       nothing left to do, since text after the FIN is
+ *                       ignored; an acceptable ACK is never ACKed, which
+ *                       could start an ACK loop with a confused peer;
  *   close_action        not set: the core's default applies (RST when
  *                       received data was never read, RFC 9293 §3.10.4,
  *                       RFC 1122 4.2.2.13);
@@ -79,7 +79,7 @@ static ptcp_tw_verdict rfc9293_time_wait_segment(const void *params,
   if (c->seg->flags & PTCP_RST)
     return PTCP_TW_DROP;
   if (c->seg->flags & PTCP_SYN)
-    return ptcp_close_tw_syn_1122(c);
+    return ptcp_close_tw_syn_5961(c);
   return ptcp_close_tw_other(c);
 }
 

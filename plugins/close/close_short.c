@@ -1,6 +1,6 @@
 /*
  * close "short": RFC 9293's TIME-WAIT rules (close_common.h, as
- * "rfc9293": RFC 1337, re-ACK the FIN, RFC 1122 reopen) but a TIME-WAIT
+ * "rfc9293": RFC 1337, re-ACK the FIN, challenge ACK a SYN) but a TIME-WAIT
  * of a fixed, short time_wait, 1 s by default, whatever the MSL.  This
  * is what small stacks do: Zephyr's NET_TCP_TIME_WAIT_DELAY (250 ms by
  * default), smoltcp's fixed 10 s.
@@ -83,7 +83,7 @@ static ptcp_tw_verdict short_time_wait_segment(const void *params, const ptcp_tw
   if (c->seg->flags & PTCP_RST)
     return PTCP_TW_DROP;
   if (c->seg->flags & PTCP_SYN)
-    return ptcp_close_tw_syn_1122(c);
+    return ptcp_close_tw_syn_5961(c);
   return ptcp_close_tw_other(c);
 }
 

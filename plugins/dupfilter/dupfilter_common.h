@@ -11,42 +11,11 @@
 #include <plugtcp/policy.h>
 #include <plugtcp/seq.h>
 
-/*
- * ptcp_df_acceptable is RFC 9293 §3.10.7.4's first check (the same four
- * cases as RFC 793 p. 69):
- *
- *   len  window  acceptable when
- *   0    0       SEG.SEQ = RCV.NXT
- *   0    >0      RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND
- *   >0   0       never
- *   >0   >0      RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND, or
- *                RCV.NXT =< SEG.SEQ+SEG.LEN-1 < RCV.NXT+RCV.WND
- *
- * plus, in the last case, a segment that starts before RCV.NXT and ends
- * beyond the window (larger than the window): as written, the RFC's test
- * drops it although it carries exactly the bytes expected next, which
- * breaks the oracle "never drop the first copy of a new byte"
- * (hardening.md §4.10).  Such a segment contains RCV.NXT, so it is
- * accepted when RCV.NXT lies inside it; the core trims it to the window
- * ("only the new parts are processed", same section).  Accepting it
- * widens nothing for a blind attacker: its SEG.SEQ still lies within
- * SEG.LEN before RCV.NXT, as for the RFC's second condition.  (The new
- * condition in fact implies the second one; that one stays so the code
- * reads like the RFC.)
- */
+/* ptcp_df_acceptable is RFC 9293 §3.10.7.4's first check; see
+ * ptcp_seq_acceptable in <plugtcp/seq.h> for the four cases and the one
+ * extension (a segment larger than the window that contains RCV.NXT). */
 static inline int ptcp_df_acceptable(const ptcp_seg_ctx *c) {
-  uint32_t seq = c->seg->seq;
-
-  if (c->seg_len == 0) {
-    if (c->rcv_wnd == 0)
-      return seq == c->rcv_nxt;
-    return ptcp_seq_in(seq, c->rcv_nxt, c->rcv_wnd);
-  }
-  if (c->rcv_wnd == 0)
-    return 0;
-  return ptcp_seq_in(seq, c->rcv_nxt, c->rcv_wnd) ||
-         ptcp_seq_in(ptcp_seq_add(seq, c->seg_len - 1), c->rcv_nxt, c->rcv_wnd) ||
-         ptcp_seq_in(c->rcv_nxt, seq, c->seg_len);
+  return ptcp_seq_acceptable(c->seg->seq, c->seg_len, c->rcv_nxt, c->rcv_wnd);
 }
 
 /*

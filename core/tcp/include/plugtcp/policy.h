@@ -309,6 +309,8 @@ typedef struct ptcp_tw_ctx {
   const ptcp_seg *seg;
   uint32_t seg_len;
   uint32_t rcv_nxt;
+  uint32_t rcv_wnd;     /* the window last offered, in bytes (for the
+                           acceptability test, ptcp_seq_acceptable) */
   uint32_t snd_nxt;
   uint8_t ts_enabled;
   uint32_t ts_recent;
