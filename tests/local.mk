@@ -91,7 +91,7 @@ tests_check_textbook_CPPFLAGS = $(CHECK_CPP) -DSUITE_FN=ptcp_textbook_suite
 tests_check_textbook_LDADD = $(CHECK_LDADD)
 
 tests_check_variants_SOURCES = tests/check_variants.c $(ENGINE_TEST_SOURCES)
-tests_check_variants_CPPFLAGS = $(CHECK_CPP) -DSUITE_FN=ptcp_variants_suite
+tests_check_variants_CPPFLAGS = $(POLICY_CPP) -DSUITE_FN=ptcp_variants_suite
 tests_check_variants_LDADD = $(CHECK_LDADD)
 
 # The simulator's suites: -DSUITE_FN=psim_<module>_suite, linked with
