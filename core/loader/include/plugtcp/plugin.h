@@ -92,20 +92,28 @@ static inline int ptcp_plugin_add_all(ptcp_registry *reg, uint32_t abi,
   return 0;
 }
 
+#ifdef __cplusplus
+#define PTCP_PLUGIN_STATIC_ASSERT_ static_assert
+#else
+#define PTCP_PLUGIN_STATIC_ASSERT_ _Static_assert
+#endif
+
 /**
  * PTCP_PLUGIN(&a.info, &b.info, ...); defines the ABI stamp and an entry
  * point that registers the listed policies, in order.  Use it once per
- * plugin, at file scope, after the ops it names.
+ * plugin, at file scope, after the ops it names.  (The definitions take
+ * their visibility from the declarations above.)
  */
 #define PTCP_PLUGIN(...)                                                                 \
   static const ptcp_policy_info *const ptcp_plugin_policies_[] = {__VA_ARGS__};          \
-  PTCP_PLUGIN_EXPORT const uint32_t PTCP_PLUGIN_ABI = PTCP_POLICY_ABI;                   \
-  PTCP_PLUGIN_EXPORT int PTCP_PLUGIN_ENTRY(ptcp_registry *reg, uint32_t abi) {           \
+  const uint32_t PTCP_PLUGIN_ABI = PTCP_POLICY_ABI;                                      \
+  int PTCP_PLUGIN_ENTRY(ptcp_registry *reg, uint32_t abi) {                              \
     return ptcp_plugin_add_all(reg, abi, ptcp_plugin_policies_,                          \
                                sizeof(ptcp_plugin_policies_) /                           \
                                    sizeof(ptcp_plugin_policies_[0]));                    \
   }                                                                                      \
-  _Static_assert(sizeof(ptcp_plugin_policies_) > 0, "PTCP_PLUGIN lists no policy")
+  PTCP_PLUGIN_STATIC_ASSERT_(sizeof(ptcp_plugin_policies_) > 0,                          \
+                             "PTCP_PLUGIN lists no policy")
 
 /* ------------------------------------------------------------------ */
 /* Loading (libplugtcp-plugin)                                         */
