@@ -41,7 +41,7 @@ int ptcp_registry_add_builtins(ptcp_registry *reg) {
    * anything is added, so the registry is left as it was. */
   for (i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++)
     if (ptcp_registry_find(reg, builtins[i]->slot, builtins[i]->name) != NULL)
-      return PTCP_ERR_EXISTS;
+      return ptcp_registry_add(reg, builtins[i]); /* EXISTS, and errmsg says which */
   for (i = 0; i < sizeof(builtins) / sizeof(builtins[0]); i++) {
     rv = ptcp_registry_add(reg, builtins[i]);
     if (rv != 0)

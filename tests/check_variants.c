@@ -20,13 +20,16 @@
  *                     policies opens a connection and moves data (their
  *                     states share one area in the connection; a state
  *                     that straddled its inline part and the heap part
- *                     once overflowed it).
+ *                     once overflowed it); and a policy without state
+ *                     after a full inline part gets a real address (it
+ *                     once got NULL).
  *
  * Every step states its time.
  */
 #include <check.h>
 #include <string.h>
 
+#include "builtins.h"
 #include "tcp_harness.h"
 
 Suite *ptcp_variants_suite(void);
@@ -334,12 +337,65 @@ START_TEST(test_variants_every_combination) {
 }
 END_TEST
 
+/* The state pointer the zero-state cc policy's init was given. */
+static const void *zero_state_seen;
+static int zero_state_inits;
+
+static int zero_state_init(void *state, const void *params, uint32_t mss, ptcp_time now) {
+  zero_state_seen = state;
+  zero_state_inits++;
+  return ptcp_cc_none.init(state, params, mss, now);
+}
+
+START_TEST(test_variants_zero_state_after_full_inline_area) {
+  /* An rto state that fills the connection's inline area exactly, then
+   * policies without state (dupfilter rfc793, close rfc9293 and a cc):
+   * nothing goes to the heap part, and the cc's offset lies past the
+   * inline area. */
+  static tpair p;
+  ptcp_registry *reg = NULL;
+  ptcp_rto_ops rto80 = ptcp_rto_rfc6298;
+  ptcp_cc_ops zero = ptcp_cc_none;
+  tpair_opts o;
+
+  ck_assert_uint_eq(ptcp_dupfilter_rfc793.info.state_size, 0);
+  ck_assert_uint_eq(ptcp_close_rfc9293.info.state_size, 0);
+  ck_assert_uint_eq(ptcp_cc_none.info.state_size, 0);
+  rto80.info.name = "rto80";
+  rto80.info.state_size = 80; /* rfc6298's own state, padded */
+  zero.info.name = "zerostate";
+  zero.init = zero_state_init;
+  ck_assert_int_eq(ptcp_registry_new(&reg, NULL), 0);
+  ck_assert_int_eq(ptcp_registry_add_builtins(reg), 0);
+  ck_assert_int_eq(ptcp_registry_add(reg, &rto80.info), 0);
+  ck_assert_int_eq(ptcp_registry_add(reg, &zero.info), 0);
+  memset(&o, 0, sizeof(o));
+  o.registry = reg;
+  for (int side = 0; side < 2; side++) {
+    o.side[side].policy[PTCP_SLOT_RTO] = "rto80";
+    o.side[side].policy[PTCP_SLOT_DUPFILTER] = "rfc793";
+    o.side[side].policy[PTCP_SLOT_CC] = "zerostate";
+  }
+  zero_state_inits = 0;
+  tpair_init(&p, &o);
+  ck_assert(tpair_connect(&p, 1 * SEC));
+  ck_assert_uint_eq(tpair_send_pattern(&p, 0, 0, 10000), 10000);
+  tpair_run_idle(&p, p.now + 10 * SEC);
+  ck_assert(tpair_rx_is_pattern(&p, 1, 10000));
+  ck_assert_int_ge(zero_state_inits, 1);
+  ck_assert_ptr_nonnull(zero_state_seen);
+  tpair_free(&p);
+  ptcp_registry_free(reg);
+}
+END_TEST
+
 Suite *ptcp_variants_suite(void) {
   Suite *s = suite_create("variants");
   TCase *df = tcase_create("dupfilter");
   TCase *cl = tcase_create("close");
   TCase *sp = tcase_create("spurious");
   TCase *all = tcase_create("combinations");
+  TCase *layout = tcase_create("layout");
 
   tcase_add_checked_fixture(df, NULL, teardown);
   tcase_add_test(df, test_variants_paws_in_engine);
@@ -361,5 +417,8 @@ Suite *ptcp_variants_suite(void) {
   tcase_add_checked_fixture(all, NULL, teardown);
   tcase_add_test(all, test_variants_every_combination);
   suite_add_tcase(s, all);
+
+  tcase_add_test(layout, test_variants_zero_state_after_full_inline_area);
+  suite_add_tcase(s, layout);
   return s;
 }

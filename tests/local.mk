@@ -1,9 +1,11 @@
 # Tests: one Check program per library module (tests/check_<module>.c,
 # sharing tests/check_main.c), the install/pkg-config consumer test, and
 # the fuzz corpus replays from fuzz/local.mk.
-EXTRA_DIST += tests/pkgconfig-consumer.c tests/pkgconfig-plugsim-consumer.c
-dist_check_SCRIPTS += tests/pkgconfig.test tests/state-diagram.test tests/scapy-codec.test
-TESTS += tests/pkgconfig.test tests/state-diagram.test
+EXTRA_DIST += tests/pkgconfig-consumer.c tests/pkgconfig-plugsim-consumer.c \
+	tests/pkgconfig-plugin-consumer.c
+dist_check_SCRIPTS += tests/pkgconfig.test tests/state-diagram.test tests/scapy-codec.test \
+	tests/core-nodl.test
+TESTS += tests/pkgconfig.test tests/state-diagram.test tests/core-nodl.test
 
 # The codec against scapy, through tools/plugtcp-seg (not built when
 # fuzzing); skips without /usr/bin/python3 + scapy.
@@ -142,7 +144,7 @@ tests_check_textbook_CPPFLAGS = $(ENGINE_CPP) -DSUITE_FN=ptcp_textbook_suite
 tests_check_textbook_LDADD = $(CHECK_LDADD)
 
 tests_check_variants_SOURCES = tests/check_variants.c $(ENGINE_TEST_SOURCES)
-tests_check_variants_CPPFLAGS = $(ENGINE_CPP) -DSUITE_FN=ptcp_variants_suite
+tests_check_variants_CPPFLAGS = $(ENGINE_CPP) -I$(top_srcdir)/plugins -DSUITE_FN=ptcp_variants_suite
 tests_check_variants_LDADD = $(CHECK_LDADD)
 
 # The simulator's suites: -DSUITE_FN=psim_<module>_suite, linked with
@@ -203,6 +205,68 @@ tests_check_nomem_LDADD = $(CHECK_LDADD)
 tests_check_rstsyn_SOURCES = tests/check_rstsyn.c $(ENGINE_TEST_SOURCES)
 tests_check_rstsyn_CPPFLAGS = $(ENGINE_CPP) -DSUITE_FN=ptcp_rstsyn_suite
 tests_check_rstsyn_LDADD = $(CHECK_LDADD)
+endif
+
+# The plugin loader against the example plugin and the deliberately
+# broken ones in tests/plugins/ (shared modules that only make check
+# builds; -rpath makes libtool build them shared).  check_plugin finds
+# them in the build tree through TEST_PLUGIN_DIR and EXAMPLE_PLUGIN_DIR.
+if PLUGIN_MODULES
+TEST_PLUGINS = \
+	tests/plugins/dup_builtin.la \
+	tests/plugins/empty.la \
+	tests/plugins/fails.la \
+	tests/plugins/incomplete.la \
+	tests/plugins/no_abi.la \
+	tests/plugins/no_entry.la \
+	tests/plugins/rollback.la \
+	tests/plugins/undefined.la \
+	tests/plugins/wrong_abi.la
+check_LTLIBRARIES += $(TEST_PLUGINS)
+TEST_PLUGIN_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -shared -rpath /nowhere
+TEST_PLUGIN_CPP = $(LOADER_CPPFLAGS)
+tests_plugins_dup_builtin_la_SOURCES = tests/plugins/dup_builtin.c tests/plugins/test_plugin.h
+tests_plugins_dup_builtin_la_CPPFLAGS = $(TEST_PLUGIN_CPP)
+tests_plugins_dup_builtin_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_empty_la_SOURCES = tests/plugins/empty.c
+tests_plugins_empty_la_CPPFLAGS = $(TEST_PLUGIN_CPP)
+tests_plugins_empty_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_fails_la_SOURCES = tests/plugins/fails.c tests/plugins/test_plugin.h
+tests_plugins_fails_la_CPPFLAGS = $(TEST_PLUGIN_CPP)
+tests_plugins_fails_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_incomplete_la_SOURCES = tests/plugins/incomplete.c tests/plugins/test_plugin.h
+tests_plugins_incomplete_la_CPPFLAGS = $(TEST_PLUGIN_CPP)
+tests_plugins_incomplete_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_no_abi_la_SOURCES = tests/plugins/no_abi.c
+tests_plugins_no_abi_la_CPPFLAGS = $(TEST_PLUGIN_CPP)
+tests_plugins_no_abi_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_no_entry_la_SOURCES = tests/plugins/no_entry.c
+tests_plugins_no_entry_la_CPPFLAGS = $(TEST_PLUGIN_CPP)
+tests_plugins_no_entry_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_rollback_la_SOURCES = tests/plugins/rollback.c tests/plugins/test_plugin.h
+tests_plugins_rollback_la_CPPFLAGS = $(TEST_PLUGIN_CPP)
+tests_plugins_rollback_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_undefined_la_SOURCES = tests/plugins/undefined.c tests/plugins/test_plugin.h
+tests_plugins_undefined_la_CPPFLAGS = $(TEST_PLUGIN_CPP)
+tests_plugins_undefined_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+tests_plugins_wrong_abi_la_SOURCES = tests/plugins/wrong_abi.c
+tests_plugins_wrong_abi_la_CPPFLAGS = $(TEST_PLUGIN_CPP)
+tests_plugins_wrong_abi_la_LDFLAGS = $(TEST_PLUGIN_LDFLAGS)
+
+check_PROGRAMS += tests/check_plugin
+TESTS += tests/check_plugin
+tests_check_plugin_SOURCES = tests/check_plugin.c $(ENGINE_TEST_SOURCES)
+tests_check_plugin_CPPFLAGS = $(ENGINE_CPP) -I$(top_srcdir)/core/loader/include \
+	-DSUITE_FN=ptcp_plugin_suite \
+	-DTEST_PLUGIN_DIR='"$(abs_top_builddir)/tests/plugins"' \
+	-DEXAMPLE_PLUGIN_DIR='"$(abs_top_builddir)/plugins/examples"' \
+	-DTEST_SRCDIR='"$(abs_top_srcdir)/tests"'
+tests_check_plugin_LDADD = core/loader/libplugtcp-plugin.la $(CHECK_LDADD)
+else
+EXTRA_DIST += tests/check_plugin.c tests/plugins/test_plugin.h tests/plugins/dup_builtin.c \
+	tests/plugins/empty.c tests/plugins/fails.c tests/plugins/incomplete.c \
+	tests/plugins/no_abi.c tests/plugins/no_entry.c tests/plugins/rollback.c \
+	tests/plugins/undefined.c tests/plugins/wrong_abi.c
 endif
 
 # The wire codec suites share tests/check_wire.h.

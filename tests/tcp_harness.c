@@ -1114,8 +1114,13 @@ static void pair_on_closed(void *user, ptcp_conn *c, int err) {
 void tpair_init(tpair *p, const tpair_opts *o) {
   memset(p, 0, sizeof(*p));
   p->out_hash[0] = p->out_hash[1] = 0xcbf29ce484222325ULL;
-  ck_assert_int_eq(ptcp_registry_new(&p->reg, NULL), 0);
-  ck_assert_int_eq(ptcp_registry_add_builtins(p->reg), 0);
+  if (o != NULL && o->registry != NULL) {
+    p->reg = o->registry;
+  } else {
+    ck_assert_int_eq(ptcp_registry_new(&p->reg, NULL), 0);
+    ck_assert_int_eq(ptcp_registry_add_builtins(p->reg), 0);
+    p->own_reg = 1;
+  }
   p->delay = (o && o->delay) ? o->delay : 10 * MS;
   p->auto_read = 1;
   p->addr[0] = ptcp_addr_v4(10, 0, 0, 1);
@@ -1158,7 +1163,8 @@ void tpair_free(tpair *p) {
     ck_assert_msg(p->mem[side].live == 0, "side %d leaked %llu blocks", side,
                   (unsigned long long)p->mem[side].live);
   }
-  ptcp_registry_free(p->reg);
+  if (p->own_reg)
+    ptcp_registry_free(p->reg);
 }
 
 /* One step: the earliest of the next delivery and the next timer. */

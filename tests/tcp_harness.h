@@ -291,6 +291,7 @@ struct tpair {
   ptcp_stack *st[2];
   tpair_who who[2];
   ptcp_registry *reg;
+  int own_reg;             /* reg is the pair's own, freed with it */
   ptcp_addr addr[2];
   ptcp_time now;
   ptcp_duration delay;
@@ -321,6 +322,9 @@ typedef struct tpair_opts {
   tp_opts side[2];
   ptcp_duration delay;     /* one way; default 10 ms */
   uint64_t seed;           /* randomness of both stacks; 0 = the default */
+  ptcp_registry *registry; /* both stacks resolve policies here; the caller
+                              keeps it (tpair_free leaves it alone).  NULL:
+                              a private registry of the built-ins. */
 } tpair_opts;
 
 void tpair_init(tpair *p, const tpair_opts *o);

@@ -112,6 +112,13 @@ int ptcp_profile_get(ptcp_stack *s, const ptcp_conn_cfg *cfg,
       p.sel[slot] = s->default_sel[slot];
     }
     need = (unsigned)((p.sel[slot]->ops->state_size + 7) / 8);
+    if (need == 0) {
+      /* No state: the hooks get a real address that they never touch.
+       * Laid after a full inline area with no pext, the offset would
+       * turn into NULL + 0 in ptcp_pstate. */
+      p.pofs[slot] = 0;
+      continue;
+    }
     /* A state lives either inline (conn->pstate) or in conn->pext, never
      * across the two: ptcp_pstate hands out one contiguous pointer. */
     if (words < PTCP_PSTATE_WORDS && words + need > PTCP_PSTATE_WORDS)

@@ -417,10 +417,35 @@ void ptcp_registry_free(ptcp_registry *reg);
  *   PTCP_ERR_ABI               info.abi != PTCP_POLICY_ABI;
  *   PTCP_ERR_OPS_INCOMPLETE    a required hook is NULL;
  *   PTCP_ERR_EXISTS            the slot already has a policy of that name;
- *   PTCP_ERR_LIMIT             the slot is full (64 policies);
- *   PTCP_ERR_NOMEM.
+ *   PTCP_ERR_LIMIT             the slot is full (64 policies).
+ * On failure the registry is unchanged and ptcp_registry_errmsg says
+ * which policy and what is wrong with it.
  */
 int ptcp_registry_add(ptcp_registry *reg, const ptcp_policy_info *ops);
+
+/**
+ * ptcp_registry_remove takes |ops| out of the registry: the very pointer
+ * that was added, not merely a policy of the same name.  Names resolve
+ * no longer, so a later spec naming it fails with PTCP_ERR_NOT_FOUND;
+ * stacks and connections that already resolved it keep the ops pointer
+ * and go on calling its hooks, so ops that are about to disappear (an
+ * unloaded plugin) must first be out of use everywhere.  Removal keeps
+ * the other policies of the slot in name order.  Returns 0, or:
+ *   PTCP_ERR_INVALID_ARGUMENT  NULL, a slot that does not exist, no name;
+ *   PTCP_ERR_NOT_FOUND         |ops| is not registered (no policy of that
+ *                              name, or other ops hold the name).
+ * On failure the registry is unchanged and ptcp_registry_errmsg says why.
+ */
+int ptcp_registry_remove(ptcp_registry *reg, const ptcp_policy_info *ops);
+
+/**
+ * ptcp_registry_errmsg returns one sentence saying why the latest
+ * ptcp_registry_add or ptcp_registry_remove on |reg| failed ("rto policy
+ * 'mine' lacks the required hook 'on_timeout'"), or "" when it
+ * succeeded.  The text belongs to |reg| and changes with its next add or
+ * remove.  Never NULL.
+ */
+const char *ptcp_registry_errmsg(const ptcp_registry *reg);
 
 /**
  * ptcp_registry_add_builtins registers every built-in policy.  Returns 0
