@@ -359,6 +359,38 @@ START_TEST(test_conn_out_of_order_then_filled) {
 }
 END_TEST
 
+/* Out-of-order bytes sit in the receive ring beyond the readable ones.
+ * Reading every readable byte must not move them: found by the kernel
+ * interop tests (byte-exactness under loss), where the reader drains the
+ * ring while a later segment waits for a retransmission. */
+START_TEST(test_conn_out_of_order_survives_drained_reader) {
+  ptcp_conn *c = tp_established(&t, 0);
+  uint8_t data[300], buf[400];
+
+  for (int i = 0; i < 300; i++)
+    data[i] = (uint8_t)(i * 7 + 3);
+  /* t=100ms: bytes 0..99 in order; t=110ms: 200..299 beyond a hole. */
+  ck_assert_int_eq(tp_send(&t, 100 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
+                                             .ack = TP_ISS + 1, .len = 100, .data = data)),
+                   0);
+  ck_assert_int_eq(tp_send(&t, 110 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 201,
+                                             .ack = TP_ISS + 1, .len = 100, .data = data + 200)),
+                   0);
+  tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 101));
+  /* The reader takes everything readable: the ring is empty but for the
+   * out-of-order bytes. */
+  ck_assert_int_eq(ptcp_conn_recv(c, buf, sizeof(buf), 111 * MS), 100);
+  ck_assert(memcmp(buf, data, 100) == 0);
+  /* t=120ms: 100..199 fill the hole; all 200 bytes come out intact. */
+  ck_assert_int_eq(tp_send(&t, 120 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 101,
+                                             .ack = TP_ISS + 1, .len = 100, .data = data + 100)),
+                   0);
+  tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 301));
+  ck_assert_int_eq(ptcp_conn_recv(c, buf, sizeof(buf), 120 * MS), 200);
+  ck_assert(memcmp(buf, data + 100, 200) == 0);
+}
+END_TEST
+
 START_TEST(test_conn_send_segments_by_mss) {
   ptcp_conn *c = tp_established(&t, 0);
   uint8_t data[3000];
@@ -614,6 +646,7 @@ Suite *ptcp_conn_suite(void) {
   tcase_add_test(data, test_conn_every_second_full_segment_acked);
   tcase_add_test(data, test_conn_duplicate_data_discarded_and_reacked);
   tcase_add_test(data, test_conn_out_of_order_then_filled);
+  tcase_add_test(data, test_conn_out_of_order_survives_drained_reader);
   tcase_add_test(data, test_conn_send_segments_by_mss);
   tcase_add_test(data, test_conn_retransmission_on_timeout);
   suite_add_tcase(s, data);

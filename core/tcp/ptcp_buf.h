@@ -28,10 +28,13 @@ void ptcp_ring_write_at(ptcp_ring *r, uint32_t off, const uint8_t *src, uint32_t
 /* Copies |n| bytes out from logical offset |off|; off + n <= cap. */
 void ptcp_ring_read_at(const ptcp_ring *r, uint32_t off, uint8_t *dst, uint32_t n);
 
-/* Drops |n| bytes from the front (n <= len). */
+/* Drops |n| bytes from the front (n <= len).  The head always moves on
+ * by |n|, even when that empties the ring: the receive ring keeps
+ * out-of-order bytes beyond |len| at their offset from the head, and
+ * rewinding the head would move them. */
 static inline void ptcp_ring_consume(ptcp_ring *r, uint32_t n) {
   r->len -= n;
-  r->head = r->len == 0 ? 0 : (uint32_t)(((uint64_t)r->head + n) % r->cap);
+  r->head = (uint32_t)(((uint64_t)r->head + n) % r->cap);
 }
 
 static inline uint32_t ptcp_ring_space(const ptcp_ring *r) { return r->cap - r->len; }
