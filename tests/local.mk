@@ -22,6 +22,7 @@ CHECK_PROGS = \
 	tests/check_registry \
 	tests/check_rto \
 	tests/check_seq \
+	tests/check_sha256 \
 	tests/check_textbook
 check_PROGRAMS += $(CHECK_PROGS)
 TESTS += $(CHECK_PROGS)
@@ -33,6 +34,12 @@ CHECK_CPP = $(AM_CPPFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests
 tests_check_seq_SOURCES = tests/check_seq.c $(CHECK_COMMON)
 tests_check_seq_CPPFLAGS = $(CHECK_CPP) -DSUITE_FN=ptcp_seq_suite
 tests_check_seq_LDADD = $(CHECK_LDADD)
+
+# The tools' SHA-256 against the FIPS 180-4 vectors.
+tests_check_sha256_SOURCES = tests/check_sha256.c tools/tun/sha256.c $(CHECK_COMMON)
+tests_check_sha256_CPPFLAGS = $(CHECK_CPP) -I$(top_srcdir)/tools/tun \
+	-DSUITE_FN=ptcp_sha256_suite
+tests_check_sha256_LDADD = $(CHECK_LIBS)
 
 # Policy suites: the registry, each slot's built-ins, and the contract
 # every registered policy must keep.  They see plugins/ for builtins.h
