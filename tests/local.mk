@@ -132,3 +132,29 @@ tests_pcap_corrupt_helper_LDADD = core/sim/libplugsim.la core/tcp/libplugtcp.la
 dist_check_SCRIPTS += tests/pcap-tshark.test
 TESTS += tests/pcap-tshark.test
 endif
+
+# Interop with the Linux kernel's TCP through plugtcp-tun (tests/interop/):
+# every case in a network namespace of its own, SKIP without root or
+# /dev/net/tun.  `make interop-soak` runs the soak (1000 sequential and
+# 50 concurrent connections), which make check leaves out.
+INTEROP_TESTS = \
+	tests/interop/handshake.test \
+	tests/interop/bulk.test \
+	tests/interop/echo.test \
+	tests/interop/halfclose.test \
+	tests/interop/closeorder.test \
+	tests/interop/refused.test \
+	tests/interop/abort.test \
+	tests/interop/impaired.test \
+	tests/interop/options.test
+EXTRA_DIST += tests/interop/interop.py tests/interop/run
+if !FUZZING
+if HAVE_TUN
+dist_check_SCRIPTS += $(INTEROP_TESTS)
+TESTS += $(INTEROP_TESTS)
+
+interop-soak: tools/plugtcp-tun
+	abs_top_builddir='$(abs_top_builddir)' $(top_srcdir)/tests/interop/run soak
+PHONY_TARGETS += interop-soak
+endif
+endif
