@@ -642,6 +642,8 @@ int main(int argc, char **argv) {
       have_addr = 1;
       break;
     case O_IFCONFIG:
+      if (!tun_cidr_ok(optarg))
+        bad("--ifconfig wants an IPv4 ADDRESS/PREFIX (10.77.0.1/24), not '%s'", optarg);
       ifconfig = optarg;
       break;
     case O_LISTEN:

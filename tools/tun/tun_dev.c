@@ -123,35 +123,49 @@ int tun_open(const char *name, unsigned *mtu, char *err, size_t errlen) {
   return fd;
 }
 
-int tun_ifconfig(const char *name, const char *cidr, char *err, size_t errlen) {
-  char addr[INET_ADDRSTRLEN + 4];
+/* "a.b.c.d/n" into the address and the prefix length; 0 on success. */
+static int parse_cidr(const char *cidr, struct in_addr *a, unsigned long *prefix) {
+  char addr[INET_ADDRSTRLEN];
   const char *slash = strchr(cidr, '/');
+  char *end;
+
+  if (slash == NULL || (size_t)(slash - cidr) >= sizeof(addr) || slash[1] < '0' ||
+      slash[1] > '9')
+    return -1;
+  memcpy(addr, cidr, (size_t)(slash - cidr));
+  addr[slash - cidr] = '\0';
+  errno = 0;
+  *prefix = strtoul(slash + 1, &end, 10);
+  if (inet_pton(AF_INET, addr, a) != 1 || *end != '\0' || errno != 0 || *prefix > 32)
+    return -1;
+  return 0;
+}
+
+int tun_cidr_ok(const char *cidr) {
+  struct in_addr a;
+  unsigned long prefix;
+
+  return parse_cidr(cidr, &a, &prefix) == 0;
+}
+
+int tun_ifconfig(const char *name, const char *cidr, char *err, size_t errlen) {
+  char addr[INET_ADDRSTRLEN];
   struct sockaddr_in *sin;
   struct ifreq ifr;
   struct in_addr a;
   unsigned long prefix;
-  char *end;
   int s, rv = -1;
 
   if (!name_ok(name, err, errlen))
     return -1;
-  if (slash == NULL || (size_t)(slash - cidr) >= sizeof(addr)) {
-    snprintf(err, errlen, "--ifconfig wants ADDRESS/PREFIX (10.77.0.1/24), not '%s'",
-             cidr);
-    return -1;
-  }
-  memcpy(addr, cidr, (size_t)(slash - cidr));
-  addr[slash - cidr] = '\0';
-  errno = 0;
-  prefix = strtoul(slash + 1, &end, 10);
-  if (inet_pton(AF_INET, addr, &a) != 1 || slash[1] == '\0' || *end != '\0' ||
-      errno != 0 || prefix > 32) {
+  if (parse_cidr(cidr, &a, &prefix) != 0) {
     snprintf(err, errlen,
              "--ifconfig wants an IPv4 ADDRESS/PREFIX with a prefix of 0..32, "
              "not '%s'",
              cidr);
     return -1;
   }
+  inet_ntop(AF_INET, &a, addr, sizeof(addr));
   s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (s < 0) {
     snprintf(err, errlen, "socket: %s", strerror(errno));

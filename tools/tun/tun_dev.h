@@ -21,6 +21,12 @@
 int tun_open(const char *name, unsigned *mtu, char *err, size_t errlen);
 
 /**
+ * tun_cidr_ok returns nonzero when |cidr| is an IPv4 ADDRESS/PREFIX
+ * with a prefix of 0..32, as tun_ifconfig takes it.
+ */
+int tun_cidr_ok(const char *cidr);
+
+/**
  * tun_ifconfig gives the kernel's side of |name| the IPv4 address and
  * prefix in |cidr| ("10.77.0.1/24") and brings the device up, as
  * `ip addr add` and `ip link set up` would.  Returns 0, or -1 with a
