@@ -391,6 +391,56 @@ START_TEST(test_conn_out_of_order_survives_drained_reader) {
 }
 END_TEST
 
+/* RFC 6691 (RFC 9293 §3.7.1): the sender reduces a segment's data by
+ * the options it carries.  While out-of-order data waits, every segment
+ * carries SACK blocks (RFC 2018 §4), so full-sized data segments must
+ * shrink by the SACK option: found by the kernel interop tests, where
+ * such segments went over the TUN's MTU and were lost. */
+START_TEST(test_conn_sack_blocks_shrink_the_payload) {
+  tp_seg syn = SEG(.flags = PTCP_SYN, .seq = TP_IRS, .window = 65535);
+  tp_seg seg;
+  uint8_t data[1952];
+  const ptcp_seg *g;
+  uint32_t our_ts;
+  ptcp_conn *c;
+
+  syn.opts.present = PTCP_OPT_MSS | PTCP_OPT_SACK_PERM | PTCP_OPT_TS;
+  syn.opts.mss = 1000;
+  syn.opts.ts_val = 100;
+  tp_listen(&t, 80, 8);
+  ck_assert_int_eq(tp_send(&t, 0, syn), 0);
+  g = tp_expect(&t, SEG(.flags = PTCP_SYN | PTCP_ACK, .seq = TP_ISS, .ack = TP_IRS + 1));
+  ck_assert(g->opts.present & PTCP_OPT_SACK_PERM);
+  our_ts = g->opts.ts_val;
+  seg = SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1, .window = 65535);
+  seg.opts.present = PTCP_OPT_TS;
+  seg.opts.ts_val = 110;
+  seg.opts.ts_ecr = our_ts;
+  ck_assert_int_eq(tp_send(&t, 10 * MS, seg), 0);
+  ck_assert_int_eq(ptcp_conn_accept(t.listener, &c), 0);
+  /* t=20ms: bytes 100..199 beyond a hole: a duplicate ACK with SACK. */
+  seg = SEG(.flags = PTCP_ACK, .seq = TP_IRS + 101, .ack = TP_ISS + 1, .window = 65535,
+            .len = 100);
+  seg.opts.present = PTCP_OPT_TS;
+  seg.opts.ts_val = 120;
+  seg.opts.ts_ecr = our_ts;
+  ck_assert_int_eq(tp_send(&t, 20 * MS, seg), 0);
+  g = tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1));
+  ck_assert(g->opts.present & PTCP_OPT_SACK);
+  /* t=30ms: two full segments of 1000 - 12 (timestamps) - 12 (one SACK
+   * block) = 976 bytes, each within the peer's MSS with its options. */
+  memset(data, 'x', sizeof(data));
+  ck_assert_int_eq(ptcp_conn_send(c, data, sizeof(data), 30 * MS), (ptcp_ssize)sizeof(data));
+  for (uint32_t i = 0; i < 2; i++) {
+    g = tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1 + 976 * i, .ack = TP_IRS + 1,
+                          .len = 976));
+    ck_assert(g->opts.present & PTCP_OPT_SACK);
+    ck_assert_int_le((ptcp_ssize)g->payload_len + ptcp_seg_opts_len(g), 1000);
+  }
+  tp_expect_nothing(&t);
+}
+END_TEST
+
 START_TEST(test_conn_send_segments_by_mss) {
   ptcp_conn *c = tp_established(&t, 0);
   uint8_t data[3000];
@@ -647,6 +697,7 @@ Suite *ptcp_conn_suite(void) {
   tcase_add_test(data, test_conn_duplicate_data_discarded_and_reacked);
   tcase_add_test(data, test_conn_out_of_order_then_filled);
   tcase_add_test(data, test_conn_out_of_order_survives_drained_reader);
+  tcase_add_test(data, test_conn_sack_blocks_shrink_the_payload);
   tcase_add_test(data, test_conn_send_segments_by_mss);
   tcase_add_test(data, test_conn_retransmission_on_timeout);
   suite_add_tcase(s, data);
