@@ -471,6 +471,55 @@ START_TEST(test_conn_send_segments_by_mss) {
 }
 END_TEST
 
+/* The peer's window is relative to the ACK that carried it.  A segment
+ * with an old SEQ (the peer retransmitting data we lost) may acknowledge
+ * more of ours, but RFC 9293 §3.10.7.4 does not let it update the
+ * window, so SND.WND is older than SND.UNA: the right edge the peer last
+ * offered must stay put, not slide with SND.UNA.  Found by the kernel
+ * interop tests: Linux retransmitted its echo while acknowledging ours,
+ * and plugtcp sent 30 KiB past Linux's window. */
+START_TEST(test_conn_old_segment_ack_keeps_window_edge) {
+  ptcp_conn *c = tp_established(&t, 0);
+  uint8_t data[6000];
+  const ptcp_seg *g;
+
+  memset(data, 'y', sizeof(data));
+  /* t=10ms: the peer has sent 200 bytes we lost; its ACK (SEQ = its
+   * SND.NXT) sets the window to 3000: the right edge is ISS+1+3000. */
+  ck_assert_int_eq(tp_send(&t, 10 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 201,
+                                            .ack = TP_ISS + 1, .window = 3000)),
+                   0);
+  tp_expect_nothing(&t);
+  /* t=30ms: 6000 bytes to send; the window takes two full segments. */
+  ck_assert_int_eq(ptcp_conn_send(c, data, sizeof(data), 30 * MS), (ptcp_ssize)sizeof(data));
+  tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1, .len = 1460));
+  tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1461, .ack = TP_IRS + 1, .len = 1460));
+  tp_expect_nothing(&t);
+  /* t=40ms: the peer resends the lost 200 bytes, acknowledging both our
+   * segments with a window of 80 (the same edge, ISS+3001).  Its SEQ is
+   * older than the last window update's, so the window is not taken;
+   * the edge must not move to SND.UNA + 3000.  80 bytes fit: nothing
+   * goes (sender SWS avoidance, RFC 9293 §3.8.6.2.1). */
+  ck_assert_int_eq(tp_send(&t, 40 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
+                                            .ack = TP_ISS + 2921, .window = 80, .len = 200)),
+                   0);
+  while (tp_pending(&t) > 0) {
+    g = tp_expect(&t, SEG(.flags = PTCP_ACK, .any_seq = 1, .ack = TP_IRS + 201,
+                          .len = (uint32_t)t.out[t.head].seg.payload_len));
+    ck_assert_msg(ptcp_seq_le(g->seq + (uint32_t)g->payload_len, TP_ISS + 3001),
+                  "sent %u..%u, beyond the peer's window edge %u", g->seq,
+                  g->seq + (uint32_t)g->payload_len, TP_ISS + 3001);
+  }
+  /* t=50ms: a current ACK updates the window to 3000 from ISS+2921: two
+   * more full segments go. */
+  ck_assert_int_eq(tp_send(&t, 50 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 201,
+                                            .ack = TP_ISS + 2921, .window = 3000)),
+                   0);
+  tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 2921, .ack = TP_IRS + 201, .len = 1460));
+  tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 4381, .ack = TP_IRS + 201, .len = 1460));
+}
+END_TEST
+
 START_TEST(test_conn_retransmission_on_timeout) {
   ptcp_conn *c = tp_established(&t, 0);
 
@@ -700,6 +749,7 @@ Suite *ptcp_conn_suite(void) {
   tcase_add_test(data, test_conn_sack_blocks_shrink_the_payload);
   tcase_add_test(data, test_conn_send_segments_by_mss);
   tcase_add_test(data, test_conn_retransmission_on_timeout);
+  tcase_add_test(data, test_conn_old_segment_ack_keeps_window_edge);
   suite_add_tcase(s, data);
 
   tcase_add_checked_fixture(rst, setup, teardown);
