@@ -747,8 +747,17 @@ def _(ctx):
 
 
 # --- option negotiation, seen on the wire -------------------------------------
-# tshark captures ptun0; the SYN and SYN-ACK must carry what each side
-# offers and agrees to, and the segments after them only what was agreed.
+# A packet socket on ptun0 records every packet the kernel sends into the
+# TUN and takes out of it (the tap tcpdump uses), into a pcap file that
+# tshark then decodes.  The socket is bound before the case starts, so
+# the capture cannot miss the handshake, as a tshark started in the
+# background could while it was still setting up on a loaded machine.
+# The SYN and SYN-ACK must carry what each side offers and agrees to,
+# and the segments after them only what was agreed.
+
+ETH_P_ALL = 0x0003
+LINKTYPE_RAW = 101
+
 
 class Capture:
     def __init__(self, ctx):
@@ -756,36 +765,46 @@ class Capture:
         if not self.tshark or self.tshark == ":":
             raise Skip("tshark not found")
         self.path = os.path.join(ctx.tmp, "cap.pcap")
-        self.err = open(os.path.join(ctx.tmp, "tshark.err"), "w+")
-        env = dict(os.environ, HOME=ctx.tmp)
-        self.p = subprocess.Popen([self.tshark, "-n", "-q", "-i", DEV, "-w", self.path],
-                                  stdout=subprocess.DEVNULL, stderr=self.err, env=env)
-        ctx.procs.append(self.p)
-        deadline = time.monotonic() + 10
-        while True:
-            self.err.seek(0)
-            if "Capturing on" in self.err.read():
-                break
-            if self.p.poll() is not None or time.monotonic() > deadline:
-                self.err.seek(0)
-                raise Fail("tshark did not start capturing: %s" % self.err.read().strip())
-            time.sleep(0.02)
-        self.env = env
+        self.env = dict(os.environ, HOME=ctx.tmp, LC_ALL="C")
+        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_DGRAM, socket.htons(ETH_P_ALL))
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+        self.sock.bind((DEV, 0))
+        self.sock.settimeout(0.05)
+        self.frames = []
+        self.running = True
+        self.t = threading.Thread(target=self._run, daemon=True)
+        self.t.start()
+
+    def _run(self):
+        while self.running:
+            try:
+                data = self.sock.recv(65536)
+            except socket.timeout:
+                continue
+            self.frames.append((time.time(), data))
 
     def packets(self):
         time.sleep(0.2)
-        self.p.send_signal(signal.SIGINT)
-        self.p.wait(10)
+        self.running = False
+        self.t.join(5)
+        self.sock.close()
+        with open(self.path, "wb") as f:
+            f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, LINKTYPE_RAW))
+            for ts, data in self.frames:
+                f.write(struct.pack("<IIII", int(ts), int((ts % 1) * 1e6), len(data),
+                                    len(data)))
+                f.write(data)
         fields = ["ip.src", "tcp.flags.syn", "tcp.flags.ack", "tcp.len", "tcp.options.mss_val",
                   "tcp.options.wscale.shift", "tcp.options.sack_perm",
                   "tcp.options.timestamp.tsval", "tcp.options.sack_le", "tcp.flags.reset",
                   "tcp.flags.fin"]
-        cmd = [self.tshark, "-n", "-r", self.path, "-T", "fields", "-E", "separator=|"]
+        cmd = [self.tshark, "-n", "-r", self.path, "-Y", "tcp", "-T", "fields",
+               "-E", "separator=|"]
         for f in fields:
             cmd += ["-e", f]
-        out = subprocess.run(cmd, capture_output=True, text=True, env=self.env).stdout
+        r = subprocess.run(cmd, capture_output=True, text=True, env=self.env)
         pkts = []
-        for line in out.splitlines():
+        for line in r.stdout.splitlines():
             v = line.split("|")
             if len(v) != len(fields):
                 continue
@@ -794,7 +813,8 @@ class Capture:
                 "len": int(v[3] or 0), "mss": int(v[4]) if v[4] else None,
                 "ws": int(v[5]) if v[5] else None, "sackp": v[6] != "", "ts": v[7] != "",
                 "sack": v[8] != "", "rst": v[9] in ("1", "True"), "fin": v[10] in ("1", "True")})
-        check(pkts, "tshark captured nothing on %s" % DEV)
+        check(pkts, "tshark decoded no TCP segment from the %d packets captured on %s: %s"
+              % (len(self.frames), DEV, r.stderr.strip()))
         return pkts
 
 
@@ -1044,6 +1064,9 @@ def run_inside(name, tun_bin):
         return SKIP
     except Fail as e:
         print("FAIL: %s: %s" % (name, e))
+        return 1
+    except Exception as e:  # a broken kernel-side socket, a missing tool, ...
+        print("FAIL: %s: %s: %s" % (name, type(e).__name__, e))
         return 1
     finally:
         ctx.cleanup()
