@@ -39,7 +39,7 @@ typedef struct tun_app_cfg {
   uint16_t port;             /* server: the port to listen on; client: the peer's */
   uint64_t source_len;       /* TUN_APP_SOURCE */
   const char *send_path;     /* TUN_APP_SEND */
-  int expect_echo;           /* client: what comes back must be what went out */
+  int expect_echo;           /* source, send: what comes back must be what went out */
   int64_t abort_after;       /* abort (RST) once this many bytes arrived; -1: never */
   unsigned count;            /* connections to serve or make; server: 0 = no limit */
   unsigned parallel;         /* client: connections open at once */
