@@ -83,6 +83,7 @@ CHECK_PROGS = \
 	tests/check_rto \
 	tests/check_seg \
 	tests/check_seq \
+	tests/check_sha256 \
 	tests/check_textbook \
 	tests/check_variants
 check_PROGRAMS += $(CHECK_PROGS)
@@ -95,6 +96,12 @@ CHECK_CPP = $(AM_CPPFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests
 tests_check_seq_SOURCES = tests/check_seq.c $(CHECK_COMMON)
 tests_check_seq_CPPFLAGS = $(CHECK_CPP) -DSUITE_FN=ptcp_seq_suite
 tests_check_seq_LDADD = $(CHECK_LDADD)
+
+# The tools' SHA-256 against the FIPS 180-4 vectors.
+tests_check_sha256_SOURCES = tests/check_sha256.c tools/tun/sha256.c $(CHECK_COMMON)
+tests_check_sha256_CPPFLAGS = $(CHECK_CPP) -I$(top_srcdir)/tools/tun \
+	-DSUITE_FN=ptcp_sha256_suite
+tests_check_sha256_LDADD = $(CHECK_LIBS)
 
 # Policy suites: the registry, each slot's built-ins, and the contract
 # every registered policy must keep.  They see plugins/ for builtins.h
@@ -292,4 +299,30 @@ tests_pcap_corrupt_helper_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/sim/inc
 tests_pcap_corrupt_helper_LDADD = core/sim/libplugsim.la core/tcp/libplugtcp.la
 dist_check_SCRIPTS += tests/pcap-tshark.test
 TESTS += tests/pcap-tshark.test
+endif
+
+# Interop with the Linux kernel's TCP through plugtcp-tun (tests/interop/):
+# every case in a network namespace of its own, SKIP without root or
+# /dev/net/tun.  `make interop-soak` runs the soak (1000 sequential and
+# 50 concurrent connections), which make check leaves out.
+INTEROP_TESTS = \
+	tests/interop/handshake.test \
+	tests/interop/bulk.test \
+	tests/interop/echo.test \
+	tests/interop/halfclose.test \
+	tests/interop/closeorder.test \
+	tests/interop/refused.test \
+	tests/interop/abort.test \
+	tests/interop/impaired.test \
+	tests/interop/options.test
+EXTRA_DIST += tests/interop/interop.py tests/interop/run
+if !FUZZING
+if HAVE_TUN
+dist_check_SCRIPTS += $(INTEROP_TESTS)
+TESTS += $(INTEROP_TESTS)
+
+interop-soak: tools/plugtcp-tun
+	abs_top_builddir='$(abs_top_builddir)' $(top_srcdir)/tests/interop/run soak
+PHONY_TARGETS += interop-soak
+endif
 endif

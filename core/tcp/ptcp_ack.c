@@ -94,6 +94,13 @@ static void new_ack(ptcp_conn *c, const ptcp_seg *seg, ptcp_time now) {
   uint32_t data;
   ptcp_duration rtt;
 
+  /* The send window is relative to the ACK that carried it, and the
+   * window update that follows may refuse this segment's (an older SEQ
+   * than the last update's, RFC 9293 §3.10.7.4).  Keep the right edge
+   * SND.UNA + SND.WND where the peer put it rather than let it slide
+   * with SND.UNA, as 4.4BSD's tcp_input does (snd_wnd -= acked). */
+  c->snd_wnd = c->snd_wnd > acked ? c->snd_wnd - acked : 0;
+
   if (!(c->flags & CF_SYN_ACKED)) {
     /* Our SYN, acknowledged late: closed from SYN-RECEIVED. */
     c->flags |= CF_SYN_ACKED;
