@@ -359,6 +359,37 @@ START_TEST(test_conn_out_of_order_then_filled) {
 }
 END_TEST
 
+/* Reading every readable byte while out-of-order data waits beyond a
+ * hole must not move that data: it lives at its offset from RCV.NXT in
+ * the same ring (found by the simulator's lossy bulk transfers). */
+START_TEST(test_conn_out_of_order_survives_reading_all) {
+  ptcp_conn *c = tp_established(&t, 0);
+  uint8_t data[300], buf[400];
+
+  for (int i = 0; i < 300; i++)
+    data[i] = tp_pattern((size_t)i * 3 + 1);
+  /* t=100ms: bytes 0..99 in order, then 200..299 beyond a hole. */
+  ck_assert_int_eq(tp_send(&t, 100 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
+                                             .ack = TP_ISS + 1, .len = 100, .data = data)),
+                   0);
+  ck_assert_int_eq(tp_send(&t, 100 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 201,
+                                             .ack = TP_ISS + 1, .len = 100, .data = data + 200)),
+                   0);
+  tp_discard(&t);
+  /* The application takes everything readable: the ring is empty but
+   * for the out-of-order bytes. */
+  ck_assert_int_eq(ptcp_conn_recv(c, buf, sizeof(buf), 100 * MS), 100);
+  ck_assert(memcmp(buf, data, 100) == 0);
+  /* t=110ms: 100..199 fill the hole; 200..299 must come out intact. */
+  ck_assert_int_eq(tp_send(&t, 110 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 101,
+                                             .ack = TP_ISS + 1, .len = 100, .data = data + 100)),
+                   0);
+  tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 301));
+  ck_assert_int_eq(ptcp_conn_recv(c, buf, sizeof(buf), 110 * MS), 200);
+  ck_assert(memcmp(buf, data + 100, 200) == 0);
+}
+END_TEST
+
 START_TEST(test_conn_send_segments_by_mss) {
   ptcp_conn *c = tp_established(&t, 0);
   uint8_t data[3000];
@@ -614,6 +645,7 @@ Suite *ptcp_conn_suite(void) {
   tcase_add_test(data, test_conn_every_second_full_segment_acked);
   tcase_add_test(data, test_conn_duplicate_data_discarded_and_reacked);
   tcase_add_test(data, test_conn_out_of_order_then_filled);
+  tcase_add_test(data, test_conn_out_of_order_survives_reading_all);
   tcase_add_test(data, test_conn_send_segments_by_mss);
   tcase_add_test(data, test_conn_retransmission_on_timeout);
   suite_add_tcase(s, data);
