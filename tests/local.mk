@@ -85,7 +85,8 @@ SIM_CHECK_PROGS = \
 	tests/check_pcap \
 	tests/check_pkt \
 	tests/check_rng \
-	tests/check_sched
+	tests/check_sched \
+	tests/check_socket
 check_PROGRAMS += $(SIM_CHECK_PROGS)
 TESTS += $(SIM_CHECK_PROGS)
 
@@ -108,6 +109,10 @@ tests_check_pkt_LDADD = $(SIM_CHECK_LDADD)
 tests_check_rng_SOURCES = tests/check_rng.c $(SIM_CHECK_COMMON)
 tests_check_rng_CPPFLAGS = $(SIM_CHECK_CPP) -DSUITE_FN=psim_rng_suite
 tests_check_rng_LDADD = $(SIM_CHECK_LDADD)
+
+tests_check_socket_SOURCES = tests/check_socket.c $(SIM_CHECK_COMMON)
+tests_check_socket_CPPFLAGS = $(SIM_CHECK_CPP) -DSUITE_FN=psim_socket_suite
+tests_check_socket_LDADD = $(SIM_CHECK_LDADD)
 
 tests_check_sched_SOURCES = tests/check_sched.c $(SIM_CHECK_COMMON)
 tests_check_sched_CPPFLAGS = $(SIM_CHECK_CPP) -DSUITE_FN=psim_sched_suite

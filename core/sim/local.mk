@@ -1,8 +1,8 @@
 # libplugsim: the simulator (scheduler, random streams, packet pool,
-# links, pcap).  Depends on libplugtcp's public headers, libpcap and libc
-# only; it is built in fuzzing builds too, with the same coverage
-# instrumentation as libplugtcp, because the end-to-end fuzz target links
-# it.
+# links, pcap, nodes, sockets, applications, traces, scenarios).
+# Depends on libplugtcp's public headers, libpcap and libc only; it is
+# built in fuzzing builds too, with the same coverage instrumentation as
+# libplugtcp, because the end-to-end fuzz target links it.
 lib_LTLIBRARIES += core/sim/libplugsim.la
 pkgconfig_DATA += plugsim.pc
 
@@ -13,18 +13,23 @@ plugsim_include_HEADERS = \
 	core/sim/include/plugsim/plugsim.h \
 	core/sim/include/plugsim/common.h \
 	core/sim/include/plugsim/link.h \
+	core/sim/include/plugsim/node.h \
 	core/sim/include/plugsim/pcap.h \
 	core/sim/include/plugsim/pkt.h \
 	core/sim/include/plugsim/rng.h \
-	core/sim/include/plugsim/sched.h
+	core/sim/include/plugsim/sched.h \
+	core/sim/include/plugsim/socket.h
 
 core_sim_libplugsim_la_SOURCES = \
 	core/sim/psim_err.c \
 	core/sim/psim_link.c \
+	core/sim/psim_node.c \
+	core/sim/psim_node_int.h \
 	core/sim/psim_pcap.c \
 	core/sim/psim_pkt.c \
 	core/sim/psim_rng.c \
-	core/sim/psim_sched.c
+	core/sim/psim_sched.c \
+	core/sim/psim_socket.c
 core_sim_libplugsim_la_CPPFLAGS = $(PLUGSIM_CPPFLAGS) $(PCAP_CFLAGS)
 core_sim_libplugsim_la_CFLAGS = $(AM_CFLAGS) $(FUZZ_LIB_CFLAGS)
 core_sim_libplugsim_la_LIBADD = core/tcp/libplugtcp.la $(PCAP_LIBS) $(LIBM)

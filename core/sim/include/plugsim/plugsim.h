@@ -8,9 +8,11 @@
 
 #include <plugsim/common.h>
 #include <plugsim/link.h>
+#include <plugsim/node.h>
 #include <plugsim/pcap.h>
 #include <plugsim/pkt.h>
 #include <plugsim/rng.h>
 #include <plugsim/sched.h>
+#include <plugsim/socket.h>
 
 #endif /* PLUGSIM_PLUGSIM_H */
