@@ -11,6 +11,7 @@ PLUGSIM_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/sim/include
 plugsim_includedir = $(includedir)/plugsim
 plugsim_include_HEADERS = \
 	core/sim/include/plugsim/plugsim.h \
+	core/sim/include/plugsim/app.h \
 	core/sim/include/plugsim/common.h \
 	core/sim/include/plugsim/link.h \
 	core/sim/include/plugsim/node.h \
@@ -21,6 +22,12 @@ plugsim_include_HEADERS = \
 	core/sim/include/plugsim/socket.h
 
 core_sim_libplugsim_la_SOURCES = \
+	core/sim/psim_app_bulk.c \
+	core/sim/psim_app_common.c \
+	core/sim/psim_app_echo.c \
+	core/sim/psim_app_int.h \
+	core/sim/psim_app_many.c \
+	core/sim/psim_app_reqresp.c \
 	core/sim/psim_err.c \
 	core/sim/psim_link.c \
 	core/sim/psim_node.c \

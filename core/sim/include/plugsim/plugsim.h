@@ -6,6 +6,7 @@
 #ifndef PLUGSIM_PLUGSIM_H
 #define PLUGSIM_PLUGSIM_H
 
+#include <plugsim/app.h>
 #include <plugsim/common.h>
 #include <plugsim/link.h>
 #include <plugsim/node.h>
