@@ -13,13 +13,15 @@ plugsim_include_HEADERS = \
 	core/sim/include/plugsim/plugsim.h \
 	core/sim/include/plugsim/app.h \
 	core/sim/include/plugsim/common.h \
+	core/sim/include/plugsim/ladder.h \
 	core/sim/include/plugsim/link.h \
 	core/sim/include/plugsim/node.h \
 	core/sim/include/plugsim/pcap.h \
 	core/sim/include/plugsim/pkt.h \
 	core/sim/include/plugsim/rng.h \
 	core/sim/include/plugsim/sched.h \
-	core/sim/include/plugsim/socket.h
+	core/sim/include/plugsim/socket.h \
+	core/sim/include/plugsim/trace.h
 
 core_sim_libplugsim_la_SOURCES = \
 	core/sim/psim_app_bulk.c \
@@ -29,6 +31,7 @@ core_sim_libplugsim_la_SOURCES = \
 	core/sim/psim_app_many.c \
 	core/sim/psim_app_reqresp.c \
 	core/sim/psim_err.c \
+	core/sim/psim_ladder.c \
 	core/sim/psim_link.c \
 	core/sim/psim_node.c \
 	core/sim/psim_node_int.h \
@@ -36,7 +39,8 @@ core_sim_libplugsim_la_SOURCES = \
 	core/sim/psim_pkt.c \
 	core/sim/psim_rng.c \
 	core/sim/psim_sched.c \
-	core/sim/psim_socket.c
+	core/sim/psim_socket.c \
+	core/sim/psim_trace.c
 core_sim_libplugsim_la_CPPFLAGS = $(PLUGSIM_CPPFLAGS) $(PCAP_CFLAGS)
 core_sim_libplugsim_la_CFLAGS = $(AM_CFLAGS) $(FUZZ_LIB_CFLAGS)
 core_sim_libplugsim_la_LIBADD = core/tcp/libplugtcp.la $(PCAP_LIBS) $(LIBM)

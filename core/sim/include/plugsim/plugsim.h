@@ -8,6 +8,7 @@
 
 #include <plugsim/app.h>
 #include <plugsim/common.h>
+#include <plugsim/ladder.h>
 #include <plugsim/link.h>
 #include <plugsim/node.h>
 #include <plugsim/pcap.h>
@@ -15,5 +16,6 @@
 #include <plugsim/rng.h>
 #include <plugsim/sched.h>
 #include <plugsim/socket.h>
+#include <plugsim/trace.h>
 
 #endif /* PLUGSIM_PLUGSIM_H */
