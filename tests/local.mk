@@ -85,6 +85,7 @@ SIM_CHECK_PROGS = \
 	tests/check_pcap \
 	tests/check_pkt \
 	tests/check_rng \
+	tests/check_scenarios \
 	tests/check_sched \
 	tests/check_socket
 check_PROGRAMS += $(SIM_CHECK_PROGS)
@@ -109,6 +110,11 @@ tests_check_pkt_LDADD = $(SIM_CHECK_LDADD)
 tests_check_rng_SOURCES = tests/check_rng.c $(SIM_CHECK_COMMON)
 tests_check_rng_CPPFLAGS = $(SIM_CHECK_CPP) -DSUITE_FN=psim_rng_suite
 tests_check_rng_LDADD = $(SIM_CHECK_LDADD)
+
+# Every scenario under every combination of the registered policies.
+tests_check_scenarios_SOURCES = tests/check_scenarios.c $(SIM_CHECK_COMMON)
+tests_check_scenarios_CPPFLAGS = $(SIM_CHECK_CPP) -DSUITE_FN=psim_scenarios_suite
+tests_check_scenarios_LDADD = $(SIM_CHECK_LDADD)
 
 tests_check_socket_SOURCES = tests/check_socket.c $(SIM_CHECK_COMMON)
 tests_check_socket_CPPFLAGS = $(SIM_CHECK_CPP) -DSUITE_FN=psim_socket_suite

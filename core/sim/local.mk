@@ -19,6 +19,7 @@ plugsim_include_HEADERS = \
 	core/sim/include/plugsim/pcap.h \
 	core/sim/include/plugsim/pkt.h \
 	core/sim/include/plugsim/rng.h \
+	core/sim/include/plugsim/scenario.h \
 	core/sim/include/plugsim/sched.h \
 	core/sim/include/plugsim/socket.h \
 	core/sim/include/plugsim/trace.h
@@ -38,8 +39,12 @@ core_sim_libplugsim_la_SOURCES = \
 	core/sim/psim_pcap.c \
 	core/sim/psim_pkt.c \
 	core/sim/psim_rng.c \
+	core/sim/psim_scenario.c \
+	core/sim/psim_scenario_int.h \
+	core/sim/psim_scenarios.c \
 	core/sim/psim_sched.c \
 	core/sim/psim_socket.c \
+	core/sim/psim_summary.c \
 	core/sim/psim_trace.c
 core_sim_libplugsim_la_CPPFLAGS = $(PLUGSIM_CPPFLAGS) $(PCAP_CFLAGS)
 core_sim_libplugsim_la_CFLAGS = $(AM_CFLAGS) $(FUZZ_LIB_CFLAGS)

@@ -14,6 +14,7 @@
 #include <plugsim/pcap.h>
 #include <plugsim/pkt.h>
 #include <plugsim/rng.h>
+#include <plugsim/scenario.h>
 #include <plugsim/sched.h>
 #include <plugsim/socket.h>
 #include <plugsim/trace.h>
