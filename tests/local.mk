@@ -135,4 +135,8 @@ tests_pcap_corrupt_helper_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/sim/inc
 tests_pcap_corrupt_helper_LDADD = core/sim/libplugsim.la core/tcp/libplugtcp.la
 dist_check_SCRIPTS += tests/pcap-tshark.test
 TESTS += tests/pcap-tshark.test
+
+# plugtcp-sim from the outside, and tshark's verdict on its captures.
+dist_check_SCRIPTS += tests/plugtcp-sim.test tests/sim-tshark.test
+TESTS += tests/plugtcp-sim.test tests/sim-tshark.test
 endif
