@@ -38,6 +38,7 @@ typedef struct tp_seg {
   const uint8_t *data;    /* explicit payload, or NULL for the pattern */
   ptcp_opts opts;
   int any_seq, any_ack, any_window; /* expectation: do not check */
+  int zero_window;        /* send: a window field of 0 (0 in |window| means 65535) */
   int check_opts;         /* expectation: compare opts.present exactly */
   uint16_t urgent;
 } tp_seg;

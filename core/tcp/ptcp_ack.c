@@ -161,11 +161,13 @@ static void new_ack(ptcp_conn *c, const ptcp_seg *seg, ptcp_time now) {
   }
 }
 
-/* RFC 5681 §2: the definition of a duplicate acknowledgment. */
+/* RFC 5681 §2: the definition of a duplicate acknowledgment.  An ACK
+ * with a zero window is left out: it answers a window probe (RFC 9293
+ * §3.8.6.1), and says the peer is alive, not that a segment was lost. */
 static int is_dupack(const ptcp_conn *c, const ptcp_seg *seg) {
   uint32_t wnd = (uint32_t)seg->window << c->snd_wscale;
   return seg->payload_len == 0 && !(seg->flags & (PTCP_SYN | PTCP_FIN)) &&
-         c->snd_max != c->snd_una && wnd == c->snd_wnd;
+         c->snd_max != c->snd_una && wnd == c->snd_wnd && wnd != 0;
 }
 
 static void dupack(ptcp_conn *c, ptcp_time now) {
