@@ -467,8 +467,7 @@ int main(int argc, char **argv) {
       break;
     case 'n':
       cfg.bytes = parse_size("--bytes", optarg, UINT64_C(1) << 50);
-      if (cfg.bytes == 0)
-        die_usage("--bytes: must be at least 1");
+      cfg.set |= PSIM_SET_BYTES;
       break;
     case 'j':
       json = 1;

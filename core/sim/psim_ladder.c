@@ -252,9 +252,21 @@ static void on_send(psim_ladder *l, int from, const psim_link_event *ev,
                     const ptcp_seg *seg) {
   row *r;
 
-  /* State changes of the other side, or older ones, come first. */
+  uint8_t state = l->cur[from];
+  int rtx = 0;
+
+  /* The sender's state and flag when the stack emitted the segment (it
+   * may have waited in the queue since). */
+  if (ev->kind == PSIM_LINK_EV_DROP) {
+    rtx = l->next_rtx[from];
+    l->next_rtx[from] = 0;
+  } else {
+    queue_pop(l, ev->dir, ev->nth, &state, &rtx);
+  }
+  /* State changes of the other side come first; the sender's own shows
+   * on this row if it is the state the segment left in. */
   flush_pending(l, from ^ 1);
-  if (l->pend[from].valid && l->pend[from].t != ev->now)
+  if (l->pend[from].valid && l->pend[from].state != state)
     flush_pending(l, from);
   l->pend[from].valid = 0;
   if ((seg->flags & PTCP_SYN) && !l->isn_set[from]) {
@@ -267,20 +279,14 @@ static void on_send(psim_ladder *l, int from, const psim_link_event *ev,
   fill_seg(r, seg);
   r->side = (uint8_t)from;
   r->parts = PART_SEND;
-  r->st[from] = l->cur[from];
+  r->st[from] = state;
+  r->rtx = (uint8_t)rtx;
   r->t_send = ev->now;
   r->marks = ev->marks;
   if (ev->kind == PSIM_LINK_EV_DROP) {
     r->fate = FATE_QDROP;
     r->reason = (uint8_t)ev->reason;
-    r->rtx = (uint8_t)l->next_rtx[from];
-    l->next_rtx[from] = 0;
     return;
-  }
-  {
-    int rtx;
-    queue_pop(l, ev->dir, ev->nth, &r->st[from], &rtx);
-    r->rtx = (uint8_t)rtx;
   }
   if (ev->arrival == PTCP_TIME_NONE) {
     r->fate = FATE_LOST;

@@ -540,8 +540,8 @@ static int check_policies(run *r, char *err, size_t errlen) {
     int rv;
     if (r->cfg->policy[slot] == NULL)
       continue;
-    rv = ptcp_policy_parse(&r->sel[slot], r->reg, (ptcp_slot)slot, r->cfg->policy[slot], perr,
-                           sizeof(perr));
+    rv = ptcp_policy_parse(&r->sel[slot], r->reg, (ptcp_slot)slot, r->cfg->policy[slot],
+                           perr, sizeof(perr));
     if (rv != 0)
       return errf(err, errlen, rv, "%s", perr);
   }
@@ -564,7 +564,8 @@ static int resolve_policies(run *r, char *err, size_t errlen) {
   for (int slot = 0; slot < PTCP_SLOT_COUNT; slot++) {
     const char *spec = r->cfg->policy[slot] ? r->cfg->policy[slot] : st.policy[slot];
 
-    rv = ptcp_policy_parse(&r->sel[slot], r->reg, (ptcp_slot)slot, spec, perr, sizeof(perr));
+    rv = ptcp_policy_parse(&r->sel[slot], r->reg, (ptcp_slot)slot, spec, perr,
+                           sizeof(perr));
     if (rv != 0) {
       ptcp_conn_close(tmp, 0);
       return errf(err, errlen, rv, "%s", perr);
@@ -899,7 +900,8 @@ int psim_run(const psim_run_cfg *cfg, psim_result *res, char *err, size_t errlen
   r->hooks.ctx = r;
 
   /* Settings: the user's, else the scenario's defaults. */
-  r->bytes = cfg->bytes ? cfg->bytes : r->sc->info.default_bytes;
+  r->bytes =
+      cfg->bytes || (cfg->set & PSIM_SET_BYTES) ? cfg->bytes : r->sc->info.default_bytes;
   r->conns = cfg->conns ? cfg->conns : DEFAULT_CONNS;
   if (strcmp(r->sc->info.name, "many") != 0)
     r->conns = 1;

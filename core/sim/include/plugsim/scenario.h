@@ -50,6 +50,7 @@ const psim_scenario_info *psim_scenario_find(const char *name);
  * scenario's defaults). */
 #define PSIM_SET_LOSS 0x01u
 #define PSIM_SET_RCVBUF 0x02u
+#define PSIM_SET_BYTES 0x04u /* |bytes| holds even when 0 */
 
 /** A run's configuration.  Start from psim_run_cfg_init. */
 typedef struct psim_run_cfg {
