@@ -602,6 +602,11 @@ static int build(run *r, char *err, size_t errlen) {
   if (rv == 0) {
     memset(&pc, 0, sizeof(pc));
     pc.limit = POOL_LIMIT;
+    /* Buffers just big enough for the largest packet the stacks send
+     * (both announce the same MSS): an IPv4 header, a TCP header with
+     * every option, a full segment.  Hundreds of packets are in flight
+     * on a fast link; their size is most of a run's memory. */
+    pc.buf_size = (PTCP_IPV4_HDR_LEN + PTCP_HDR_MAX + r->conn_cfg.mss + 63u) / 64u * 64u;
     rv = psim_pool_new(&r->pool, r->mem, &pc);
   }
   if (rv == 0)
