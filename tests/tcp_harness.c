@@ -171,8 +171,12 @@ void tp_init(tp *t, const tp_opts *o) {
 }
 
 void tp_discard(tp *t) {
-  for (unsigned i = t->head; i < t->nout; i++)
+  /* Popped segments too: their packets stay allocated until here, so the
+   * pointer tp_expect returned remains valid until the next discard. */
+  for (unsigned i = 0; i < t->nout; i++) {
     free(t->out[i].pkt);
+    t->out[i].pkt = NULL;
+  }
   t->head = t->nout = 0;
 }
 
