@@ -402,7 +402,7 @@ START_TEST(test_conn_zero_window_answers_are_not_dupacks) {
   memset(data, 0x5a, sizeof(data));
   /* t=20ms: the peer closes its window; the data has to wait. */
   ck_assert_int_eq(tp_send(&t, now, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
-                                        .ack = TP_ISS + 1, .zero_window = 1)),
+                                        .ack = TP_ISS + 1, .window_zero = 1)),
                    0);
   ck_assert_int_eq(ptcp_conn_send(c, data, sizeof(data), now), (ptcp_ssize)sizeof(data));
   tp_expect_nothing(&t);
@@ -414,7 +414,7 @@ START_TEST(test_conn_zero_window_answers_are_not_dupacks) {
     tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1, .len = 1));
     tp_expect_nothing(&t);
     ck_assert_int_eq(tp_send(&t, now + 10 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
-                                                    .ack = TP_ISS + 1, .zero_window = 1)),
+                                                    .ack = TP_ISS + 1, .window_zero = 1)),
                      0);
     tp_expect_nothing(&t);
   }

@@ -201,7 +201,7 @@ int tp_send(tp *t, ptcp_time now, tp_seg s) {
   seg.seq = s.seq;
   seg.ack = s.ack;
   seg.flags = s.flags;
-  seg.window = s.zero_window ? 0 : s.window ? s.window : 65535;
+  seg.window = s.window_zero ? 0 : s.window ? s.window : 65535;
   seg.urgent = s.urgent;
   seg.opts = s.opts;
   if (s.len > 0) {

@@ -38,9 +38,10 @@ typedef struct tp_seg {
   const uint8_t *data;    /* explicit payload, or NULL for the pattern */
   ptcp_opts opts;
   int any_seq, any_ack, any_window; /* expectation: do not check */
-  int zero_window;        /* send: a window field of 0 (0 in |window| means 65535) */
   int check_opts;         /* expectation: compare opts.present exactly */
   uint16_t urgent;
+  const ptcp_addr *src, *dst; /* send: IP addresses, NULL = the test's */
+  int window_zero;            /* send: a window of 0 (window 0 means 65535) */
 } tp_seg;
 
 #define SEG(...) ((tp_seg){__VA_ARGS__})

@@ -162,8 +162,10 @@ static void new_ack(ptcp_conn *c, const ptcp_seg *seg, ptcp_time now) {
 }
 
 /* RFC 5681 §2: the definition of a duplicate acknowledgment.  An ACK
- * with a zero window is left out: it answers a window probe (RFC 9293
- * §3.8.6.1), and says the peer is alive, not that a segment was lost. */
+ * that offers a window of zero is none: what lies beyond SND.UNA then
+ * went out as zero-window probes (RFC 9293 §3.8.6.1), which the peer had
+ * no room for, and a fast retransmission would not fit either (BSD
+ * counts duplicate ACKs only while the retransmission timer runs). */
 static int is_dupack(const ptcp_conn *c, const ptcp_seg *seg) {
   uint32_t wnd = (uint32_t)seg->window << c->snd_wscale;
   return seg->payload_len == 0 && !(seg->flags & (PTCP_SYN | PTCP_FIN)) &&

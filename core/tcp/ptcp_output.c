@@ -223,12 +223,11 @@ static void karn(ptcp_conn *c, uint32_t seq, uint32_t len) {
 
 uint32_t ptcp_output_retransmit_first(ptcp_conn *c, ptcp_time now) {
   uint32_t end = ptcp_data_end(c);
-  uint32_t left = end - c->snd_una;
-  /* Only bytes sent before are sent again: past SND.MAX they would be
-   * new data, perhaps beyond the window, and their ACK would be refused
-   * as acknowledging something never sent. */
-  uint32_t sent = ptcp_seq_lt(c->snd_max, end) ? c->snd_max - c->snd_una : left;
-  uint32_t len = sent < c->snd_mss ? sent : c->snd_mss;
+  /* Only bytes sent before are sent again: queued bytes never sent wait
+   * for the send window like any new data (RFC 9293 §3.8.6), and SND.MAX
+   * stays the highest sequence number sent. */
+  uint32_t left = (ptcp_seq_lt(c->snd_max, end) ? c->snd_max : end) - c->snd_una;
+  uint32_t len = left < c->snd_mss ? left : c->snd_mss;
   /* Our FIN went out before if SND.MAX is past the data. */
   int fin = (c->flags & CF_SHUT_WR) && len == left && ptcp_seq_gt(c->snd_max, end);
   uint8_t flags = PTCP_ACK;
