@@ -1,5 +1,3 @@
 # Documentation shipped in the tarball.
 EXTRA_DIST += docs/codec.md docs/policies.md docs/simulator.md \
 	docs/state-diagram.dot docs/state-diagram.svg
-# plugtcp-sim and the simulator's upper layers.
-EXTRA_DIST += docs/sim.md
