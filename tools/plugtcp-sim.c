@@ -153,6 +153,12 @@ static void usage(FILE *f) {
       f);
 }
 
+static void die_usage(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2), noreturn))
+#endif
+    ;
+
 static void die_usage(const char *fmt, ...) {
   va_list ap;
 
