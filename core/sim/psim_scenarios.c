@@ -351,12 +351,18 @@ static int setup_simultaneous_open(run *r) {
 
 static void check_simultaneous_open(run *r) {
   static const ptcp_state seq[] = {PTCP_SYN_SENT, PTCP_SYN_RECEIVED, PTCP_ESTABLISHED};
+  static const ptcp_state open[] = {PTCP_SYN_SENT, PTCP_ESTABLISHED};
   const char *name[2] = {"client", "server"};
 
   for (int side = 0; side < 2; side++) {
-    if (!run_hist_order(r, side, seq, 3))
+    /* On a clean link both SYNs cross.  On an impaired one a SYN may be
+     * lost, and the other side then opens the ordinary way (the SYN,ACK
+     * it gets answers its own SYN): that side skips SYN-RECEIVED. */
+    if (link_clean(r) && !run_hist_order(r, side, seq, 3))
       run_fail(r, "the %s did not go SYN-SENT -> SYN-RECEIVED -> ESTABLISHED",
                name[side]);
+    else if (!run_hist_order(r, side, open, 2))
+      run_fail(r, "the %s did not go from SYN-SENT to ESTABLISHED", name[side]);
     if (r->peers[side].stats.conns_established != 1)
       run_fail(r, "the %s's connect did not complete", name[side]);
     if (run_side_error(r, side) != 0)
@@ -831,10 +837,12 @@ static const scenario scenarios[] = {
      .script = script_lost_data,
      .setup = setup_bulk,
      .check = check_lost_data},
-    {.info = {"simultaneous-open", "both ends connect to each other at the same instant",
-              "each goes SYN-SENT -> SYN-RECEIVED -> ESTABLISHED (RFC 9293 figure 7); "
-              "N bytes each way arrive; both close without error",
-              10 * KB},
+    {.info =
+         {"simultaneous-open", "both ends connect to each other at the same instant",
+          "each goes SYN-SENT -> SYN-RECEIVED -> ESTABLISHED (RFC 9293 figure 7; on an "
+          "impaired link a lost SYN may make one side skip SYN-RECEIVED); N bytes each "
+          "way arrive; both close without error",
+          10 * KB},
      .setup = setup_simultaneous_open,
      .check = check_simultaneous_open},
     {.info =
@@ -887,7 +895,8 @@ static const scenario scenarios[] = {
      .setup = setup_bind_in_use,
      .check = check_bind_in_use},
     {.info =
-         {"zero-window", "the sink (16 KiB receive buffer) reads nothing for 5 s",
+         {"zero-window",
+          "the sink (16 KiB receive buffer unless --rcvbuf) reads nothing for 5 s",
           "the server advertises a zero window, the client probes it (persist timer); "
           "nothing is lost; the transfer completes once the sink reads; orderly close",
           200 * KB},
