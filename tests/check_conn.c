@@ -586,6 +586,51 @@ START_TEST(test_conn_sack_blocks_shrink_the_payload) {
 }
 END_TEST
 
+/* A retransmission resends what was sent, never more: here 100 bytes
+ * went into a 100-byte window, and the timeout must resend those 100,
+ * not a full segment past SND.MAX (whose ACK would then be refused as
+ * acknowledging unsent data, stalling the connection for good). */
+START_TEST(test_conn_retransmission_stays_within_what_was_sent) {
+  ptcp_conn *c = tp_established_active(&t, 0);
+  uint8_t data[3000];
+  ptcp_time now = 20 * MS;
+
+  memset(data, 0xa5, sizeof(data));
+  /* t=20ms: a 100-byte window.  Sender SWS avoidance waits ... */
+  ck_assert_int_eq(tp_send(&t, now, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
+                                        .ack = TP_ISS + 1, .window = 100)),
+                   0);
+  ck_assert_int_eq(ptcp_conn_send(c, data, sizeof(data), now), (ptcp_ssize)sizeof(data));
+  tp_expect_nothing(&t);
+  /* ... until the persist timer forces the 100 bytes out. */
+  now = ptcp_stack_next_deadline(t.stack);
+  tp_advance(&t, now);
+  tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1, .len = 100));
+  tp_expect_nothing(&t);
+  /* No answer: the retransmission timer resends exactly those bytes. */
+  now = ptcp_stack_next_deadline(t.stack);
+  tp_advance(&t, now);
+  tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1, .len = 100));
+  {
+    ptcp_conn_status st;
+    ptcp_conn_status_get(c, &st);
+    ck_assert_uint_eq(st.snd_max, TP_ISS + 101);
+    ck_assert(ptcp_seq_le(st.snd_nxt, st.snd_max));
+  }
+  tp_discard(&t);
+  /* The peer takes them and opens up: acknowledged, and the rest flows. */
+  now += 10 * MS;
+  ck_assert_int_eq(
+      tp_send(&t, now, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 101)), 0);
+  tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 101, .ack = TP_IRS + 1, .len = 1460));
+  {
+    ptcp_conn_status st;
+    ptcp_conn_status_get(c, &st);
+    ck_assert_uint_eq(st.snd_una, TP_ISS + 101);
+  }
+}
+END_TEST
+
 START_TEST(test_conn_send_segments_by_mss) {
   ptcp_conn *c = tp_established(&t, 0);
   uint8_t data[3000];
@@ -896,6 +941,7 @@ Suite *ptcp_conn_suite(void) {
   tcase_add_test(data, test_conn_out_of_order_then_filled);
   tcase_add_test(data, test_conn_out_of_order_survives_drained_reader);
   tcase_add_test(data, test_conn_sack_blocks_shrink_the_payload);
+  tcase_add_test(data, test_conn_retransmission_stays_within_what_was_sent);
   tcase_add_test(data, test_conn_send_segments_by_mss);
   tcase_add_test(data, test_conn_retransmission_on_timeout);
   tcase_add_test(data, test_conn_old_segment_ack_keeps_window_edge);

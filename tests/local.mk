@@ -161,7 +161,9 @@ SIM_CHECK_PROGS = \
 	tests/check_pcap \
 	tests/check_pkt \
 	tests/check_rng \
-	tests/check_sched
+	tests/check_scenarios \
+	tests/check_sched \
+	tests/check_socket
 check_PROGRAMS += $(SIM_CHECK_PROGS)
 TESTS += $(SIM_CHECK_PROGS)
 
@@ -184,6 +186,15 @@ tests_check_pkt_LDADD = $(SIM_CHECK_LDADD)
 tests_check_rng_SOURCES = tests/check_rng.c $(SIM_CHECK_COMMON)
 tests_check_rng_CPPFLAGS = $(SIM_CHECK_CPP) -DSUITE_FN=psim_rng_suite
 tests_check_rng_LDADD = $(SIM_CHECK_LDADD)
+
+# Every scenario under every combination of the registered policies.
+tests_check_scenarios_SOURCES = tests/check_scenarios.c $(SIM_CHECK_COMMON)
+tests_check_scenarios_CPPFLAGS = $(SIM_CHECK_CPP) -DSUITE_FN=psim_scenarios_suite
+tests_check_scenarios_LDADD = $(SIM_CHECK_LDADD)
+
+tests_check_socket_SOURCES = tests/check_socket.c $(SIM_CHECK_COMMON)
+tests_check_socket_CPPFLAGS = $(SIM_CHECK_CPP) -DSUITE_FN=psim_socket_suite
+tests_check_socket_LDADD = $(SIM_CHECK_LDADD)
 
 tests_check_sched_SOURCES = tests/check_sched.c $(SIM_CHECK_COMMON)
 tests_check_sched_CPPFLAGS = $(SIM_CHECK_CPP) -DSUITE_FN=psim_sched_suite
@@ -299,6 +310,10 @@ tests_pcap_corrupt_helper_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/sim/inc
 tests_pcap_corrupt_helper_LDADD = core/sim/libplugsim.la core/tcp/libplugtcp.la
 dist_check_SCRIPTS += tests/pcap-tshark.test
 TESTS += tests/pcap-tshark.test
+
+# plugtcp-sim from the outside, and tshark's verdict on its captures.
+dist_check_SCRIPTS += tests/plugtcp-sim.test tests/sim-tshark.test
+TESTS += tests/plugtcp-sim.test tests/sim-tshark.test
 endif
 
 # Interop with the Linux kernel's TCP through plugtcp-tun (tests/interop/):

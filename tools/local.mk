@@ -1,5 +1,13 @@
 # Command-line tools.
 if !FUZZING
+bin_PROGRAMS += tools/plugtcp-sim
+tools_plugtcp_sim_SOURCES = tools/plugtcp-sim.c
+tools_plugtcp_sim_CPPFLAGS = $(PLUGSIM_CPPFLAGS)
+tools_plugtcp_sim_LDADD = core/sim/libplugsim.la core/tcp/libplugtcp.la $(LIBM)
+dist_man1_MANS = tools/plugtcp-sim.1
+# Its manual beyond the man page (docs/ lists the rest of the docs).
+EXTRA_DIST += docs/sim.md
+
 bin_PROGRAMS += tools/plugtcp-seg
 tools_plugtcp_seg_SOURCES = tools/plugtcp-seg.c
 tools_plugtcp_seg_LDADD = core/tcp/libplugtcp.la
