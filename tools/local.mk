@@ -1,9 +1,20 @@
 # Command-line tools.
 if !FUZZING
+# --plugin (tools/common/plugin_opt.c) loads plugins through
+# libplugtcp-plugin when it is built; without it the flag says so.
+TOOL_PLUGIN_SOURCES = tools/common/plugin_opt.c tools/common/plugin_opt.h
+TOOL_PLUGIN_CPPFLAGS = -I$(top_srcdir)/tools
+TOOL_PLUGIN_LIBS =
+if PLUGIN_LOADER
+TOOL_PLUGIN_CPPFLAGS += -DPLUGTCP_TOOLS_PLUGIN_LOADER -I$(top_srcdir)/core/loader/include
+TOOL_PLUGIN_LIBS += core/loader/libplugtcp-plugin.la
+endif
+
 bin_PROGRAMS += tools/plugtcp-sim
-tools_plugtcp_sim_SOURCES = tools/plugtcp-sim.c
-tools_plugtcp_sim_CPPFLAGS = $(PLUGSIM_CPPFLAGS)
-tools_plugtcp_sim_LDADD = core/sim/libplugsim.la core/tcp/libplugtcp.la $(LIBM)
+tools_plugtcp_sim_SOURCES = tools/plugtcp-sim.c $(TOOL_PLUGIN_SOURCES)
+tools_plugtcp_sim_CPPFLAGS = $(PLUGSIM_CPPFLAGS) $(TOOL_PLUGIN_CPPFLAGS)
+tools_plugtcp_sim_LDADD = $(TOOL_PLUGIN_LIBS) core/sim/libplugsim.la \
+	core/tcp/libplugtcp.la $(LIBM)
 dist_man1_MANS = tools/plugtcp-sim.1
 # Its manual beyond the man page (docs/ lists the rest of the docs).
 EXTRA_DIST += docs/sim.md
@@ -32,10 +43,12 @@ tools_plugtcp_tun_SOURCES = \
 	tools/tun/tun_bridge.h \
 	tools/tun/tun_dev.c \
 	tools/tun/tun_dev.h \
-	tools/tun/tun_pattern.h
+	tools/tun/tun_pattern.h \
+	$(TOOL_PLUGIN_SOURCES)
 tools_plugtcp_tun_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/sim/include \
-	-I$(top_srcdir)/tools
-tools_plugtcp_tun_LDADD = core/sim/libplugsim.la core/tcp/libplugtcp.la
+	$(TOOL_PLUGIN_CPPFLAGS)
+tools_plugtcp_tun_LDADD = $(TOOL_PLUGIN_LIBS) core/sim/libplugsim.la \
+	core/tcp/libplugtcp.la
 endif
 
 # The state diagram in docs/ is drawn from the engine's transition table.

@@ -26,6 +26,8 @@
 
 #include <plugsim/plugsim.h>
 
+#include "common/plugin_opt.h"
+
 #define PROG "plugtcp-sim"
 #define DEFAULT_LADDER_ROWS 200u
 
@@ -60,6 +62,7 @@ enum {
   OPT_IMPAIR,
   OPT_CONNS,
   OPT_TIME_LIMIT,
+  OPT_PLUGIN,
 };
 
 static const struct option long_opts[] = {
@@ -99,6 +102,7 @@ static const struct option long_opts[] = {
     {"svg", required_argument, NULL, OPT_SVG},
     {"list-policies", no_argument, NULL, OPT_LIST_POLICIES},
     {"list-scenarios", no_argument, NULL, OPT_LIST_SCENARIOS},
+    {"plugin", required_argument, NULL, OPT_PLUGIN},
     {NULL, 0, NULL, 0},
 };
 
@@ -130,6 +134,8 @@ static void usage(FILE *f) {
       "rto=rfc6298:min=200ms\n"
       "      --isn SPEC, --rto SPEC, --dupfilter SPEC, --close SPEC, --cc SPEC\n"
       "                         shorthands for --policy SLOT=SPEC\n"
+      "      --plugin PATH      load the policies of a plugin (repeatable; loaded\n"
+      "                         before any policy flag is read, wherever it is)\n"
       "      --mss N            MSS to announce (1460)\n"
       "      --sndbuf N         send buffer bytes (256Ki)\n"
       "      --rcvbuf N         receive buffer bytes (256Ki)\n"
@@ -265,6 +271,33 @@ static uint64_t parse_rate(const char *flag, const char *text) {
 /* Policies                                                            */
 
 static ptcp_registry *registry;
+static tool_plugins plugins;
+
+/* The first pass over the arguments: every --plugin, in order, so that
+ * the policy flags of the second pass can name the plugins' policies
+ * wherever they stand on the command line.  Everything else waits for
+ * the second pass, which also reports what is wrong with it. */
+static void load_plugins(int argc, char **argv) {
+  char err[640];
+  int opt;
+
+  opterr = 0;
+  while ((opt = getopt_long(argc, argv, ":s:n:jqhV", long_opts, NULL)) != -1) {
+    if (opt == OPT_PLUGIN && tool_plugin_load(&plugins, registry, optarg, err,
+                                              sizeof(err)) != 0)
+      die_usage("%s", err);
+  }
+  optind = 0; /* glibc: start over, the second pass scans from argv[1] */
+}
+
+/* The end of every run that got as far as loading plugins: the stacks
+ * are gone (psim_run frees them), so the plugins' code may go, then the
+ * registry. */
+static void release_policies(void) {
+  tool_plugins_unload(&plugins);
+  ptcp_registry_free(registry);
+  registry = NULL;
+}
 
 static void set_policy(psim_run_cfg *cfg, const char *flag, ptcp_slot slot,
                        const char *spec) {
@@ -461,6 +494,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, PROG ": cannot build the policy registry\n");
     return 1;
   }
+  load_plugins(argc, argv);
   psim_run_cfg_init(&cfg);
   cfg.registry = registry;
   opterr = 0;
@@ -483,9 +517,11 @@ int main(int argc, char **argv) {
       break;
     case 'h':
       usage(stdout);
+      release_policies();
       return 0;
     case 'V':
       printf(PROG " (plugtcp) %s\n", psim_version());
+      release_policies();
       return 0;
     case OPT_RATE:
       cfg.link.rate_bps = parse_rate("--rate", optarg);
@@ -616,6 +652,8 @@ int main(int argc, char **argv) {
     case OPT_LIST_SCENARIOS:
       list_s = 1;
       break;
+    case OPT_PLUGIN:
+      break; /* loaded by the first pass */
     case ':':
       die_usage("option '%s' needs a value", argv[optind - 1]);
       break;
@@ -634,7 +672,7 @@ int main(int argc, char **argv) {
       putchar('\n');
     if (list_p)
       list_policies();
-    ptcp_registry_free(registry);
+    release_policies();
     return 0;
   }
   if (trace_path != NULL) {
@@ -665,7 +703,7 @@ int main(int argc, char **argv) {
   }
   if (rv != 0) {
     fprintf(stderr, PROG ": %s\n", err[0] ? err : psim_strerror(rv));
-    ptcp_registry_free(registry);
+    release_policies();
     return rv == PTCP_ERR_NOMEM ? 1 : 2;
   }
   if (ladder && res.ladder != NULL) {
@@ -682,7 +720,7 @@ int main(int argc, char **argv) {
         fclose(sf) != 0) {
       fprintf(stderr, PROG ": --svg: cannot write '%s': %s\n", svg_path, strerror(errno));
       psim_result_free(&res);
-      ptcp_registry_free(registry);
+      release_policies();
       return 2;
     }
   }
@@ -692,7 +730,7 @@ int main(int argc, char **argv) {
     psim_summary_text(stdout, &res, wall);
   status = res.ok ? 0 : 1;
   psim_result_free(&res);
-  ptcp_registry_free(registry);
+  release_policies();
   if (fflush(stdout) != 0)
     return 2;
   return status;
