@@ -63,6 +63,7 @@ enum {
   OPT_CONNS,
   OPT_TIME_LIMIT,
   OPT_PLUGIN,
+  OPT_DELAY_PROFILE,
 };
 
 static const struct option long_opts[] = {
@@ -103,6 +104,7 @@ static const struct option long_opts[] = {
     {"list-policies", no_argument, NULL, OPT_LIST_POLICIES},
     {"list-scenarios", no_argument, NULL, OPT_LIST_SCENARIOS},
     {"plugin", required_argument, NULL, OPT_PLUGIN},
+    {"delay-profile", required_argument, NULL, OPT_DELAY_PROFILE},
     {NULL, 0, NULL, 0},
 };
 
@@ -128,6 +130,8 @@ static void usage(FILE *f) {
       "      --reorder P        probability of an extra delay that lets others overtake\n"
       "      --corrupt P        probability of one flipped bit\n"
       "      --jitter D         uniform extra delay in [0, D] (never reorders)\n"
+      "      --delay-profile SHAPE,A,P  extra delay varying over time between 0 and A\n"
+      "                         with period P; SHAPE square, triangle or sine\n"
       "      --impair DIR       both, forward (client to server) or reverse\n"
       "TCP:\n"
       "      --policy SLOT=SPEC policy for a slot (repeatable), e.g. "
@@ -265,6 +269,40 @@ static uint64_t parse_rate(const char *flag, const char *text) {
   if (v > 0 && v < 1)
     die_usage("%s: '%s' is below 1 bit/s", flag, text);
   return (uint64_t)llround(v);
+}
+
+/* SHAPE,AMPLITUDE,PERIOD, e.g. square,100ms,10s; or none. */
+static psim_delay_profile parse_profile(const char *flag, const char *text) {
+  static const psim_delay_shape shapes[] = {PSIM_DELAY_NONE, PSIM_DELAY_SQUARE,
+                                            PSIM_DELAY_TRIANGLE, PSIM_DELAY_SINE};
+  psim_delay_profile p = {PSIM_DELAY_NONE, 0, 0};
+  const char *c1 = strchr(text, ','), *c2 = c1 != NULL ? strchr(c1 + 1, ',') : NULL;
+  char part[64];
+  size_t i, n;
+
+  if (strcmp(text, "none") == 0)
+    return p;
+  if (c1 == NULL || c2 == NULL || strchr(c2 + 1, ',') != NULL)
+    die_usage("%s: '%s' is not SHAPE,AMPLITUDE,PERIOD (like square,100ms,10s)", flag, text);
+  n = (size_t)(c1 - text);
+  for (i = 1; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+    const char *name = psim_delay_shape_name(shapes[i]);
+    if (strlen(name) == n && strncmp(text, name, n) == 0)
+      break;
+  }
+  if (i == sizeof(shapes) / sizeof(shapes[0]))
+    die_usage("%s: '%.*s' is not a shape (square, triangle, sine)", flag, (int)n, text);
+  p.shape = shapes[i];
+  n = (size_t)(c2 - c1 - 1);
+  if (n >= sizeof(part))
+    die_usage("%s: '%s' is not SHAPE,AMPLITUDE,PERIOD", flag, text);
+  memcpy(part, c1 + 1, n);
+  part[n] = '\0';
+  p.amplitude = parse_dur(flag, part);
+  p.period = parse_dur(flag, c2 + 1);
+  if (p.period < 2)
+    die_usage("%s: the period must be at least 2ns, not '%s'", flag, c2 + 1);
+  return p;
 }
 
 /* ------------------------------------------------------------------ */
@@ -562,6 +600,9 @@ int main(int argc, char **argv) {
       break;
     case OPT_JITTER:
       cfg.link.jitter = parse_dur("--jitter", optarg);
+      break;
+    case OPT_DELAY_PROFILE:
+      cfg.link.delay_profile = parse_profile("--delay-profile", optarg);
       break;
     case OPT_IMPAIR:
       if (strcmp(optarg, "both") == 0)
