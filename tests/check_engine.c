@@ -930,7 +930,8 @@ START_TEST(test_engine_timing_overtaken_by_a_retransmission) {
   tp_expect(&t, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_ISS + 2, .ack = TP_IRS + 1,
                     .len = sizeof(h)));
   ck_assert_int_eq(
-      tp_send(&t, 110 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 2)), 0);
+      tp_send(&t, 110 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 2)),
+      0);
   srtt = status_of(c).srtt;
   ck_assert_uint_eq(srtt, 10 * MS);
   /* T at 120 ms is timed.  H is lost: at 1.11 s the timeout resends it
@@ -939,13 +940,14 @@ START_TEST(test_engine_timing_overtaken_by_a_retransmission) {
   tp_expect(&t, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_ISS + 2 + sizeof(h),
                     .ack = TP_IRS + 1, .len = 1));
   tp_advance(&t, 1110 * MS);
-  tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 2, .ack = TP_IRS + 1, .len = sizeof(h)));
+  tp_expect(
+      &t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 2, .ack = TP_IRS + 1, .len = sizeof(h)));
   tp_expect_nothing(&t);
   /* The ACK of everything, 1 s after T left: no sample. */
-  ck_assert_int_eq(tp_send(&t, 1120 * MS,
-                           SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
-                               .ack = TP_ISS + 3 + sizeof(h))),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, 1120 * MS,
+              SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 3 + sizeof(h))),
+      0);
   ck_assert_uint_eq(status_of(c).srtt, srtt);
 }
 END_TEST

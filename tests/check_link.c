@@ -747,8 +747,8 @@ START_TEST(test_link_delay_profile_shifts_arrivals_in_order) {
   for (size_t i = 0; i < 60; i++) {
     const rec *tx = nth_kind(&w, PSIM_LINK_EV_TX, i);
     const rec *rx = nth_kind(&w, PSIM_LINK_EV_DELIVER, i);
-    ptcp_time want = tx->now + 10 * MS + psim_delay_profile_at(&cfg.dir[0].delay_profile,
-                                                                tx->now);
+    ptcp_time want =
+        tx->now + 10 * MS + psim_delay_profile_at(&cfg.dir[0].delay_profile, tx->now);
 
     ck_assert_uint_eq(tx->now, i * 50 * MS);
     ck_assert_uint_eq(rx->id, i + 1);

@@ -283,7 +283,8 @@ static psim_delay_profile parse_profile(const char *flag, const char *text) {
   if (strcmp(text, "none") == 0)
     return p;
   if (c1 == NULL || c2 == NULL || strchr(c2 + 1, ',') != NULL)
-    die_usage("%s: '%s' is not SHAPE,AMPLITUDE,PERIOD (like square,100ms,10s)", flag, text);
+    die_usage("%s: '%s' is not SHAPE,AMPLITUDE,PERIOD (like square,100ms,10s)", flag,
+              text);
   n = (size_t)(c1 - text);
   for (i = 1; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
     const char *name = psim_delay_shape_name(shapes[i]);
@@ -321,8 +322,8 @@ static void load_plugins(int argc, char **argv) {
 
   opterr = 0;
   while ((opt = getopt_long(argc, argv, ":s:n:jqhV", long_opts, NULL)) != -1) {
-    if (opt == OPT_PLUGIN && tool_plugin_load(&plugins, registry, optarg, err,
-                                              sizeof(err)) != 0)
+    if (opt == OPT_PLUGIN &&
+        tool_plugin_load(&plugins, registry, optarg, err, sizeof(err)) != 0)
       die_usage("%s", err);
   }
   optind = 0; /* glibc: start over, the second pass scans from argv[1] */

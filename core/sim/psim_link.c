@@ -469,8 +469,8 @@ static void decide(link_dir *d, uint64_t nth, fate *f) {
     f->extra = ptcp_time_add(f->extra, j);
   }
   /* Not random: the profile's value when the transmission starts. */
-  f->extra = ptcp_time_add(f->extra,
-                           psim_delay_profile_at(&c->delay_profile, psim_sched_now(d->link->sched)));
+  f->extra = ptcp_time_add(
+      f->extra, psim_delay_profile_at(&c->delay_profile, psim_sched_now(d->link->sched)));
   /* One cause per lost packet, the most specific first. */
   if (f->lost == PSIM_LINK_REASON_NONE) {
     if (lost_random)
