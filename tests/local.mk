@@ -319,6 +319,11 @@ TESTS += tests/pcap-tshark.test
 # plugtcp-sim from the outside, and tshark's verdict on its captures.
 dist_check_SCRIPTS += tests/plugtcp-sim.test tests/sim-tshark.test
 TESTS += tests/plugtcp-sim.test tests/sim-tshark.test
+
+# plugtcp-sweep: the grid, the CSV, the command lists; then the plots
+# and figures (skipped without gnuplot).
+dist_check_SCRIPTS += tests/plugtcp-sweep.test tests/plugtcp-sweep-plot.test
+TESTS += tests/plugtcp-sweep.test tests/plugtcp-sweep-plot.test
 endif
 
 # Interop with the Linux kernel's TCP through plugtcp-tun (tests/interop/):

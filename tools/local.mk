@@ -19,6 +19,35 @@ dist_man1_MANS = tools/plugtcp-sim.1
 # Its manual beyond the man page (docs/ lists the rest of the docs).
 EXTRA_DIST += docs/sim.md
 
+# plugtcp-sweep: experiments over plugtcp-sim (tools/sweep/), figures
+# drawn by the gnuplot scripts of tools/plots/, installed in
+# $(pkgdatadir)/plots.  It execs plugtcp-sim and links no plugtcp
+# library, so the build tree's copy is a plain executable whose
+# directory also holds plugtcp-sim.
+bin_PROGRAMS += tools/plugtcp-sweep
+dist_man1_MANS += tools/plugtcp-sweep.1
+tools_plugtcp_sweep_SOURCES = \
+	tools/sweep/figures.c \
+	tools/sweep/grid.c \
+	tools/sweep/json.c \
+	tools/sweep/main.c \
+	tools/sweep/plot.c \
+	tools/sweep/runner.c \
+	tools/sweep/sweep.h \
+	tools/sweep/table.c \
+	tools/sweep/util.c
+tools_plugtcp_sweep_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tools \
+	-DSWEEP_PLOTS_DIR='"$(pkgdatadir)/plots"' \
+	-DSWEEP_SRC_PLOTS_DIR='"$(abs_top_srcdir)/tools/plots"' \
+	-DSWEEP_BUILD_TOOLS_DIR='"$(abs_top_builddir)/tools"'
+tools_plugtcp_sweep_LDADD = $(LIBM)
+plotsdir = $(pkgdatadir)/plots
+dist_plots_DATA = \
+	tools/plots/close-timeline.gp \
+	tools/plots/common.gp \
+	tools/plots/lines.gp \
+	tools/plots/rto-vs-rtt.gp
+
 bin_PROGRAMS += tools/plugtcp-seg
 tools_plugtcp_seg_SOURCES = tools/plugtcp-seg.c
 tools_plugtcp_seg_LDADD = core/tcp/libplugtcp.la
@@ -50,6 +79,13 @@ tools_plugtcp_tun_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/sim/include \
 tools_plugtcp_tun_LDADD = $(TOOL_PLUGIN_LIBS) core/sim/libplugsim.la \
 	core/tcp/libplugtcp.la
 endif
+
+# The figures of docs/experiments.md, one plugtcp-sweep command each.
+docs-figures: tools/plugtcp-sweep tools/plugtcp-sim
+	for f in rto-vs-rtt loss-sweep close-timeline; do \
+	  ./tools/plugtcp-sweep figure $$f --out $(srcdir)/docs/figures || exit 1; \
+	done
+PHONY_TARGETS += docs-figures
 
 # The state diagram in docs/ is drawn from the engine's transition table.
 docs-diagram: tools/plugtcp-fsm-dot
