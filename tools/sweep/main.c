@@ -184,7 +184,7 @@ static void add_policy(grid *g, const char *values) {
 }
 
 static int cmd_run(int argc, char **argv) {
-  struct option *opts = xcalloc(NAXIS_FLAGS + 16, sizeof(*opts));
+  static struct option opts[NAXIS_FLAGS + 16];
   size_t no = 0;
   grid g = {0};
   const char *sim_given = NULL, *output = NULL, *results = "results";
@@ -281,7 +281,6 @@ static int cmd_run(int argc, char **argv) {
     if (strcmp(g.extra.v[i], "--seed") == 0 || strncmp(g.extra.v[i], "--seed=", 7) == 0)
       die_usage("'%s' after '--': " PROG " sets each run's seed (use --seeds)",
                 g.extra.v[i]);
-  free(opts);
   sim = resolve_sim(sim_given);
   n = grid_size(&g);
 
@@ -376,8 +375,11 @@ static int cmd_csv(int argc, char **argv) {
       if (strspn(line, " \t\r") >= len)
         continue;
       snprintf(runs, sizeof(runs), "%zu", ++run);
-      if (table_add_json(&t, runs, line, len, err, sizeof(err)) != 0)
+      if (table_add_json(&t, runs, line, len, err, sizeof(err)) != 0) {
+        free(text);
+        table_free(&t);
         die(1, "csv: %s:%zu: not a JSON summary: %s", argv[i], lineno, err);
+      }
     }
     free(text);
   }
@@ -491,9 +493,10 @@ static int cmd_plot(int argc, char **argv) {
   text = read_file(csv, NULL);
   if (text == NULL)
     die(EXIT_USAGE, "plot: cannot read '%s': %s", csv, strerror(errno));
-  if (table_read_csv(&t, text, err, sizeof(err)) != 0)
-    die(EXIT_USAGE, "plot: %s: %s", csv, err);
+  rv = table_read_csv(&t, text, err, sizeof(err));
   free(text);
+  if (rv != 0)
+    die(EXIT_USAGE, "plot: %s: %s", csv, err);
   plots_dir(plots);
   gp = gnuplot_path();
   if (gp == NULL)

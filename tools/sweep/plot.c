@@ -273,23 +273,27 @@ int plot_table(const table *t, const plot_spec *ps, const char *datafile,
                const char *out_prefix, const char *gnuplot) {
   ptrdiff_t xc = table_col(t, ps->x), bc = -1;
   size_t ny = ps->y.n;
-  ptrdiff_t *yc = xcalloc(ny, sizeof(*yc));
+  ptrdiff_t *yc;
   strlist groups = {0}, glabels = {0}, vars = {0};
   FILE *f;
   int rv = 0;
 
+  /* Everything that can be wrong with the request, before allocating. */
   if (xc < 0)
     die_usage("--x: no column named '%s'", ps->x);
-  for (size_t k = 0; k < ny; k++) {
-    yc[k] = table_col(t, ps->y.v[k]);
-    if (yc[k] < 0)
+  for (size_t k = 0; k < ny; k++)
+    if (table_col(t, ps->y.v[k]) < 0)
       die_usage("--y: no column named '%s'", ps->y.v[k]);
-  }
   if (ps->by != NULL) {
     bc = table_col(t, ps->by);
     if (bc < 0)
       die_usage("--by: no column named '%s'", ps->by);
   }
+  if (t->nrows == 0)
+    die(1, "the table has no rows to plot");
+  yc = xcalloc(ny, sizeof(*yc));
+  for (size_t k = 0; k < ny; k++)
+    yc[k] = table_col(t, ps->y.v[k]);
   for (size_t r = 0; r < t->nrows; r++) {
     const char *g = bc >= 0 ? table_cell(t, r, (size_t)bc) : "all";
     if (g == NULL)
@@ -297,8 +301,6 @@ int plot_table(const table *t, const plot_spec *ps, const char *datafile,
     if (sl_find(&groups, g) < 0)
       sl_add(&groups, g);
   }
-  if (groups.n == 0)
-    die(1, "the table has no rows to plot");
   f = fopen(datafile, "w");
   if (f == NULL)
     die(1, "cannot write %s: %s", datafile, strerror(errno));
