@@ -905,6 +905,53 @@ START_TEST(test_engine_karn) {
 }
 END_TEST
 
+/* A measurement that a retransmission overtook is ambiguous too.  The
+ * timed segment T was sent after a segment H that is lost; the timeout
+ * resends H alone, and the ACK that covers T answers that copy of H
+ * (the peer held T), so its delay is the timeout's, not T's round trip.
+ * 4.4BSD stops timing on every retransmission for this reason (its
+ * tcp_timer.c: "If timing a segment in this window, stop the timer");
+ * here the sample is marked retransmitted, so Karn (RFC 6298 §3) keeps
+ * it out. */
+START_TEST(test_engine_timing_overtaken_by_a_retransmission) {
+  static char h[1460];
+  tp_opts o = {.no_nagle = 1, .no_ts = 1};
+  ptcp_conn *c;
+  ptcp_duration srtt;
+
+  reinit(&o);
+  c = tp_established(&t, 0);
+  ck_assert_uint_eq(status_of(c).snd_mss, sizeof(h));
+  /* X (timed) at 100 ms, H at 101 ms; X's ACK at 110 ms: a sample. */
+  ck_assert_int_eq(ptcp_conn_send(c, "x", 1, 100 * MS), 1);
+  tp_expect(&t, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_ISS + 1, .ack = TP_IRS + 1,
+                    .len = 1));
+  ck_assert_int_eq(ptcp_conn_send(c, h, sizeof(h), 101 * MS), (ptrdiff_t)sizeof(h));
+  tp_expect(&t, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_ISS + 2, .ack = TP_IRS + 1,
+                    .len = sizeof(h)));
+  ck_assert_int_eq(
+      tp_send(&t, 110 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 2)),
+      0);
+  srtt = status_of(c).srtt;
+  ck_assert_uint_eq(srtt, 10 * MS);
+  /* T at 120 ms is timed.  H is lost: at 1.11 s the timeout resends it
+   * (one segment: the window is one MSS after a timeout), not T. */
+  ck_assert_int_eq(ptcp_conn_send(c, "t", 1, 120 * MS), 1);
+  tp_expect(&t, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_ISS + 2 + sizeof(h),
+                    .ack = TP_IRS + 1, .len = 1));
+  tp_advance(&t, 1110 * MS);
+  tp_expect(
+      &t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 2, .ack = TP_IRS + 1, .len = sizeof(h)));
+  tp_expect_nothing(&t);
+  /* The ACK of everything, 1 s after T left: no sample. */
+  ck_assert_int_eq(
+      tp_send(&t, 1120 * MS,
+              SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 3 + sizeof(h))),
+      0);
+  ck_assert_uint_eq(status_of(c).srtt, srtt);
+}
+END_TEST
+
 /* MUST-23: a SYN is retransmitted for at least 3 minutes by default
  * (7 retransmissions at 1, 3, 7, 15, 31, 63 and 123 s; give up at 183). */
 START_TEST(test_engine_syn_retransmitted_for_three_minutes) {
@@ -1034,6 +1081,7 @@ Suite *ptcp_engine_suite(void) {
   tcase_add_test(tc, test_engine_keepalive_only_when_idle);
   tcase_add_test(tc, test_engine_fin_wait_2_timeout);
   tcase_add_test(tc, test_engine_karn);
+  tcase_add_test(tc, test_engine_timing_overtaken_by_a_retransmission);
   tcase_add_test(tc, test_engine_syn_retransmitted_for_three_minutes);
   tcase_add_test(tc, test_engine_peer_shrinks_window);
   tcase_add_test(tc, test_engine_sender_sws_avoidance);

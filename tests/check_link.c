@@ -2,8 +2,8 @@
  * Tests for plugsim/link.h: exact serialisation and propagation timing,
  * drop-tail overflow, every impairment's rate over 10^5 packets for a
  * fixed seed (exact counts pinned, and each within a loose statistical
- * range), FIFO under jitter, the exact script, determinism, tracing and
- * clean-up.
+ * range), FIFO under jitter, delay profiles, the exact script,
+ * determinism, tracing and clean-up.
  *
  * Test packets are valid IPv4/TCP packets (tests/sim_test_util.c) whose
  * sequence number is their send order, so a receiver can tell which
@@ -693,6 +693,94 @@ START_TEST(test_link_jitter_with_reorder_only_reordered_overtaken) {
 }
 END_TEST
 
+/* ---- delay profiles -------------------------------------------------- */
+
+START_TEST(test_link_delay_profile_values) {
+  psim_delay_profile sq = {PSIM_DELAY_SQUARE, 100 * MS, 1000 * MS};
+  psim_delay_profile tri = {PSIM_DELAY_TRIANGLE, 100 * MS, 1000 * MS};
+  psim_delay_profile sine = {PSIM_DELAY_SINE, 100 * MS, 1000 * MS};
+  psim_delay_profile none = {PSIM_DELAY_NONE, 100 * MS, 1000 * MS};
+  psim_delay_profile bad = {PSIM_DELAY_SQUARE, 100 * MS, 1};
+
+  /* Square: low for the first half of each period, then high. */
+  ck_assert_uint_eq(psim_delay_profile_at(&sq, 0), 0);
+  ck_assert_uint_eq(psim_delay_profile_at(&sq, 500 * MS - 1), 0);
+  ck_assert_uint_eq(psim_delay_profile_at(&sq, 500 * MS), 100 * MS);
+  ck_assert_uint_eq(psim_delay_profile_at(&sq, 1000 * MS - 1), 100 * MS);
+  ck_assert_uint_eq(psim_delay_profile_at(&sq, 1000 * MS), 0);
+  ck_assert_uint_eq(psim_delay_profile_at(&sq, 7500 * MS), 100 * MS);
+  /* Triangle: linear up to the middle, linear down. */
+  ck_assert_uint_eq(psim_delay_profile_at(&tri, 0), 0);
+  ck_assert_uint_eq(psim_delay_profile_at(&tri, 250 * MS), 50 * MS);
+  ck_assert_uint_eq(psim_delay_profile_at(&tri, 500 * MS), 100 * MS);
+  ck_assert_uint_eq(psim_delay_profile_at(&tri, 750 * MS), 50 * MS);
+  ck_assert_uint_eq(psim_delay_profile_at(&tri, 1100 * MS), 20 * MS);
+  ck_assert_uint_eq(psim_delay_profile_at(&tri, 1 * MS), 200 * US);
+  /* Sine: (1 - cos) / 2, to the nanosecond. */
+  ck_assert_uint_eq(psim_delay_profile_at(&sine, 0), 0);
+  ck_assert_uint_eq(psim_delay_profile_at(&sine, 250 * MS), 50 * MS);
+  ck_assert_uint_eq(psim_delay_profile_at(&sine, 500 * MS), 100 * MS);
+  ck_assert_uint_eq(psim_delay_profile_at(&sine, 1750 * MS), 50 * MS);
+  /* 100 ms (1 - cos(pi / 3)) / 2 = 25 ms. */
+  ck_assert_uint_eq(psim_delay_profile_at(&sine, 1000 * MS / 6), 25 * MS);
+  /* No profile, an invalid one, nothing to ask: 0. */
+  ck_assert_uint_eq(psim_delay_profile_at(&none, 700 * MS), 0);
+  ck_assert_uint_eq(psim_delay_profile_at(&bad, 700 * MS), 0);
+  ck_assert_uint_eq(psim_delay_profile_at(NULL, 700 * MS), 0);
+  ck_assert_str_eq(psim_delay_shape_name(PSIM_DELAY_TRIANGLE), "triangle");
+  ck_assert_ptr_null(psim_delay_shape_name((psim_delay_shape)9));
+}
+END_TEST
+
+START_TEST(test_link_delay_profile_shifts_arrivals_in_order) {
+  psim_link_cfg cfg = plain_cfg();
+  ptcp_time prev = 0;
+  size_t clamped = 0;
+  world w;
+
+  /* A packet every 50 ms for 3 s over an infinitely fast 10 ms wire
+   * whose delay steps up by 100 ms for the second half of every second. */
+  cfg.dir[0].delay = 10 * MS;
+  cfg.dir[0].delay_profile = (psim_delay_profile){PSIM_DELAY_SQUARE, 100 * MS, 1000 * MS};
+  world_init(&w, &cfg);
+  run_traffic(&w, PSIM_LINK_A, 60, 50 * MS, 100);
+  for (size_t i = 0; i < 60; i++) {
+    const rec *tx = nth_kind(&w, PSIM_LINK_EV_TX, i);
+    const rec *rx = nth_kind(&w, PSIM_LINK_EV_DELIVER, i);
+    ptcp_time want =
+        tx->now + 10 * MS + psim_delay_profile_at(&cfg.dir[0].delay_profile, tx->now);
+
+    ck_assert_uint_eq(tx->now, i * 50 * MS);
+    ck_assert_uint_eq(rx->id, i + 1);
+    ck_assert_uint_eq(rx->now, tx->arrival);
+    if (want < prev) {
+      /* The step down: it waits for the one before instead of passing it. */
+      ck_assert_uint_eq(rx->now, prev);
+      clamped++;
+    } else {
+      ck_assert_uint_eq(rx->now, want);
+    }
+    prev = rx->now;
+  }
+  /* At 1 s and 2 s: the packet sent as the delay falls (t = k s) would
+   * arrive at k s + 10 ms, before the one sent 50 ms earlier (k s + 60 ms). */
+  ck_assert_uint_eq(clamped, 2);
+  ck_assert_uint_eq(nth_kind(&w, PSIM_LINK_EV_DELIVER, 9)->now, 450 * MS + 10 * MS);
+  ck_assert_uint_eq(nth_kind(&w, PSIM_LINK_EV_DELIVER, 10)->now, 500 * MS + 110 * MS);
+  ck_assert_uint_eq(nth_kind(&w, PSIM_LINK_EV_DELIVER, 20)->now, 950 * MS + 110 * MS);
+  /* The other direction (no delay) has no profile: sent at 3.6 s, in
+   * the high half of the square wave, it arrives at once. */
+  ck_assert_int_eq(psim_sched_run_until(w.sched, 3600 * MS), 0);
+  ck_assert_uint_eq(psim_sched_now(w.sched), 3600 * MS);
+  ck_assert_int_eq(send_pkt(&w, PSIM_LINK_B, 99, 100), 0);
+  ck_assert_int_eq(psim_sched_run(w.sched), 0);
+  ck_assert_int_eq(w.ev[w.nev - 1].kind, PSIM_LINK_EV_DELIVER);
+  ck_assert_uint_eq(w.ev[w.nev - 1].dir, PSIM_LINK_B);
+  ck_assert_uint_eq(w.ev[w.nev - 1].now, 3600 * MS);
+  world_free(&w);
+}
+END_TEST
+
 /* ---- the exact script ----------------------------------------------- */
 
 START_TEST(test_link_script) {
@@ -1180,6 +1268,10 @@ START_TEST(test_link_rejects_bad_configs) {
   memset(longname, 'x', sizeof(longname) - 1);
   longname[sizeof(longname) - 1] = '\0';
   REJECT(cfg.name = longname);
+  REJECT((cfg.dir[1].delay_profile.shape = PSIM_DELAY_SQUARE,
+          cfg.dir[1].delay_profile.period = 1));
+  REJECT((cfg.dir[0].delay_profile.shape = (psim_delay_shape)9,
+          cfg.dir[0].delay_profile.period = PTCP_SECONDS));
 #undef REJECT
   ck_assert_int_eq(psim_link_new(&l, NULL, pool, &good, NULL), PTCP_ERR_INVALID_ARGUMENT);
   ck_assert_int_eq(psim_link_new(NULL, s, pool, &good, NULL), PTCP_ERR_INVALID_ARGUMENT);
@@ -1224,6 +1316,8 @@ Suite *psim_link_suite(void) {
   tcase_add_test(imp, test_link_gilbert_elliott_good_state_loss);
   tcase_add_test(imp, test_link_jitter_never_reorders);
   tcase_add_test(imp, test_link_jitter_with_reorder_only_reordered_overtaken);
+  tcase_add_test(imp, test_link_delay_profile_values);
+  tcase_add_test(imp, test_link_delay_profile_shifts_arrivals_in_order);
   tcase_add_test(imp, test_link_runs_are_deterministic);
   tcase_add_test(imp, test_link_stages_do_not_disturb_each_other);
   suite_add_tcase(s, imp);

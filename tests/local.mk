@@ -280,7 +280,12 @@ tests_check_plugin_CPPFLAGS = $(ENGINE_CPP) -I$(top_srcdir)/core/loader/include 
 	-DEXAMPLE_PLUGIN_DIR='"$(abs_top_builddir)/plugins/examples"' \
 	-DTEST_SRCDIR='"$(abs_top_srcdir)/tests"'
 tests_check_plugin_LDADD = core/loader/libplugtcp-plugin.la $(CHECK_LDADD)
+
+# plugtcp-sim --plugin and plugtcp-tun --plugin with the same modules.
+dist_check_SCRIPTS += tests/plugtcp-sim-plugin.test
+TESTS += tests/plugtcp-sim-plugin.test
 else
+EXTRA_DIST += tests/plugtcp-sim-plugin.test
 EXTRA_DIST += tests/check_plugin.c tests/plugins/test_plugin.h tests/plugins/dup_builtin.c \
 	tests/plugins/empty.c tests/plugins/fails.c tests/plugins/incomplete.c \
 	tests/plugins/no_abi.c tests/plugins/no_entry.c tests/plugins/rollback.c \
@@ -314,6 +319,11 @@ TESTS += tests/pcap-tshark.test
 # plugtcp-sim from the outside, and tshark's verdict on its captures.
 dist_check_SCRIPTS += tests/plugtcp-sim.test tests/sim-tshark.test
 TESTS += tests/plugtcp-sim.test tests/sim-tshark.test
+
+# plugtcp-sweep: the grid, the CSV, the command lists; then the plots
+# and figures (skipped without gnuplot).
+dist_check_SCRIPTS += tests/plugtcp-sweep.test tests/plugtcp-sweep-plot.test
+TESTS += tests/plugtcp-sweep.test tests/plugtcp-sweep-plot.test
 endif
 
 # Interop with the Linux kernel's TCP through plugtcp-tun (tests/interop/):

@@ -1,12 +1,52 @@
 # Command-line tools.
 if !FUZZING
+# --plugin (tools/common/plugin_opt.c) loads plugins through
+# libplugtcp-plugin when it is built; without it the flag says so.
+TOOL_PLUGIN_SOURCES = tools/common/plugin_opt.c tools/common/plugin_opt.h
+TOOL_PLUGIN_CPPFLAGS = -I$(top_srcdir)/tools
+TOOL_PLUGIN_LIBS =
+if PLUGIN_LOADER
+TOOL_PLUGIN_CPPFLAGS += -DPLUGTCP_TOOLS_PLUGIN_LOADER -I$(top_srcdir)/core/loader/include
+TOOL_PLUGIN_LIBS += core/loader/libplugtcp-plugin.la
+endif
+
 bin_PROGRAMS += tools/plugtcp-sim
-tools_plugtcp_sim_SOURCES = tools/plugtcp-sim.c
-tools_plugtcp_sim_CPPFLAGS = $(PLUGSIM_CPPFLAGS)
-tools_plugtcp_sim_LDADD = core/sim/libplugsim.la core/tcp/libplugtcp.la $(LIBM)
+tools_plugtcp_sim_SOURCES = tools/plugtcp-sim.c $(TOOL_PLUGIN_SOURCES)
+tools_plugtcp_sim_CPPFLAGS = $(PLUGSIM_CPPFLAGS) $(TOOL_PLUGIN_CPPFLAGS)
+tools_plugtcp_sim_LDADD = $(TOOL_PLUGIN_LIBS) core/sim/libplugsim.la \
+	core/tcp/libplugtcp.la $(LIBM)
 dist_man1_MANS = tools/plugtcp-sim.1
 # Its manual beyond the man page (docs/ lists the rest of the docs).
 EXTRA_DIST += docs/sim.md
+
+# plugtcp-sweep: experiments over plugtcp-sim (tools/sweep/), figures
+# drawn by the gnuplot scripts of tools/plots/, installed in
+# $(pkgdatadir)/plots.  It execs plugtcp-sim and links no plugtcp
+# library, so the build tree's copy is a plain executable whose
+# directory also holds plugtcp-sim.
+bin_PROGRAMS += tools/plugtcp-sweep
+dist_man1_MANS += tools/plugtcp-sweep.1
+tools_plugtcp_sweep_SOURCES = \
+	tools/sweep/figures.c \
+	tools/sweep/grid.c \
+	tools/sweep/json.c \
+	tools/sweep/main.c \
+	tools/sweep/plot.c \
+	tools/sweep/runner.c \
+	tools/sweep/sweep.h \
+	tools/sweep/table.c \
+	tools/sweep/util.c
+tools_plugtcp_sweep_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tools \
+	-DSWEEP_PLOTS_DIR='"$(pkgdatadir)/plots"' \
+	-DSWEEP_SRC_PLOTS_DIR='"$(abs_top_srcdir)/tools/plots"' \
+	-DSWEEP_BUILD_TOOLS_DIR='"$(abs_top_builddir)/tools"'
+tools_plugtcp_sweep_LDADD = $(LIBM)
+plotsdir = $(pkgdatadir)/plots
+dist_plots_DATA = \
+	tools/plots/close-timeline.gp \
+	tools/plots/common.gp \
+	tools/plots/lines.gp \
+	tools/plots/rto-vs-rtt.gp
 
 bin_PROGRAMS += tools/plugtcp-seg
 tools_plugtcp_seg_SOURCES = tools/plugtcp-seg.c
@@ -32,11 +72,20 @@ tools_plugtcp_tun_SOURCES = \
 	tools/tun/tun_bridge.h \
 	tools/tun/tun_dev.c \
 	tools/tun/tun_dev.h \
-	tools/tun/tun_pattern.h
+	tools/tun/tun_pattern.h \
+	$(TOOL_PLUGIN_SOURCES)
 tools_plugtcp_tun_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/sim/include \
-	-I$(top_srcdir)/tools
-tools_plugtcp_tun_LDADD = core/sim/libplugsim.la core/tcp/libplugtcp.la
+	$(TOOL_PLUGIN_CPPFLAGS)
+tools_plugtcp_tun_LDADD = $(TOOL_PLUGIN_LIBS) core/sim/libplugsim.la \
+	core/tcp/libplugtcp.la
 endif
+
+# The figures of docs/experiments.md, one plugtcp-sweep command each.
+docs-figures: tools/plugtcp-sweep tools/plugtcp-sim
+	for f in rto-vs-rtt loss-sweep close-timeline; do \
+	  ./tools/plugtcp-sweep figure $$f --out $(srcdir)/docs/figures || exit 1; \
+	done
+PHONY_TARGETS += docs-figures
 
 # The state diagram in docs/ is drawn from the engine's transition table.
 docs-diagram: tools/plugtcp-fsm-dot

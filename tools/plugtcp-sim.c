@@ -26,6 +26,8 @@
 
 #include <plugsim/plugsim.h>
 
+#include "common/plugin_opt.h"
+
 #define PROG "plugtcp-sim"
 #define DEFAULT_LADDER_ROWS 200u
 
@@ -60,6 +62,8 @@ enum {
   OPT_IMPAIR,
   OPT_CONNS,
   OPT_TIME_LIMIT,
+  OPT_PLUGIN,
+  OPT_DELAY_PROFILE,
 };
 
 static const struct option long_opts[] = {
@@ -99,6 +103,8 @@ static const struct option long_opts[] = {
     {"svg", required_argument, NULL, OPT_SVG},
     {"list-policies", no_argument, NULL, OPT_LIST_POLICIES},
     {"list-scenarios", no_argument, NULL, OPT_LIST_SCENARIOS},
+    {"plugin", required_argument, NULL, OPT_PLUGIN},
+    {"delay-profile", required_argument, NULL, OPT_DELAY_PROFILE},
     {NULL, 0, NULL, 0},
 };
 
@@ -124,12 +130,16 @@ static void usage(FILE *f) {
       "      --reorder P        probability of an extra delay that lets others overtake\n"
       "      --corrupt P        probability of one flipped bit\n"
       "      --jitter D         uniform extra delay in [0, D] (never reorders)\n"
+      "      --delay-profile SHAPE,A,P  extra delay varying over time between 0 and A\n"
+      "                         with period P; SHAPE square, triangle or sine\n"
       "      --impair DIR       both, forward (client to server) or reverse\n"
       "TCP:\n"
       "      --policy SLOT=SPEC policy for a slot (repeatable), e.g. "
       "rto=rfc6298:min=200ms\n"
       "      --isn SPEC, --rto SPEC, --dupfilter SPEC, --close SPEC, --cc SPEC\n"
       "                         shorthands for --policy SLOT=SPEC\n"
+      "      --plugin PATH      load the policies of a plugin (repeatable; loaded\n"
+      "                         before any policy flag is read, wherever it is)\n"
       "      --mss N            MSS to announce (1460)\n"
       "      --sndbuf N         send buffer bytes (256Ki)\n"
       "      --rcvbuf N         receive buffer bytes (256Ki)\n"
@@ -261,10 +271,72 @@ static uint64_t parse_rate(const char *flag, const char *text) {
   return (uint64_t)llround(v);
 }
 
+/* SHAPE,AMPLITUDE,PERIOD, e.g. square,100ms,10s; or none. */
+static psim_delay_profile parse_profile(const char *flag, const char *text) {
+  static const psim_delay_shape shapes[] = {PSIM_DELAY_NONE, PSIM_DELAY_SQUARE,
+                                            PSIM_DELAY_TRIANGLE, PSIM_DELAY_SINE};
+  psim_delay_profile p = {PSIM_DELAY_NONE, 0, 0};
+  const char *c1 = strchr(text, ','), *c2 = c1 != NULL ? strchr(c1 + 1, ',') : NULL;
+  char part[64];
+  size_t i, n;
+
+  if (strcmp(text, "none") == 0)
+    return p;
+  if (c1 == NULL || c2 == NULL || strchr(c2 + 1, ',') != NULL)
+    die_usage("%s: '%s' is not SHAPE,AMPLITUDE,PERIOD (like square,100ms,10s)", flag,
+              text);
+  n = (size_t)(c1 - text);
+  for (i = 1; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+    const char *name = psim_delay_shape_name(shapes[i]);
+    if (strlen(name) == n && strncmp(text, name, n) == 0)
+      break;
+  }
+  if (i == sizeof(shapes) / sizeof(shapes[0]))
+    die_usage("%s: '%.*s' is not a shape (square, triangle, sine)", flag, (int)n, text);
+  p.shape = shapes[i];
+  n = (size_t)(c2 - c1 - 1);
+  if (n >= sizeof(part))
+    die_usage("%s: '%s' is not SHAPE,AMPLITUDE,PERIOD", flag, text);
+  memcpy(part, c1 + 1, n);
+  part[n] = '\0';
+  p.amplitude = parse_dur(flag, part);
+  p.period = parse_dur(flag, c2 + 1);
+  if (p.period < 2)
+    die_usage("%s: the period must be at least 2ns, not '%s'", flag, c2 + 1);
+  return p;
+}
+
 /* ------------------------------------------------------------------ */
 /* Policies                                                            */
 
 static ptcp_registry *registry;
+static tool_plugins plugins;
+
+/* The first pass over the arguments: every --plugin, in order, so that
+ * the policy flags of the second pass can name the plugins' policies
+ * wherever they stand on the command line.  Everything else waits for
+ * the second pass, which also reports what is wrong with it. */
+static void load_plugins(int argc, char **argv) {
+  char err[640];
+  int opt;
+
+  opterr = 0;
+  while ((opt = getopt_long(argc, argv, ":s:n:jqhV", long_opts, NULL)) != -1) {
+    if (opt == OPT_PLUGIN &&
+        tool_plugin_load(&plugins, registry, optarg, err, sizeof(err)) != 0)
+      die_usage("%s", err);
+  }
+  optind = 0; /* glibc: start over, the second pass scans from argv[1] */
+}
+
+/* The end of every run that got as far as loading plugins: the stacks
+ * are gone (psim_run frees them), so the plugins' code may go, then the
+ * registry. */
+static void release_policies(void) {
+  tool_plugins_unload(&plugins);
+  ptcp_registry_free(registry);
+  registry = NULL;
+}
 
 static void set_policy(psim_run_cfg *cfg, const char *flag, ptcp_slot slot,
                        const char *spec) {
@@ -461,6 +533,7 @@ int main(int argc, char **argv) {
     fprintf(stderr, PROG ": cannot build the policy registry\n");
     return 1;
   }
+  load_plugins(argc, argv);
   psim_run_cfg_init(&cfg);
   cfg.registry = registry;
   opterr = 0;
@@ -483,9 +556,11 @@ int main(int argc, char **argv) {
       break;
     case 'h':
       usage(stdout);
+      release_policies();
       return 0;
     case 'V':
       printf(PROG " (plugtcp) %s\n", psim_version());
+      release_policies();
       return 0;
     case OPT_RATE:
       cfg.link.rate_bps = parse_rate("--rate", optarg);
@@ -526,6 +601,9 @@ int main(int argc, char **argv) {
       break;
     case OPT_JITTER:
       cfg.link.jitter = parse_dur("--jitter", optarg);
+      break;
+    case OPT_DELAY_PROFILE:
+      cfg.link.delay_profile = parse_profile("--delay-profile", optarg);
       break;
     case OPT_IMPAIR:
       if (strcmp(optarg, "both") == 0)
@@ -616,6 +694,8 @@ int main(int argc, char **argv) {
     case OPT_LIST_SCENARIOS:
       list_s = 1;
       break;
+    case OPT_PLUGIN:
+      break; /* loaded by the first pass */
     case ':':
       die_usage("option '%s' needs a value", argv[optind - 1]);
       break;
@@ -634,7 +714,7 @@ int main(int argc, char **argv) {
       putchar('\n');
     if (list_p)
       list_policies();
-    ptcp_registry_free(registry);
+    release_policies();
     return 0;
   }
   if (trace_path != NULL) {
@@ -665,7 +745,7 @@ int main(int argc, char **argv) {
   }
   if (rv != 0) {
     fprintf(stderr, PROG ": %s\n", err[0] ? err : psim_strerror(rv));
-    ptcp_registry_free(registry);
+    release_policies();
     return rv == PTCP_ERR_NOMEM ? 1 : 2;
   }
   if (ladder && res.ladder != NULL) {
@@ -682,7 +762,7 @@ int main(int argc, char **argv) {
         fclose(sf) != 0) {
       fprintf(stderr, PROG ": --svg: cannot write '%s': %s\n", svg_path, strerror(errno));
       psim_result_free(&res);
-      ptcp_registry_free(registry);
+      release_policies();
       return 2;
     }
   }
@@ -692,7 +772,7 @@ int main(int argc, char **argv) {
     psim_summary_text(stdout, &res, wall);
   status = res.ok ? 0 : 1;
   psim_result_free(&res);
-  ptcp_registry_free(registry);
+  release_policies();
   if (fflush(stdout) != 0)
     return 2;
   return status;

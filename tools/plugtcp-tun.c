@@ -25,6 +25,7 @@
 #include <plugsim/link.h>
 #include <plugtcp/plugtcp.h>
 
+#include "common/plugin_opt.h"
 #include "tun/tun_app.h"
 #include "tun/tun_bridge.h"
 #include "tun/tun_dev.h"
@@ -65,6 +66,8 @@ static void usage(FILE *f) {
       "  --abort-after N       abort (RST) once N bytes arrived (0: at once)\n"
       "  --policy SLOT=SPEC    policy for a slot, e.g. rto=rfc6298:min=200ms\n"
       "                        (slots: isn rto dupfilter close cc; repeatable)\n"
+      "  --plugin PATH         load the policies of a plugin (repeatable; loaded\n"
+      "                        before any --policy is read, wherever it is)\n"
       "  --list-policies       list the policies and their parameters\n"
       "  --mss N               MSS to announce (default 1460)\n"
       "  --sndbuf N, --rcvbuf N  buffer sizes (default 256K each)\n"
@@ -538,6 +541,7 @@ enum {
   O_SNDBUF,
   O_RCVBUF,
   O_MSL,
+  O_PLUGIN,
   O_DELACK,
   O_NO_NAGLE,
   O_NO_SACK,
@@ -574,6 +578,7 @@ static const struct option long_opts[] = {
     {"parallel", required_argument, NULL, O_PARALLEL},
     {"abort-after", required_argument, NULL, O_ABORT_AFTER},
     {"policy", required_argument, NULL, O_POLICY},
+    {"plugin", required_argument, NULL, O_PLUGIN},
     {"list-policies", no_argument, NULL, O_LIST_POLICIES},
     {"mss", required_argument, NULL, O_MSS},
     {"sndbuf", required_argument, NULL, O_SNDBUF},
@@ -601,6 +606,28 @@ static const struct option long_opts[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* The first pass over the arguments: every --plugin, in order, so that
+ * --policy can name the plugins' policies wherever it stands.  The
+ * second pass reads (and judges) everything else. */
+static void load_plugins(int argc, char **argv, ptcp_registry *reg, tool_plugins *tp) {
+  char err[640];
+  int opt;
+
+  opterr = 0;
+  while ((opt = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
+    if (opt == O_PLUGIN && tool_plugin_load(tp, reg, optarg, err, sizeof(err)) != 0)
+      bad("%s", err);
+  }
+  opterr = 1;
+  optind = 0; /* glibc: start over, the second pass scans from argv[1] */
+}
+
+/* Plugins after the stack that may use their policies, the registry last. */
+static void release_policies(ptcp_registry *reg, tool_plugins *tp) {
+  tool_plugins_unload(tp);
+  ptcp_registry_free(reg);
+}
+
 int main(int argc, char **argv) {
   const char *dev = "ptun0", *ifconfig = NULL, *ready = NULL, *pcap = NULL;
   const char *policy[PTCP_SLOT_COUNT] = {0};
@@ -609,6 +636,7 @@ int main(int argc, char **argv) {
   int have_listen = 0, have_connect = 0, have_count = 0;
   uint64_t seed = 0;
   ptcp_registry *reg = builtin_registry();
+  tool_plugins plugins = {{0}, 0};
   ptcp_stack_cfg scfg;
   psim_link_dir_cfg imp;
   tun_bridge_cfg bcfg;
@@ -632,6 +660,7 @@ int main(int argc, char **argv) {
   acfg.parallel = 1;
   ptcp_stack_cfg_default(&scfg);
 
+  load_plugins(argc, argv, reg, &plugins);
   while ((opt = getopt_long(argc, argv, "", long_opts, NULL)) != -1) {
     switch (opt) {
     case O_DEV:
@@ -689,9 +718,11 @@ int main(int argc, char **argv) {
     case O_POLICY:
       parse_policy(reg, optarg, policy);
       break;
+    case O_PLUGIN:
+      break; /* loaded by the first pass */
     case O_LIST_POLICIES:
       list_policies(reg);
-      ptcp_registry_free(reg);
+      release_policies(reg, &plugins);
       return 0;
     case O_MSS:
       scfg.conn.mss = (uint16_t)parse_u32("--mss", optarg, 88, 65495);
@@ -766,14 +797,15 @@ int main(int argc, char **argv) {
       break;
     case O_HELP:
       usage(stdout);
-      ptcp_registry_free(reg);
+      release_policies(reg, &plugins);
       return 0;
     case O_VERSION:
       printf("plugtcp-tun %s\n", ptcp_version());
-      ptcp_registry_free(reg);
+      release_policies(reg, &plugins);
       return 0;
     default:
       fprintf(stderr, "%s: try --help\n", prog);
+      release_policies(reg, &plugins);
       return EXIT_USAGE;
     }
   }
@@ -903,7 +935,7 @@ int main(int argc, char **argv) {
   ptcp_stack_free(stack);
   tun_app_del(app);
   tun_bridge_del(bridge);
-  ptcp_registry_free(reg);
+  release_policies(reg, &plugins);
   close(fd);
   return ok ? 0 : 1;
 
@@ -911,7 +943,7 @@ fail:
   ptcp_stack_free(stack);
   tun_app_del(app);
   tun_bridge_del(bridge);
-  ptcp_registry_free(reg);
+  release_policies(reg, &plugins);
   close(fd);
   return 1;
 }

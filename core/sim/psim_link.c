@@ -14,6 +14,7 @@
  * probability only adds events (psim_rng_bernoulli is monotone in p).
  */
 #include <assert.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,6 +31,7 @@ enum {
 };
 
 #define NS_PER_SECOND 1000000000ull
+#define TWO_PI 6.283185307179586
 #define DEFAULT_NAME "link"
 
 /* The random stages, each with its own stream "<name>:<dir>/<stage>". */
@@ -127,6 +129,63 @@ static int ge_on(const psim_gilbert_elliott *ge) {
   return ge->p > 0 || ge->loss_good > 0;
 }
 
+static int profile_ok(const psim_delay_profile *p) {
+  switch (p->shape) {
+  case PSIM_DELAY_NONE:
+    return 1;
+  case PSIM_DELAY_SQUARE:
+  case PSIM_DELAY_TRIANGLE:
+  case PSIM_DELAY_SINE:
+    return p->period >= 2;
+  }
+  return 0;
+}
+
+const char *psim_delay_shape_name(psim_delay_shape shape) {
+  switch (shape) {
+  case PSIM_DELAY_NONE:
+    return "none";
+  case PSIM_DELAY_SQUARE:
+    return "square";
+  case PSIM_DELAY_TRIANGLE:
+    return "triangle";
+  case PSIM_DELAY_SINE:
+    return "sine";
+  }
+  return NULL;
+}
+
+ptcp_duration psim_delay_profile_at(const psim_delay_profile *p, ptcp_time t) {
+  ptcp_duration phase, half;
+  double x;
+
+  if (p == NULL || p->shape == PSIM_DELAY_NONE || !profile_ok(p) || p->amplitude == 0)
+    return 0;
+  phase = t % p->period;
+  half = p->period / 2;
+  switch (p->shape) {
+  case PSIM_DELAY_SQUARE:
+    return phase < half ? 0 : p->amplitude;
+  case PSIM_DELAY_TRIANGLE:
+    /* The fraction of the way up, 0 at the ends, 1 in the middle. */
+    x = phase < half ? (double)phase / (double)half
+                     : (double)(p->period - phase) / (double)(p->period - half);
+    break;
+  case PSIM_DELAY_SINE:
+    x = (1.0 - cos(TWO_PI * (double)phase / (double)p->period)) / 2.0;
+    break;
+  default:
+    return 0;
+  }
+  if (!(x > 0.0))
+    return 0;
+  if (x >= 1.0)
+    return p->amplitude;
+  /* x < 1, so the product stays below the amplitude (an exact integer
+   * would need 128-bit arithmetic). */
+  return (ptcp_duration)llround(x * (double)p->amplitude);
+}
+
 static int dir_cfg_ok(const psim_link_dir_cfg *c) {
   if (!prob_ok(c->loss) || !prob_ok(c->duplicate) || !prob_ok(c->reorder) ||
       !prob_ok(c->corrupt) || !prob_ok(c->ge.p) || !prob_ok(c->ge.r) ||
@@ -135,6 +194,8 @@ static int dir_cfg_ok(const psim_link_dir_cfg *c) {
   /* A model that is on but can never lose is a configuration mistake
    * (typically a zeroed loss_bad), not a request for no loss. */
   if (ge_on(&c->ge) && c->ge.loss_bad == 0 && c->ge.loss_good == 0)
+    return 0;
+  if (!profile_ok(&c->delay_profile))
     return 0;
   if (c->script_len > 0 && c->script == NULL)
     return 0;
@@ -407,6 +468,9 @@ static void decide(link_dir *d, uint64_t nth, fate *f) {
 
     f->extra = ptcp_time_add(f->extra, j);
   }
+  /* Not random: the profile's value when the transmission starts. */
+  f->extra = ptcp_time_add(
+      f->extra, psim_delay_profile_at(&c->delay_profile, psim_sched_now(d->link->sched)));
   /* One cause per lost packet, the most specific first. */
   if (f->lost == PSIM_LINK_REASON_NONE) {
     if (lost_random)

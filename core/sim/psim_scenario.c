@@ -675,8 +675,9 @@ static int build(run *r, char *err, size_t errlen) {
     rv = psim_link_new(&r->links[i], r->sched, r->pool, &lc, r->mem);
     if (rv != 0)
       return errf(err, errlen, rv,
-                  "bad link setting: probabilities must lie in [0, 1] and a burst-loss "
-                  "model must be able to lose");
+                  "bad link setting: probabilities must lie in [0, 1], a burst-loss "
+                  "model must be able to lose, and a delay profile needs a known shape "
+                  "and a period of at least 2ns");
     r->nlinks++;
     rv = psim_node_add_iface(r->clients[i], r->links[i], PSIM_LINK_A, NULL);
     if (rv >= 0)

@@ -151,10 +151,13 @@ static int check_scripted(run *r, unsigned dir, const char *what, uint8_t flags_
   return 0;
 }
 
+/* No impairment: every packet arrives, once, intact, after exactly the
+ * propagation delay (plus queueing). */
 static int link_clean(const run *r) {
   const psim_link_dir_cfg *l = &r->link;
   return l->loss == 0 && l->ge.p == 0 && l->ge.loss_good == 0 && l->duplicate == 0 &&
-         l->reorder == 0 && l->corrupt == 0 && l->jitter == 0;
+         l->reorder == 0 && l->corrupt == 0 && l->jitter == 0 &&
+         (l->delay_profile.shape == PSIM_DELAY_NONE || l->delay_profile.amplitude == 0);
 }
 
 /* ------------------------------------------------------------------ */

@@ -37,6 +37,12 @@ static const char *impair_name(unsigned impair) {
   }
 }
 
+static const char *profile_name(const psim_delay_profile *p) {
+  const char *name = psim_delay_shape_name(p->shape);
+
+  return name != NULL ? name : "?";
+}
+
 static void put_rtt(FILE *f, const char *key, ptcp_duration d, int have) {
   if (have)
     fprintf(f, "\"%s\":%.9f", key, secs(d));
@@ -71,10 +77,13 @@ int psim_summary_json(FILE *f, const psim_result *res, double wall_s) {
   fprintf(f,
           "},\"link\":{\"rate_bps\":%" PRIu64 ",\"delay_s\":%.9f,\"queue\":%zu,"
           "\"loss\":%.9g,\"burst_loss\":{\"p\":%.9g,\"r\":%.9g},\"dup\":%.9g,"
-          "\"reorder\":%.9g,\"corrupt\":%.9g,\"jitter_s\":%.9f,\"impair\":\"%s\"}",
+          "\"reorder\":%.9g,\"corrupt\":%.9g,\"jitter_s\":%.9f,"
+          "\"delay_profile\":{\"shape\":\"%s\",\"amplitude_s\":%.9f,\"period_s\":%.9f},"
+          "\"impair\":\"%s\"}",
           l->rate_bps, secs(l->delay), l->queue_limit, l->loss, l->ge.p, l->ge.r,
           l->duplicate, l->reorder, l->corrupt, secs(l->jitter),
-          impair_name(res->impair));
+          profile_name(&l->delay_profile), secs(l->delay_profile.amplitude),
+          secs(l->delay_profile.period), impair_name(res->impair));
   fprintf(f,
           ",\"settings\":{\"bytes\":%" PRIu64 ",\"conns\":%" PRIu32
           ",\"mss\":%u,\"sndbuf\":%" PRIu32 ",\"rcvbuf\":%" PRIu32 ",\"msl_s\":%.9f}",
@@ -164,6 +173,12 @@ int psim_summary_text(FILE *f, const psim_result *res, double wall_s) {
   if (l->jitter > 0) {
     ptcp_duration_format(d, sizeof(d), l->jitter);
     fprintf(f, ", jitter %s", d);
+  }
+  if (l->delay_profile.shape != PSIM_DELAY_NONE) {
+    char per[32];
+    ptcp_duration_format(d, sizeof(d), l->delay_profile.amplitude);
+    ptcp_duration_format(per, sizeof(per), l->delay_profile.period);
+    fprintf(f, ", delay profile %s +%s every %s", profile_name(&l->delay_profile), d, per);
   }
   fprintf(f, " (impairments: %s)\n", impair_name(res->impair));
   for (int slot = 0; slot < PTCP_SLOT_COUNT; slot++)

@@ -228,9 +228,15 @@ void ptcp_output_keepalive(ptcp_conn *c, ptcp_time now) {
   emit(c, PTCP_ACK, c->snd_nxt - 1, 0, 0, now);
 }
 
-/* Marks the RTT measurement ambiguous when its segment is sent again. */
-static void karn(ptcp_conn *c, uint32_t seq, uint32_t len) {
-  if ((c->flags & CF_TIMING) && ptcp_seq_in(c->timed_seq, seq, len ? len : 1))
+/* Marks the RTT measurement ambiguous when its segment is sent again
+ * (Karn, RFC 6298 §3), and when an earlier one is: the copy that fills
+ * a hole below the timed segment (after a timeout or a fast
+ * retransmit) draws the ACK that covers it, whose delay is then the
+ * recovery's, not a round trip.  4.4BSD stops timing on every
+ * retransmission for the same reason.  A segment sent again above the
+ * timed one cannot delay its ACK. */
+static void karn(ptcp_conn *c, uint32_t seq) {
+  if ((c->flags & CF_TIMING) && ptcp_seq_le(seq, c->timed_seq))
     c->flags |= CF_TIMED_RTX;
 }
 
@@ -269,7 +275,7 @@ uint32_t ptcp_output_retransmit_first(ptcp_conn *c, ptcp_time now) {
     flags |= PTCP_FIN;
   if (len > 0 && len == left)
     flags |= PTCP_PSH;
-  karn(c, c->snd_una, len);
+  karn(c, c->snd_una);
   emit(c, flags, c->snd_una, len, 1, now);
   return len + (fin ? 1u : 0u);
 }
@@ -326,7 +332,7 @@ static void send_data(ptcp_conn *c, int force, ptcp_time now) {
     if (len > 0 && len == unsent)
       flags |= PTCP_PSH;
     if (rtx)
-      karn(c, c->snd_nxt, len);
+      karn(c, c->snd_nxt);
     emit(c, flags, c->snd_nxt, len, rtx, now);
     if (len > 0 && !rtx && !(c->flags & CF_TIMING)) {
       c->flags |= CF_TIMING;
@@ -362,7 +368,7 @@ void ptcp_output_probe(ptcp_conn *c, ptcp_time now) {
   /* One byte past the window: it is accepted if the window has opened,
    * and draws an ACK with the current window either way. */
   if (c->snd_nxt != c->snd_una) {
-    karn(c, c->snd_una, 1);
+    karn(c, c->snd_una);
     emit(c, PTCP_ACK, c->snd_una, 1, 1, now);
   } else if (ptcp_seq_lt(c->snd_nxt, end)) {
     emit(c, PTCP_ACK, c->snd_nxt, 1, 0, now);

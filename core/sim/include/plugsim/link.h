@@ -9,8 +9,8 @@
  *
  *   send --> [queue: DropTail, in packets] --> [transmitter: rate]
  *        --> wire: script, loss, Gilbert-Elliott, duplicate, reorder,
- *                  corrupt, jitter (decided in this order, at the
- *                  start of transmission)
+ *                  corrupt, jitter, delay profile (decided in this
+ *                  order, at the start of transmission)
  *        --> [propagation delay + extra delays] --> deliver(far end)
  *
  * docs/simulator.md gives the exact semantics of every parameter, the
@@ -88,6 +88,39 @@ typedef struct psim_gilbert_elliott {
   double loss_good; /* netem's 1-k: loss probability in the good state */
 } psim_gilbert_elliott;
 
+/** The shapes of a delay profile. */
+typedef enum psim_delay_shape {
+  PSIM_DELAY_NONE = 0,  /* no profile: the propagation delay alone */
+  PSIM_DELAY_SQUARE,    /* 0 for the first half of each period, then amplitude */
+  PSIM_DELAY_TRIANGLE,  /* 0 up to amplitude at half the period, back down to 0 */
+  PSIM_DELAY_SINE,      /* amplitude (1 - cos(2 pi t / period)) / 2 */
+} psim_delay_shape;
+
+/**
+ * A time-varying propagation delay: a packet whose transmission starts
+ * at time t (simulated, from 0) gets an extra delay that follows
+ * |shape| over each |period|, between 0 and |amplitude|.  The shapes
+ * all start at 0 at t = 0.  Triangle and sine are computed in double
+ * precision and rounded to the nanosecond, square exactly.  FIFO order
+ * is kept as under jitter: when the delay falls, a packet never arrives
+ * before the one sent before it (they bunch up).
+ */
+typedef struct psim_delay_profile {
+  psim_delay_shape shape;
+  ptcp_duration amplitude;
+  ptcp_duration period; /* at least 2 ns unless the shape is NONE */
+} psim_delay_profile;
+
+/** psim_delay_shape_name returns "none", "square", "triangle" or "sine" (NULL
+ *  for anything else). */
+const char *psim_delay_shape_name(psim_delay_shape shape);
+
+/**
+ * psim_delay_profile_at returns the extra delay |p| gives a packet sent
+ * at |t| (0 for no profile, or an invalid one).
+ */
+ptcp_duration psim_delay_profile_at(const psim_delay_profile *p, ptcp_time t);
+
 /**
  * One direction's configuration.  Start from psim_link_dir_cfg_init
  * (queue of 100 packets, Gilbert-Elliott loss_bad of 1), or from a
@@ -125,6 +158,8 @@ typedef struct psim_link_dir_cfg {
    * never arrives before the one sent before it, except reordered or
    * script-delayed ones). */
   ptcp_duration jitter;
+  /* A delay that varies over time, on top of |delay| (and of jitter). */
+  psim_delay_profile delay_profile;
   /* The exact script; copied by psim_link_new.  May be NULL. */
   const psim_script_rule *script;
   size_t script_len;
@@ -225,7 +260,9 @@ typedef void (*psim_link_deliver_fn)(void *ctx, psim_pkt *pkt, ptcp_time now);
  * error codes:
  *   PTCP_ERR_INVALID_ARGUMENT  a NULL argument; a probability outside
  *                              [0, 1]; a Gilbert-Elliott model that is on
- *                              but can never lose; a script rule with
+ *                              but can never lose; a delay profile of
+ *                              unknown shape, or with a period below
+ *                              2 ns; a script rule with
  *                              nth 0 or an unknown action; a script_len
  *                              with a NULL script; a name that is too long;
  *   PTCP_ERR_NOMEM             out of memory.

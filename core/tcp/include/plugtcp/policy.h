@@ -157,9 +157,10 @@ typedef struct ptcp_rtt_sample {
   ptcp_duration rtt;
   ptcp_time now;
   uint8_t from_timestamp; /* measured with RFC 7323 timestamps */
-  uint8_t retransmitted;  /* the timed segment was sent more than once, so
-                             without timestamps the sample is ambiguous
-                             (Karn's rule is the policy's to apply) */
+  uint8_t retransmitted;  /* the timed segment, or one before it, was sent
+                             again while it was timed, so without
+                             timestamps the sample is ambiguous (Karn's
+                             rule is the policy's to apply) */
 } ptcp_rtt_sample;
 
 typedef struct ptcp_rto_ops {
