@@ -8,6 +8,7 @@
 #include <plugtcp/wire.h>
 
 #include "ptcp_bytes.h"
+#include "ptcp_cksum.h"
 
 enum {
   IPV4_MF = 0x2000,
@@ -32,7 +33,8 @@ static int parse_v4(ptcp_ip *ip, const uint8_t *buf, size_t len, unsigned flags)
     return PTCP_ERR_IP_TOTAL_LEN;
   if (ihl < PTCP_IPV4_HDR_LEN || ihl > total)
     return PTCP_ERR_IP_HDR_LEN;
-  if (!(flags & PTCP_IP_NO_CHECKSUM) && ptcp_cksum(buf, ihl) != 0)
+  if (!(flags & PTCP_IP_NO_CHECKSUM) &&
+      (ihl == PTCP_IPV4_HDR_LEN ? ptcp_cksum_ipv4_hdr(buf) : ptcp_cksum(buf, ihl)) != 0)
     return PTCP_ERR_IP_CHECKSUM;
   frag = ptcp_get16(buf + 6);
   if (frag & (IPV4_MF | IPV4_FRAG_OFFSET))
@@ -154,7 +156,7 @@ ptcp_ssize ptcp_ip_encode_header(uint8_t *out, size_t cap, const ptcp_ip *ip,
     out[10] = out[11] = 0;
     memcpy(out + 12, ip->src.bytes, 4);
     memcpy(out + 16, ip->dst.bytes, 4);
-    ptcp_put16(out + 10, ptcp_cksum(out, PTCP_IPV4_HDR_LEN));
+    ptcp_put16(out + 10, ptcp_cksum_ipv4_hdr(out));
     return PTCP_IPV4_HDR_LEN;
   }
   if (ip->version == 6) {

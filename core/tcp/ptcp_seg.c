@@ -12,6 +12,7 @@
 #include <plugtcp/wire.h>
 
 #include "ptcp_bytes.h"
+#include "ptcp_cksum.h"
 
 /* Field offsets in the fixed header (RFC 9293 §3.1, figure 1). */
 enum {
@@ -138,6 +139,15 @@ static int parse_options(ptcp_opts *o, const uint8_t *buf, size_t hdr_len) {
   return 0;
 }
 
+/* The checksum over the pseudo-header and |len| bytes at |buf|. */
+static uint16_t segment_sum(const uint8_t *buf, size_t len, const ptcp_pseudo *ph) {
+  uint32_t sum = ph->src.family == PTCP_AF_INET6
+                     ? ptcp_cksum_pseudo(ph, PTCP_IPPROTO_TCP, (uint32_t)len)
+                     : ptcp_cksum_pseudo_v4(ph->src.bytes, ph->dst.bytes, PTCP_IPPROTO_TCP,
+                                            (uint16_t)len);
+  return ptcp_cksum_finish_inline(ptcp_cksum_add(sum, buf, len));
+}
+
 int ptcp_seg_parse(ptcp_seg *seg, const uint8_t *buf, size_t len,
                    const ptcp_pseudo *ph) {
   size_t hdr_len;
@@ -172,11 +182,9 @@ int ptcp_seg_parse(ptcp_seg *seg, const uint8_t *buf, size_t len,
   seg->payload_len = len - hdr_len;
 
   if (ph != NULL) {
-    uint32_t sum;
     if (len > UINT16_MAX && ph->src.family != PTCP_AF_INET6)
       return PTCP_ERR_CHECKSUM;
-    sum = ptcp_cksum_pseudo(ph, PTCP_IPPROTO_TCP, (uint32_t)len);
-    if (ptcp_cksum_finish(ptcp_cksum_add(sum, buf, len)) != 0)
+    if (segment_sum(buf, len, ph) != 0)
       return PTCP_ERR_CHECKSUM;
   }
   return 0;
@@ -353,12 +361,9 @@ ptcp_ssize ptcp_seg_encode_header(uint8_t *out, size_t cap, const ptcp_seg *seg)
 }
 
 void ptcp_seg_fill_checksum(uint8_t *tcp, size_t len, const ptcp_pseudo *ph) {
-  uint32_t sum;
-
   tcp[OFF_CHECKSUM] = 0;
   tcp[OFF_CHECKSUM + 1] = 0;
-  sum = ptcp_cksum_pseudo(ph, PTCP_IPPROTO_TCP, (uint32_t)len);
-  ptcp_put16(tcp + OFF_CHECKSUM, ptcp_cksum_finish(ptcp_cksum_add(sum, tcp, len)));
+  ptcp_put16(tcp + OFF_CHECKSUM, segment_sum(tcp, len, ph));
 }
 
 ptcp_ssize ptcp_seg_write(uint8_t *out, size_t cap, const ptcp_seg *seg,
