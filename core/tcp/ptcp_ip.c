@@ -125,6 +125,8 @@ int ptcp_ip_parse(ptcp_ip *ip, const uint8_t *buf, size_t len, unsigned flags) {
     return PTCP_ERR_INVALID_ARGUMENT;
   if (len < 1)
     return PTCP_ERR_IP_TRUNCATED;
+  /* Zeroed first: the addresses come out normalized (unused bytes zero),
+   * which the stack's demux compares as whole structs. */
   memset(ip, 0, sizeof(*ip));
   switch (buf[0] >> 4) {
   case 4:

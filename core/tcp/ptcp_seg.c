@@ -111,6 +111,19 @@ static int parse_option(ptcp_opts *o, uint8_t kind, const uint8_t *p, uint8_t ol
 static int parse_options(ptcp_opts *o, const uint8_t *buf, size_t hdr_len) {
   size_t i = PTCP_HDR_MIN;
 
+  /* What nearly every segment of a connection with timestamps carries
+   * (RFC 7323 Appendix A): NOP, NOP, TS and nothing else.  The loop
+   * below would decode it the same way. */
+  if (hdr_len == PTCP_HDR_MIN + 12 &&
+      ptcp_get32(buf + PTCP_HDR_MIN) ==
+          ((uint32_t)PTCP_OPT_KIND_NOP << 24 | (uint32_t)PTCP_OPT_KIND_NOP << 16 |
+           (uint32_t)PTCP_OPT_KIND_TS << 8 | LEN_TS)) {
+    o->present = PTCP_OPT_TS;
+    o->ts_val = ptcp_get32(buf + PTCP_HDR_MIN + 4);
+    o->ts_ecr = ptcp_get32(buf + PTCP_HDR_MIN + 8);
+    return 0;
+  }
+
   while (i < hdr_len) {
     uint8_t kind = buf[i];
     uint8_t olen;
