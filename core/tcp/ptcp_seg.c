@@ -256,18 +256,28 @@ static size_t dense_len(const ptcp_opts *o) {
   return (n + 3) & ~(size_t)3;
 }
 
-ptcp_ssize ptcp_seg_opts_len(const ptcp_seg *seg) {
+/* The options area's length, and whether it is the aligned layout. */
+static ptcp_ssize opts_layout(const ptcp_opts *o, int *aligned) {
   size_t n;
 
-  if (seg == NULL || !opts_valid(&seg->opts))
+  if (!opts_valid(o))
     return PTCP_ERR_INVALID_ARGUMENT;
-  n = aligned_len(&seg->opts);
-  if (n <= PTCP_OPTS_MAX)
+  n = aligned_len(o);
+  *aligned = n <= PTCP_OPTS_MAX;
+  if (*aligned)
     return (ptcp_ssize)n;
-  n = dense_len(&seg->opts);
+  n = dense_len(o);
   if (n <= PTCP_OPTS_MAX)
     return (ptcp_ssize)n;
   return PTCP_ERR_OPT_SPACE;
+}
+
+ptcp_ssize ptcp_seg_opts_len(const ptcp_seg *seg) {
+  int aligned;
+
+  if (seg == NULL)
+    return PTCP_ERR_INVALID_ARGUMENT;
+  return opts_layout(&seg->opts, &aligned);
 }
 
 static uint8_t *put_sack(uint8_t *p, const ptcp_opts *o) {
@@ -345,9 +355,13 @@ static void write_dense(uint8_t *p, uint8_t *end, const ptcp_opts *o) {
 }
 
 ptcp_ssize ptcp_seg_encode_header(uint8_t *out, size_t cap, const ptcp_seg *seg) {
-  ptcp_ssize olen = ptcp_seg_opts_len(seg);
+  ptcp_ssize olen;
   size_t hdr_len;
+  int aligned;
 
+  if (seg == NULL)
+    return PTCP_ERR_INVALID_ARGUMENT;
+  olen = opts_layout(&seg->opts, &aligned);
   if (olen < 0)
     return olen;
   if (out == NULL)
@@ -366,7 +380,7 @@ ptcp_ssize ptcp_seg_encode_header(uint8_t *out, size_t cap, const ptcp_seg *seg)
   ptcp_put16(out + OFF_CHECKSUM, seg->checksum);
   ptcp_put16(out + OFF_URGENT, seg->urgent);
 
-  if ((size_t)olen == aligned_len(&seg->opts))
+  if (aligned)
     write_aligned(out + PTCP_HDR_MIN, &seg->opts);
   else
     write_dense(out + PTCP_HDR_MIN, out + hdr_len, &seg->opts);
