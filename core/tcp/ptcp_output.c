@@ -287,12 +287,18 @@ static uint32_t cwnd_of(ptcp_conn *c) {
  * the first segment goes out even if Nagle or SWS avoidance would wait
  * (the override timeout of RFC 9293 §3.8.6.2.1). */
 static void send_data(ptcp_conn *c, int force, ptcp_time now) {
-  const ptcp_conn_cfg *cfg = &c->prof->cfg;
-  uint32_t cwnd = cwnd_of(c);
-  uint32_t mss = payload_max(c);
+  const ptcp_conn_cfg *cfg;
+  uint32_t cwnd, mss;
   uint32_t unsent = 0;
   int sent = 0, fin_pending = 0;
 
+  /* Nothing queued and no FIN to send: the loop below would stop at once
+   * and arm nothing.  A receive-only connection ends here on every ACK. */
+  if (!(c->flags & CF_SHUT_WR) && !ptcp_seq_lt(c->snd_nxt, ptcp_data_end(c)))
+    return;
+  cfg = &c->prof->cfg;
+  cwnd = cwnd_of(c);
+  mss = payload_max(c);
   for (;;) {
     uint32_t end = ptcp_data_end(c);
     uint32_t flight = c->snd_nxt - c->snd_una;
