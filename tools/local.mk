@@ -3,7 +3,7 @@ if !FUZZING
 bin_PROGRAMS += tools/plugtcp-sim
 tools_plugtcp_sim_SOURCES = tools/plugtcp-sim.c
 tools_plugtcp_sim_CPPFLAGS = $(PLUGSIM_CPPFLAGS)
-tools_plugtcp_sim_LDADD = core/sim/libplugsim.la core/tcp/libplugtcp.la $(LIBM)
+tools_plugtcp_sim_LDADD = core/sim/libplugsim.la core/tcp/libplugtcp.la
 dist_man1_MANS = tools/plugtcp-sim.1
 # Its manual beyond the man page (docs/ lists the rest of the docs).
 EXTRA_DIST += docs/sim.md

@@ -49,6 +49,6 @@ core_sim_libplugsim_la_SOURCES = \
 	core/sim/psim_trace.c
 core_sim_libplugsim_la_CPPFLAGS = $(PLUGSIM_CPPFLAGS) $(PCAP_CFLAGS)
 core_sim_libplugsim_la_CFLAGS = $(AM_CFLAGS) $(FUZZ_LIB_CFLAGS)
-core_sim_libplugsim_la_LIBADD = core/tcp/libplugtcp.la $(SIM_PCAP_LIBS) $(LIBM)
+core_sim_libplugsim_la_LIBADD = core/tcp/libplugtcp.la $(SIM_PCAP_LIBS)
 core_sim_libplugsim_la_LDFLAGS = $(AM_LDFLAGS) -version-info $(PLUGSIM_LT_VERSION) \
 	-no-undefined -export-symbols-regex '^psim_'
