@@ -13,6 +13,7 @@
  * header and options, then the payload copied once from the send ring.
  */
 #include "ptcp_conn.h"
+#include "ptcp_ip.h"
 
 uint32_t ptcp_ts_now(uint32_t offset, ptcp_time now) {
   /* RFC 7323 §5.4: a 1 ms timestamp clock, offset per connection. */
@@ -24,7 +25,6 @@ uint32_t ptcp_ts_now(uint32_t offset, ptcp_time now) {
 static void emit_raw(ptcp_stack *s, const ptcp_conn *c, const ptcp_pcb *key,
                      ptcp_seg *seg, const ptcp_ring *ring, uint32_t off, int rtx,
                      ptcp_time now) {
-  ptcp_ip ip;
   ptcp_pseudo ph;
   size_t iphl = key->laddr.family == PTCP_AF_INET6 ? PTCP_IPV6_HDR_LEN : PTCP_IPV4_HDR_LEN;
   uint8_t *tcp = s->pkt + iphl;
@@ -40,16 +40,11 @@ static void emit_raw(ptcp_stack *s, const ptcp_conn *c, const ptcp_pcb *key,
   ph.dst = key->raddr;
   ptcp_seg_fill_checksum(tcp, (size_t)hdr + len, &ph);
 
-  memset(&ip, 0, sizeof(ip));
-  ip.version = key->laddr.family == PTCP_AF_INET6 ? 6 : 4;
-  ip.proto = PTCP_IPPROTO_TCP;
-  ip.ttl = s->ttl;
-  ip.id = s->ip_id++;
-  ip.dont_frag = 1;
-  ip.src = key->laddr;
-  ip.dst = key->raddr;
-  if (ptcp_ip_encode_header(s->pkt, iphl, &ip, (size_t)hdr + len) < 0)
-    return;
+  /* The MSS limits (ptcp_profile.c) and payload_max() keep every
+   * segment within the IP total length. */
+  assert((size_t)hdr + len <= UINT16_MAX - PTCP_IPV4_HDR_LEN);
+  ptcp_ip_put_tcp_header(s->pkt, &key->laddr, &key->raddr, s->ttl, s->ip_id++,
+                         (size_t)hdr + len);
 
   if (s->cb.on_trace) {
     ptcp_trace ev;
