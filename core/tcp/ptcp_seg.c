@@ -361,9 +361,16 @@ ptcp_ssize ptcp_seg_encode_header(uint8_t *out, size_t cap, const ptcp_seg *seg)
 
   if (seg == NULL)
     return PTCP_ERR_INVALID_ARGUMENT;
-  olen = opts_layout(&seg->opts, &aligned);
-  if (olen < 0)
-    return olen;
+  if (seg->opts.present == PTCP_OPT_TS) {
+    /* What every segment of a connection with timestamps carries: the
+     * aligned layout, NOP NOP TS (RFC 7323 Appendix A), 12 bytes. */
+    olen = 12;
+    aligned = 1;
+  } else {
+    olen = opts_layout(&seg->opts, &aligned);
+    if (olen < 0)
+      return olen;
+  }
   if (out == NULL)
     return PTCP_ERR_INVALID_ARGUMENT;
   hdr_len = PTCP_HDR_MIN + (size_t)olen;
