@@ -399,28 +399,21 @@ void ptcp_stack_trace(ptcp_stack *s, ptcp_trace *ev, const ptcp_pcb *key) {
   s->cb.on_trace(s->user, ev);
 }
 
-void ptcp_stack_count_reason(ptcp_stack *s, ptcp_reason r) {
-  if ((unsigned)r < PTCP_R_COUNT)
-    s->stats.reasons[r]++;
-}
+void ptcp_stack_trace_seg_in_hook(ptcp_stack *s, const ptcp_conn *c, const ptcp_pcb *key,
+                                  const ptcp_seg *seg, ptcp_verdict v, ptcp_reason r,
+                                  ptcp_time now) {
+  ptcp_trace ev;
 
-void ptcp_stack_trace_seg_in(ptcp_stack *s, const ptcp_conn *c, const ptcp_pcb *key,
-                             const ptcp_seg *seg, ptcp_verdict v, ptcp_reason r,
-                             ptcp_time now) {
-  ptcp_stack_count_reason(s, r);
-  if (s->cb.on_trace) {
-    ptcp_trace ev;
-    memset(&ev, 0, sizeof(ev));
-    ev.kind = PTCP_TRACE_SEG_IN;
-    ev.now = now;
-    ev.conn = c;
-    ev.seg = seg;
-    ev.verdict = v;
-    ev.reason = r;
-    if (c != NULL)
-      ev.old_state = ev.new_state = (ptcp_state)c->state;
-    ptcp_stack_trace(s, &ev, key);
-  }
+  memset(&ev, 0, sizeof(ev));
+  ev.kind = PTCP_TRACE_SEG_IN;
+  ev.now = now;
+  ev.conn = c;
+  ev.seg = seg;
+  ev.verdict = v;
+  ev.reason = r;
+  if (c != NULL)
+    ev.old_state = ev.new_state = (ptcp_state)c->state;
+  ptcp_stack_trace(s, &ev, key);
 }
 
 /* ------------------------------------------------------------------ */
