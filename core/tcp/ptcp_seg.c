@@ -357,13 +357,15 @@ static void write_dense(uint8_t *p, uint8_t *end, const ptcp_opts *o) {
 ptcp_ssize ptcp_seg_encode_header(uint8_t *out, size_t cap, const ptcp_seg *seg) {
   ptcp_ssize olen;
   size_t hdr_len;
-  int aligned;
+  int aligned, ts_only;
 
   if (seg == NULL)
     return PTCP_ERR_INVALID_ARGUMENT;
-  if (seg->opts.present == PTCP_OPT_TS) {
-    /* What every segment of a connection with timestamps carries: the
-     * aligned layout, NOP NOP TS (RFC 7323 Appendix A), 12 bytes. */
+  /* What every segment of a connection with timestamps carries: the
+   * aligned layout, NOP NOP TS (RFC 7323 Appendix A), 12 bytes.  The
+   * general code below gives the same; this spares it the work. */
+  ts_only = seg->opts.present == PTCP_OPT_TS;
+  if (ts_only) {
     olen = 12;
     aligned = 1;
   } else {
@@ -387,7 +389,11 @@ ptcp_ssize ptcp_seg_encode_header(uint8_t *out, size_t cap, const ptcp_seg *seg)
   ptcp_put16(out + OFF_CHECKSUM, seg->checksum);
   ptcp_put16(out + OFF_URGENT, seg->urgent);
 
-  if (aligned)
+  if (ts_only) {
+    out[PTCP_HDR_MIN] = PTCP_OPT_KIND_NOP;
+    out[PTCP_HDR_MIN + 1] = PTCP_OPT_KIND_NOP;
+    put_ts(out + PTCP_HDR_MIN + 2, &seg->opts);
+  } else if (aligned)
     write_aligned(out + PTCP_HDR_MIN, &seg->opts);
   else
     write_dense(out + PTCP_HDR_MIN, out + hdr_len, &seg->opts);
