@@ -287,13 +287,11 @@ size_t psim_link_in_flight(const psim_link *l, unsigned dir) {
 /* ------------------------------------------------------------------ */
 /* Tracing                                                             */
 
-static void emit(link_dir *d, psim_link_event_kind kind, psim_link_reason reason,
-                 const psim_pkt *pkt, uint32_t marks, ptcp_time arrival) {
+static void emit_event(link_dir *d, psim_link_event_kind kind, psim_link_reason reason,
+                       const psim_pkt *pkt, uint32_t marks, ptcp_time arrival) {
   psim_link *l = d->link;
   psim_link_event ev;
 
-  if (l->trace == NULL)
-    return;
   ev.link = l;
   ev.dir = d->index;
   ev.kind = kind;
@@ -305,6 +303,13 @@ static void emit(link_dir *d, psim_link_event_kind kind, psim_link_reason reason
   ev.data = pkt->data;
   ev.len = pkt->len;
   l->trace(l->trace_ctx, &ev);
+}
+
+/* Three per packet: the test is inline, the event built only for a hook. */
+static inline void emit(link_dir *d, psim_link_event_kind kind, psim_link_reason reason,
+                        const psim_pkt *pkt, uint32_t marks, ptcp_time arrival) {
+  if (d->link->trace != NULL)
+    emit_event(d, kind, reason, pkt, marks, arrival);
 }
 
 /* ------------------------------------------------------------------ */
