@@ -353,6 +353,12 @@ static int side_of(const run *r, const psim_node *node) {
   return -1;
 }
 
+/* ptcp_addr_equal, inline: first_conn runs for every engine event. */
+static int addr_same(const ptcp_addr *a, const ptcp_addr *b) {
+  return a->family == b->family &&
+         memcmp(a->bytes, b->bytes, a->family == PTCP_AF_INET ? 4 : 16) == 0;
+}
+
 /* Whether |ev| of |side| is about the first connection (fixing its
  * 4-tuple if it is not known yet). */
 static int first_conn(run *r, int side, const ptcp_trace *ev) {
@@ -362,7 +368,7 @@ static int first_conn(run *r, int side, const ptcp_trace *ev) {
   if (r->tuple_set &&
       (ev->local_port != r->port[side] || ev->remote_port != r->port[side ^ 1]))
     return 0;
-  if (ev->remote_port == 0 || !ptcp_addr_equal(ev->remote, psim_node_addr(other)))
+  if (ev->remote_port == 0 || !addr_same(ev->remote, psim_node_addr(other)))
     return 0;
   if (!r->tuple_set) {
     if (ev->kind != PTCP_TRACE_STATE && ev->kind != PTCP_TRACE_SEG_OUT)
