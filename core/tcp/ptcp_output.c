@@ -281,15 +281,20 @@ static uint32_t cwnd_of(ptcp_conn *c) {
 /* Sends queued data and the FIN while the windows allow.  With |force|
  * the first segment goes out even if Nagle or SWS avoidance would wait
  * (the override timeout of RFC 9293 §3.8.6.2.1). */
+/* Nothing queued and no FIN to send: send_data's loop would stop at once
+ * and arm nothing.  A receive-only connection is so after every segment
+ * and every window update it sends. */
+static inline int nothing_to_send(const ptcp_conn *c) {
+  return !(c->flags & CF_SHUT_WR) && !ptcp_seq_lt(c->snd_nxt, ptcp_data_end(c));
+}
+
 static void send_data(ptcp_conn *c, int force, ptcp_time now) {
   const ptcp_conn_cfg *cfg;
   uint32_t cwnd, mss;
   uint32_t unsent = 0;
   int sent = 0, fin_pending = 0;
 
-  /* Nothing queued and no FIN to send: the loop below would stop at once
-   * and arm nothing.  A receive-only connection ends here on every ACK. */
-  if (!(c->flags & CF_SHUT_WR) && !ptcp_seq_lt(c->snd_nxt, ptcp_data_end(c)))
+  if (nothing_to_send(c))
     return;
   cfg = &c->prof->cfg;
   cwnd = cwnd_of(c);
@@ -388,7 +393,7 @@ void ptcp_output(ptcp_conn *c, ptcp_time now) {
     break;
   }
   if ((c->flags & CF_SYN_ACKED) && c->state != PTCP_TIME_WAIT &&
-      c->state != PTCP_FIN_WAIT_2)
+      c->state != PTCP_FIN_WAIT_2 && !nothing_to_send(c))
     send_data(c, 0, now);
   if (c->flags & CF_ACK_NOW)
     ptcp_output_ack(c, now);
