@@ -60,6 +60,7 @@ typedef struct link_dir {
   psim_script_rule *script; /* owned copy, stably sorted by nth */
   size_t script_pos;        /* first rule not yet passed */
   ptcp_duration reorder_delay;
+  int random; /* some random stage is on: decide() draws */
   int ge_bad;
   psim_rng rng[NSTAGES];
 
@@ -221,6 +222,8 @@ int psim_link_new(psim_link **plink, psim_sched *sched, psim_pool *pool,
     if (d->reorder_delay == 0)
       d->reorder_delay = d->cfg.delay > 0 ? d->cfg.delay : PSIM_LINK_REORDER_DELAY_MIN;
     d->last_arrival = 0;
+    d->random = d->cfg.loss > 0 || ge_on(&d->cfg.ge) || d->cfg.duplicate > 0 ||
+                d->cfg.reorder > 0 || d->cfg.corrupt > 0 || d->cfg.jitter > 0;
     init_streams(d, name, cfg->seed);
   }
   *plink = l;
@@ -391,6 +394,12 @@ static void decide(link_dir *d, uint64_t nth, fate *f) {
 
   memset(f, 0, sizeof(*f));
   apply_script(d, nth, f);
+  if (!d->random) {
+    /* A clean direction: only the script can have said something. */
+    if (f->duplicate)
+      f->marks |= PSIM_LINK_MARK_DUPLICATED;
+    return;
+  }
   if (c->loss > 0)
     lost_random = psim_rng_bernoulli(&d->rng[STAGE_LOSS], c->loss);
   if (ge_on(&c->ge))
