@@ -457,6 +457,11 @@ static void on_engine(void *ctx, psim_node *node, const ptcp_trace *ev) {
     psim_trace_engine(r->trace, node, ev);
   if (r->ladder != NULL)
     psim_ladder_engine(r->ladder, node, ev);
+  /* The kinds track() looks at; for the others (one RTO or CWND event
+   * per ACK) first_conn could only answer, not learn. */
+  if (ev->kind != PTCP_TRACE_STATE && ev->kind != PTCP_TRACE_SEG_OUT &&
+      ev->kind != PTCP_TRACE_SEG_IN && ev->kind != PTCP_TRACE_TIMER)
+    return;
   side = side_of(r, node);
   if (side >= 0 && first_conn(r, side, ev))
     track(r, side, ev);
