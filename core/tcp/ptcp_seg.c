@@ -153,11 +153,12 @@ static int parse_options(ptcp_opts *o, const uint8_t *buf, size_t hdr_len) {
 }
 
 /* The checksum over the pseudo-header and |len| bytes at |buf|. */
-static uint16_t segment_sum(const uint8_t *buf, size_t len, const ptcp_pseudo *ph) {
+static inline uint16_t segment_sum(const uint8_t *buf, size_t len,
+                                   const ptcp_pseudo *ph) {
   uint32_t sum = ph->src.family == PTCP_AF_INET6
                      ? ptcp_cksum_pseudo(ph, PTCP_IPPROTO_TCP, (uint32_t)len)
-                     : ptcp_cksum_pseudo_v4(ph->src.bytes, ph->dst.bytes, PTCP_IPPROTO_TCP,
-                                            (uint16_t)len);
+                     : ptcp_cksum_pseudo_v4(ph->src.bytes, ph->dst.bytes,
+                                            PTCP_IPPROTO_TCP, (uint16_t)len);
   return ptcp_cksum_finish_inline(ptcp_cksum_add(sum, buf, len));
 }
 
