@@ -618,6 +618,9 @@ static int build(run *r, char *err, size_t errlen) {
      * every option, a full segment.  Hundreds of packets are in flight
      * on a fast link; their size is most of a run's memory. */
     pc.buf_size = (PTCP_IPV4_HDR_LEN + PTCP_HDR_MAX + r->conn_cfg.mss + 63u) / 64u * 64u;
+    /* Segments without data (ACKs: one per data segment or two) take a
+     * buffer their own size: the headers with every option. */
+    pc.small_size = PTCP_IPV4_HDR_LEN + PTCP_HDR_MAX;
     rv = psim_pool_new(&r->pool, r->mem, &pc);
   }
   if (rv == 0)
