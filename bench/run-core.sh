@@ -35,6 +35,27 @@ while [ $i -lt "$runs" ]; do
   i=$((i + 1))
 done
 
+# objself FILE OBJECT: instructions executed in OBJECT's own code (self
+# cost, inlined functions included) from a callgrind output file.
+# callgrind_annotate lists code inlined from headers under the header's
+# name without the object, so summing its lines would miss it.
+objself() {
+  awk -v want="$2" '
+    function obname(s,  id, rest) {
+      if (match(s, /^\([0-9]+\)/)) {
+        id = substr(s, RSTART, RLENGTH); rest = substr(s, RLENGTH + 1); sub(/^ /, "", rest)
+        if (rest != "") name[id] = rest
+        return name[id]
+      }
+      return s
+    }
+    /^ob=/ { ob = obname(substr($0, 4)); next }
+    /^cob=/ { obname(substr($0, 5)); next }
+    /^calls=/ { skip = 1; next }       # the next line is the call'"'"'s inclusive cost
+    /^[0-9+*-]/ { if (skip) skip = 0; else if (index(ob, want)) s += $2; next }
+    END { print s + 0 }' "$1"
+}
+
 cg() { # cg LABEL CMD...: instructions of a whole run, profile in $tmp/cg.LABEL
   label=$1
   shift
@@ -45,8 +66,7 @@ cg() { # cg LABEL CMD...: instructions of a whole run, profile in $tmp/cg.LABEL
 ptcp_json=$(./bench/core_bench -n "$cg_bytes" --json)
 ptcp_segs=$(echo "$ptcp_json" | sed 's/.*"data_segments": \([0-9]*\).*/\1/')
 ptcp_ins=$(cg ptcp ./bench/core_bench -n "$cg_bytes")
-ptcp_lib=$(callgrind_annotate "$tmp/cg.ptcp" 2>/dev/null |
-  awk '/libplugtcp/ {gsub(",","",$1); s+=$1} END {print s+0}')
+ptcp_lib=$(objself "$tmp/cg.ptcp" libplugtcp)
 ptcp_wall=$(median <"$tmp/ptcp.wall")
 
 echo "core benchmark: $bytes bytes, one connection, every byte verified; wall = median of $runs interleaved runs"
@@ -60,8 +80,7 @@ if [ $have_lwip = yes ]; then
   lwip_out=$("$tmp/lwip_bulk" -n "$cg_bytes")
   lwip_segs=$(echo "$lwip_out" | sed -n 's/.*data_segs(a->b)=\([0-9]*\).*/\1/p')
   lwip_ins=$(cg lwip "$tmp/lwip_bulk" -n "$cg_bytes")
-  lwip_lib=$(callgrind_annotate "$tmp/cg.lwip" 2>/dev/null |
-    awk '/liblwip/ {gsub(",","",$1); s+=$1} END {print s+0}')
+  lwip_lib=$(objself "$tmp/cg.lwip" liblwip)
   printf "%-10s %10s %12.0f %14.0f %16.0f\n" lwip-2.1.3 "$lwip_wall" \
     "$(echo "$bytes $lwip_wall" | awk '{print $1/$2/1e6}')" \
     "$(echo "$lwip_ins $lwip_segs" | awk '{print $1/$2}')" \

@@ -95,6 +95,21 @@ START_TEST(test_cksum_end_around_carry) {
 }
 END_TEST
 
+START_TEST(test_cksum_all_ones_every_length) {
+  /* All-ones words make every add carry, the worst case for a carry
+   * chain: each 64-bit step wraps, and so can the final end-around
+   * carry.  Every length through several 64-byte blocks plus a tail,
+   * at every alignment. */
+  static uint8_t buf[600 + 8];
+
+  memset(buf, 0xff, sizeof(buf));
+  for (size_t len = 0; len <= 600; len++)
+    for (size_t off = 0; off < 8; off++)
+      ck_assert_msg(ptcp_cksum(buf + off, len) == ref_cksum(buf + off, len),
+                    "len %zu offset %zu", len, off);
+}
+END_TEST
+
 START_TEST(test_cksum_finish_folds_any_sum) {
   /* A 32-bit partial sum may hold several carries; finish folds them. */
   ck_assert_uint_eq(ptcp_cksum_finish(0xffffffffu), 0x0000);
@@ -429,6 +444,7 @@ Suite *ptcp_cksum_suite(void) {
   tcase_add_test(known, test_cksum_empty_is_all_ones);
   tcase_add_test(known, test_cksum_odd_lengths);
   tcase_add_test(known, test_cksum_end_around_carry);
+  tcase_add_test(known, test_cksum_all_ones_every_length);
   tcase_add_test(known, test_cksum_finish_folds_any_sum);
   suite_add_tcase(s, known);
 

@@ -142,6 +142,56 @@ START_TEST(test_pkt_steady_state_does_not_allocate) {
 }
 END_TEST
 
+START_TEST(test_pkt_small_buffers) {
+  psim_pool *pool = NULL;
+  psim_pool_cfg cfg = {.buf_size = 1600, .small_size = 96, .headroom = 16, .limit = 64};
+  psim_pool_cfg bad[] = {
+      {.buf_size = 1600, .small_size = 1600},               /* not smaller */
+      {.buf_size = 1600, .small_size = 30, .headroom = 16}, /* no room for IPv4 */
+      {.buf_size = 1600, .small_size = 16, .headroom = 16},
+  };
+  psim_pkt *ack = NULL, *data = NULL, *copy = NULL, *again = NULL;
+  const psim_pool_stats *st;
+
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+    ck_assert_int_eq(psim_pool_new(&pool, NULL, &bad[i]), PTCP_ERR_INVALID_ARGUMENT);
+  ck_assert_int_eq(psim_pool_new(&pool, NULL, &cfg), 0);
+  st = psim_pool_get_stats(pool);
+  ck_assert_uint_eq(psim_pool_max_len(pool), 1600 - 16);
+  /* What fits with its headroom takes a small buffer, and stays in it. */
+  ck_assert_int_eq(psim_pkt_alloc(pool, 52, &ack), 0);
+  ck_assert_uint_eq(psim_pkt_headroom(ack), 16);
+  ck_assert_uint_eq(psim_pkt_tailroom(ack), 96 - 16 - 52);
+  ck_assert_int_eq(psim_pkt_set_len(ack, 81), PTCP_ERR_NOBUF);
+  ck_assert_int_eq(psim_pkt_set_len(ack, 80), 0);
+  ck_assert_int_eq(psim_pkt_set_len(ack, 52), 0);
+  /* A packet one byte too long for it takes a full one. */
+  ck_assert_int_eq(psim_pkt_alloc(pool, 81, &data), 0);
+  ck_assert_uint_eq(psim_pkt_tailroom(data), 1600 - 16 - 81);
+  ck_assert_int_eq(psim_pkt_set_len(data, 1584), 0);
+  /* A copy of a small packet is small, with the same headroom. */
+  memset(ack->data, 0x5a, ack->len);
+  ck_assert_int_eq(psim_pkt_dup(ack, &copy), 0);
+  ck_assert_uint_eq(psim_pkt_headroom(copy), 16);
+  ck_assert_uint_eq(psim_pkt_tailroom(copy), 96 - 16 - 52);
+  ck_assert_mem_eq(copy->data, ack->data, 52);
+  /* Each size recycles its own buffers: the last one freed comes back. */
+  psim_pkt_free(ack);
+  psim_pkt_free(data);
+  ck_assert_int_eq(psim_pkt_alloc(pool, 40, &again), 0);
+  ck_assert_ptr_eq(again, ack);
+  psim_pkt_free(again);
+  ck_assert_int_eq(psim_pkt_alloc(pool, 1000, &again), 0);
+  ck_assert_ptr_eq(again, data);
+  psim_pkt_free(again);
+  psim_pkt_free(copy);
+  ck_assert_uint_eq(st->in_use, 0);
+  /* One chunk of each size so far, within the one limit. */
+  ck_assert_uint_eq(st->buffers, 64);
+  psim_pool_del(pool);
+}
+END_TEST
+
 START_TEST(test_pkt_dup_is_an_independent_copy) {
   psim_pool *pool = NULL;
   psim_pool_cfg cfg = {.headroom = 40};
@@ -243,6 +293,7 @@ Suite *psim_pkt_suite(void) {
   tcase_add_test(tc, test_pkt_bad_configs);
   tcase_add_test(tc, test_pkt_limit_bounds_live_packets);
   tcase_add_test(tc, test_pkt_steady_state_does_not_allocate);
+  tcase_add_test(tc, test_pkt_small_buffers);
   tcase_add_test(tc, test_pkt_dup_is_an_independent_copy);
   tcase_add_test(tc, test_pkt_push_pull_set_len);
   tcase_add_test(tc, test_pkt_nomem);

@@ -264,6 +264,28 @@ START_TEST(test_rng_exponential_mean) {
 }
 END_TEST
 
+START_TEST(test_rng_exponential_tails) {
+  /* P(X > t) = e^(-t / mean): checked where von Neumann's rounds change
+   * (every whole multiple of the mean) and in between.  The bounds are
+   * more than six standard deviations wide (sd <= 0.0016 here). */
+  static const struct {
+    double t, p;
+  } pts[] = {{0.5, 0.60653066}, {1.0, 0.36787944}, {2.0, 0.13533528}, {3.0, 0.04978707}};
+  int above[4] = {0};
+  psim_rng r;
+
+  psim_rng_init(&r, 17, "exp-tail");
+  for (int i = 0; i < NDRAWS; i++) {
+    double x = psim_rng_exponential(&r, 1.0);
+
+    for (int k = 0; k < 4; k++)
+      above[k] += x > pts[k].t;
+  }
+  for (int k = 0; k < 4; k++)
+    ck_assert_double_lt(fabs((double)above[k] / NDRAWS - pts[k].p), 0.01);
+}
+END_TEST
+
 START_TEST(test_rng_rand_fill) {
   ptcp_rand_fn fn = psim_rand_fill;
   psim_rng r, ref;
@@ -301,6 +323,7 @@ Suite *psim_rng_suite(void) {
   tcase_add_test(tc, test_rng_double_range_and_mean);
   tcase_add_test(tc, test_rng_bernoulli_rate);
   tcase_add_test(tc, test_rng_exponential_mean);
+  tcase_add_test(tc, test_rng_exponential_tails);
   tcase_add_test(tc, test_rng_rand_fill);
   suite_add_tcase(s, tc);
   return s;

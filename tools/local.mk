@@ -14,7 +14,7 @@ bin_PROGRAMS += tools/plugtcp-sim
 tools_plugtcp_sim_SOURCES = tools/plugtcp-sim.c $(TOOL_PLUGIN_SOURCES)
 tools_plugtcp_sim_CPPFLAGS = $(PLUGSIM_CPPFLAGS) $(TOOL_PLUGIN_CPPFLAGS)
 tools_plugtcp_sim_LDADD = $(TOOL_PLUGIN_LIBS) core/sim/libplugsim.la \
-	core/tcp/libplugtcp.la $(LIBM)
+	core/tcp/libplugtcp.la
 dist_man1_MANS = tools/plugtcp-sim.1
 # Its manual beyond the man page (docs/ lists the rest of the docs).
 EXTRA_DIST += docs/sim.md

@@ -268,7 +268,9 @@ static uint64_t parse_rate(const char *flag, const char *text) {
     die_usage("%s: '%s' is too fast (at most 1000000Gbps)", flag, text);
   if (v > 0 && v < 1)
     die_usage("%s: '%s' is below 1 bit/s", flag, text);
-  return (uint64_t)llround(v);
+  /* Rounded to the nearest bit/s without libm's llround: v is 0 or in
+   * [1, 1e15], where adding 0.5 is exact. */
+  return (uint64_t)(v + 0.5);
 }
 
 /* SHAPE,AMPLITUDE,PERIOD, e.g. square,100ms,10s; or none. */

@@ -3,7 +3,9 @@
  *
  * Kept out of libplugtcp on purpose (DESIGN.md §3): the core takes ops
  * structs and nothing else, so a build for a system without dlopen links
- * the core alone.  This file is the only one that calls dlopen.
+ * the core alone.  No code of libplugtcp calls dlopen; besides this file,
+ * only libplugsim's pcap writer does, to load libpcap when a capture is
+ * opened.
  *
  * A load is all or nothing.  The plugin's entry point registers into a
  * scratch registry, where the registry's own checks (ABI stamp of each

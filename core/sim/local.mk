@@ -1,8 +1,9 @@
 # libplugsim: the simulator (scheduler, random streams, packet pool,
 # links, pcap, nodes, sockets, applications, traces, scenarios).
-# Depends on libplugtcp's public headers, libpcap and libc only; it is
-# built in fuzzing builds too, with the same coverage instrumentation as
-# libplugtcp, because the end-to-end fuzz target links it.
+# Depends on libplugtcp's public headers, libpcap (linked, or loaded when
+# the first capture is opened: configure's --disable-pcap-dlopen) and libc
+# only; it is built in fuzzing builds too, with the same coverage
+# instrumentation as libplugtcp, because the end-to-end fuzz target links it.
 lib_LTLIBRARIES += core/sim/libplugsim.la
 pkgconfig_DATA += plugsim.pc
 
@@ -48,6 +49,6 @@ core_sim_libplugsim_la_SOURCES = \
 	core/sim/psim_trace.c
 core_sim_libplugsim_la_CPPFLAGS = $(PLUGSIM_CPPFLAGS) $(PCAP_CFLAGS)
 core_sim_libplugsim_la_CFLAGS = $(AM_CFLAGS) $(FUZZ_LIB_CFLAGS)
-core_sim_libplugsim_la_LIBADD = core/tcp/libplugtcp.la $(PCAP_LIBS) $(LIBM)
+core_sim_libplugsim_la_LIBADD = core/tcp/libplugtcp.la $(SIM_PCAP_LIBS)
 core_sim_libplugsim_la_LDFLAGS = $(AM_LDFLAGS) -version-info $(PLUGSIM_LT_VERSION) \
 	-no-undefined -export-symbols-regex '^psim_'

@@ -14,7 +14,6 @@
  * probability only adds events (psim_rng_bernoulli is monotone in p).
  */
 #include <assert.h>
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,7 +30,7 @@ enum {
 };
 
 #define NS_PER_SECOND 1000000000ull
-#define TWO_PI 6.283185307179586
+#define PI 3.141592653589793
 #define DEFAULT_NAME "link"
 
 /* The random stages, each with its own stream "<name>:<dir>/<stage>". */
@@ -62,6 +61,7 @@ typedef struct link_dir {
   psim_script_rule *script; /* owned copy, stably sorted by nth */
   size_t script_pos;        /* first rule not yet passed */
   ptcp_duration reorder_delay;
+  int stages; /* a stage after the script is on (a random one or the delay profile) */
   int ge_bad;
   psim_rng rng[NSTAGES];
 
@@ -155,6 +155,20 @@ const char *psim_delay_shape_name(psim_delay_shape shape) {
   return NULL;
 }
 
+/* sin(x) for 0 <= x <= pi/2 from its Taylor series to x^13 (error below
+ * 1e-10): only IEEE multiplications, divisions and additions, so every
+ * machine computes the same delays, which libm's cos does not promise
+ * (and libplugsim then needs no libm). */
+static double sin_quadrant(double x) {
+  double x2 = x * x, term = x, sum = x;
+
+  for (int k = 1; k <= 6; k++) {
+    term *= -x2 / (double)((2 * k) * (2 * k + 1));
+    sum += term;
+  }
+  return sum;
+}
+
 ptcp_duration psim_delay_profile_at(const psim_delay_profile *p, ptcp_time t) {
   ptcp_duration phase, half;
   double x;
@@ -171,9 +185,13 @@ ptcp_duration psim_delay_profile_at(const psim_delay_profile *p, ptcp_time t) {
     x = phase < half ? (double)phase / (double)half
                      : (double)(p->period - phase) / (double)(p->period - half);
     break;
-  case PSIM_DELAY_SINE:
-    x = (1.0 - cos(TWO_PI * (double)phase / (double)p->period)) / 2.0;
+  case PSIM_DELAY_SINE: {
+    /* (1 - cos(2 pi u)) / 2 = sin^2(pi u), symmetric about u = 1/2. */
+    double u = (double)phase / (double)p->period;
+    double s = sin_quadrant(PI * (u <= 0.5 ? u : 1.0 - u));
+    x = s * s;
     break;
+  }
   default:
     return 0;
   }
@@ -182,8 +200,9 @@ ptcp_duration psim_delay_profile_at(const psim_delay_profile *p, ptcp_time t) {
   if (x >= 1.0)
     return p->amplitude;
   /* x < 1, so the product stays below the amplitude (an exact integer
-   * would need 128-bit arithmetic). */
-  return (ptcp_duration)llround(x * (double)p->amplitude);
+   * would need 128-bit arithmetic); it is not negative, so adding a half
+   * and truncating rounds to nearest. */
+  return (ptcp_duration)(x * (double)p->amplitude + 0.5);
 }
 
 static int dir_cfg_ok(const psim_link_dir_cfg *c) {
@@ -282,6 +301,9 @@ int psim_link_new(psim_link **plink, psim_sched *sched, psim_pool *pool,
     if (d->reorder_delay == 0)
       d->reorder_delay = d->cfg.delay > 0 ? d->cfg.delay : PSIM_LINK_REORDER_DELAY_MIN;
     d->last_arrival = 0;
+    d->stages = d->cfg.loss > 0 || ge_on(&d->cfg.ge) || d->cfg.duplicate > 0 ||
+                d->cfg.reorder > 0 || d->cfg.corrupt > 0 || d->cfg.jitter > 0 ||
+                d->cfg.delay_profile.shape != PSIM_DELAY_NONE;
     init_streams(d, name, cfg->seed);
   }
   *plink = l;
@@ -348,13 +370,11 @@ size_t psim_link_in_flight(const psim_link *l, unsigned dir) {
 /* ------------------------------------------------------------------ */
 /* Tracing                                                             */
 
-static void emit(link_dir *d, psim_link_event_kind kind, psim_link_reason reason,
-                 const psim_pkt *pkt, uint32_t marks, ptcp_time arrival) {
+static void emit_event(link_dir *d, psim_link_event_kind kind, psim_link_reason reason,
+                       const psim_pkt *pkt, uint32_t marks, ptcp_time arrival) {
   psim_link *l = d->link;
   psim_link_event ev;
 
-  if (l->trace == NULL)
-    return;
   ev.link = l;
   ev.dir = d->index;
   ev.kind = kind;
@@ -366,6 +386,13 @@ static void emit(link_dir *d, psim_link_event_kind kind, psim_link_reason reason
   ev.data = pkt->data;
   ev.len = pkt->len;
   l->trace(l->trace_ctx, &ev);
+}
+
+/* Three per packet: the test is inline, the event built only for a hook. */
+static inline void emit(link_dir *d, psim_link_event_kind kind, psim_link_reason reason,
+                        const psim_pkt *pkt, uint32_t marks, ptcp_time arrival) {
+  if (d->link->trace != NULL)
+    emit_event(d, kind, reason, pkt, marks, arrival);
 }
 
 /* ------------------------------------------------------------------ */
@@ -447,6 +474,12 @@ static void decide(link_dir *d, uint64_t nth, fate *f) {
 
   memset(f, 0, sizeof(*f));
   apply_script(d, nth, f);
+  if (!d->stages) {
+    /* A clean direction: only the script can have said something. */
+    if (f->duplicate)
+      f->marks |= PSIM_LINK_MARK_DUPLICATED;
+    return;
+  }
   if (c->loss > 0)
     lost_random = psim_rng_bernoulli(&d->rng[STAGE_LOSS], c->loss);
   if (ge_on(&c->ge))

@@ -108,13 +108,12 @@ static void on_timer(psim_sched *sched, ptcp_time now, void *a, void *b) {
 /* Packets                                                             */
 
 static iface *route(psim_node *n, const uint8_t *pkt, size_t len) {
-  ptcp_addr dst;
-
   if (len >= PTCP_IPV4_HDR_LEN && (pkt[0] >> 4) == 4) {
-    dst = ptcp_addr_v4(pkt[IPV4_DST_OFF], pkt[IPV4_DST_OFF + 1], pkt[IPV4_DST_OFF + 2],
-                       pkt[IPV4_DST_OFF + 3]);
+    /* Peers are IPv4 (psim_node_add_iface): their 4 bytes against the
+     * destination's, as they stand in the header. */
     for (unsigned i = 0; i < n->nifaces; i++)
-      if (n->ifaces[i].has_peer && ptcp_addr_equal(&n->ifaces[i].peer, &dst))
+      if (n->ifaces[i].has_peer &&
+          memcmp(n->ifaces[i].peer.bytes, pkt + IPV4_DST_OFF, 4) == 0)
         return &n->ifaces[i];
   }
   return n->default_iface >= 0 ? &n->ifaces[n->default_iface] : NULL;

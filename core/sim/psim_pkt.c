@@ -1,8 +1,8 @@
 /*
  * plugsim: the packet pool.  Buffers are carved from chunks allocated
- * through ptcp_mem, recycled LIFO through a free list (the most recently
- * freed buffer is the one most likely still in cache), and all released
- * with the pool.
+ * through ptcp_mem, recycled LIFO through a free list per buffer size
+ * (the most recently freed buffer is the one most likely still in cache),
+ * and all released with the pool.
  */
 #include <assert.h>
 #include <stdint.h>
@@ -32,30 +32,37 @@ typedef struct chunk {
   /* Followed by npkts slots of slot_size bytes. */
 } chunk;
 
+/* One size of buffer. */
+typedef struct size_class {
+  size_t buf_size;  /* 0: the class is off */
+  size_t slot_size; /* psim_pkt + buffer, rounded to SLOT_ALIGN */
+  psim_pkt *free_list;
+} size_class;
+
+enum { FULL, SMALL, NCLASSES };
+
 struct psim_pool {
   const ptcp_mem *mem;
-  size_t buf_size;
   size_t headroom;
-  size_t limit;
-  size_t slot_size;  /* psim_pkt + buffer, rounded to SLOT_ALIGN */
+  size_t limit;      /* buffers of both sizes together */
   size_t chunk_head; /* the chunk header, rounded to SLOT_ALIGN */
+  size_class cls[NCLASSES];
   chunk *chunks;
-  psim_pkt *free_list;
   psim_pool_stats stats;
 };
 
 static size_t round_up(size_t n, size_t a) { return (n + a - 1) / a * a; }
 
-/* Creates a chunk of up to CHUNK_PKTS buffers, within the limit, and puts
- * them on the free list. */
-static int add_chunk(psim_pool *p) {
+/* Creates a chunk of up to CHUNK_PKTS buffers of class |k|, within the
+ * limit, and puts them on its free list. */
+static int add_chunk(psim_pool *p, size_class *k) {
   size_t n = p->limit - p->stats.buffers;
   uint8_t *base;
   chunk *c;
 
   if (n > CHUNK_PKTS)
     n = CHUNK_PKTS;
-  c = p->mem->malloc(p->chunk_head + n * p->slot_size, p->mem->user_data);
+  c = p->mem->malloc(p->chunk_head + n * k->slot_size, p->mem->user_data);
   if (c == NULL)
     return PTCP_ERR_NOMEM;
   c->next = p->chunks;
@@ -65,14 +72,15 @@ static int add_chunk(psim_pool *p) {
   /* Push in reverse so that the free list hands out buffers in address
    * order: friendlier to the cache and easier to read in a debugger. */
   for (size_t i = n; i-- > 0;) {
-    psim_pkt *pkt = (psim_pkt *)(void *)(base + i * p->slot_size);
+    psim_pkt *pkt = (psim_pkt *)(void *)(base + i * k->slot_size);
 
     memset(pkt, 0, sizeof(*pkt));
     pkt->pool = p;
     pkt->buf = (uint8_t *)(pkt + 1);
+    pkt->cap = k->buf_size;
     pkt->state = STATE_FREE;
-    pkt->next = p->free_list;
-    p->free_list = pkt;
+    pkt->next = k->free_list;
+    k->free_list = pkt;
   }
   p->stats.buffers += n;
   return 0;
@@ -93,19 +101,24 @@ int psim_pool_new(psim_pool **ppool, const ptcp_mem *mem, const psim_pool_cfg *c
   if (p == NULL)
     return PTCP_ERR_NOMEM;
   p->mem = mem;
-  p->buf_size = cfg->buf_size ? cfg->buf_size : PSIM_PKT_BUF_DEFAULT;
+  p->cls[FULL].buf_size = cfg->buf_size ? cfg->buf_size : PSIM_PKT_BUF_DEFAULT;
+  p->cls[SMALL].buf_size = cfg->small_size;
   p->headroom = cfg->headroom;
   p->limit = cfg->limit ? cfg->limit : PSIM_POOL_LIMIT_DEFAULT;
-  if (p->headroom >= p->buf_size || p->buf_size - p->headroom < MIN_PACKET ||
-      cfg->prealloc > p->limit ||
-      p->buf_size > (SIZE_MAX - sizeof(psim_pkt)) / 2 / CHUNK_PKTS) {
+  if (p->headroom >= p->cls[FULL].buf_size ||
+      p->cls[FULL].buf_size - p->headroom < MIN_PACKET || cfg->prealloc > p->limit ||
+      p->cls[FULL].buf_size > (SIZE_MAX - sizeof(psim_pkt)) / 2 / CHUNK_PKTS ||
+      (cfg->small_size != 0 &&
+       (cfg->small_size >= p->cls[FULL].buf_size || p->headroom >= cfg->small_size ||
+        cfg->small_size - p->headroom < MIN_PACKET))) {
     mem->free(p, mem->user_data);
     return PTCP_ERR_INVALID_ARGUMENT;
   }
-  p->slot_size = round_up(sizeof(psim_pkt) + p->buf_size, SLOT_ALIGN);
+  for (int i = 0; i < NCLASSES; i++)
+    p->cls[i].slot_size = round_up(sizeof(psim_pkt) + p->cls[i].buf_size, SLOT_ALIGN);
   p->chunk_head = round_up(sizeof(chunk), SLOT_ALIGN);
   while (p->stats.buffers < cfg->prealloc) {
-    if (add_chunk(p) != 0) {
+    if (add_chunk(p, &p->cls[FULL]) != 0) {
       psim_pool_del(p);
       return PTCP_ERR_NOMEM;
     }
@@ -126,32 +139,37 @@ void psim_pool_del(psim_pool *p) {
   p->mem->free(p, p->mem->user_data);
 }
 
-size_t psim_pool_max_len(const psim_pool *p) { return p->buf_size - p->headroom; }
+size_t psim_pool_max_len(const psim_pool *p) {
+  return p->cls[FULL].buf_size - p->headroom;
+}
 
 const psim_pool_stats *psim_pool_get_stats(const psim_pool *p) { return &p->stats; }
 
 /* Takes a buffer for a packet of |len| bytes starting at |offset|. */
 static int take(psim_pool *p, size_t offset, size_t len, psim_pkt **out) {
+  size_class *k = &p->cls[FULL];
   psim_pkt *pkt;
   int rv;
 
-  if (len > p->buf_size - offset) {
+  if (len > k->buf_size - offset) {
     p->stats.too_large++;
     return PTCP_ERR_NOBUF;
   }
-  if (p->free_list == NULL) {
+  if (offset < p->cls[SMALL].buf_size && len <= p->cls[SMALL].buf_size - offset)
+    k = &p->cls[SMALL];
+  if (k->free_list == NULL) {
     if (p->stats.buffers >= p->limit) {
       p->stats.exhausted++;
       return PTCP_ERR_LIMIT;
     }
-    rv = add_chunk(p);
+    rv = add_chunk(p, k);
     if (rv != 0) {
       p->stats.nomem++;
       return rv;
     }
   }
-  pkt = p->free_list;
-  p->free_list = pkt->next;
+  pkt = k->free_list;
+  k->free_list = pkt->next;
   pkt->next = pkt->prev = NULL;
   pkt->ev = PSIM_EVENT_NONE;
   pkt->at = 0;
@@ -222,8 +240,11 @@ void psim_pkt_free(psim_pkt *pkt) {
   pkt->data = NULL;
   pkt->len = 0;
   pkt->prev = NULL;
-  pkt->next = p->free_list;
-  p->free_list = pkt;
+  {
+    size_class *k = pkt->cap == p->cls[FULL].buf_size ? &p->cls[FULL] : &p->cls[SMALL];
+    pkt->next = k->free_list;
+    k->free_list = pkt;
+  }
   p->stats.frees++;
   p->stats.in_use--;
 }
@@ -231,7 +252,7 @@ void psim_pkt_free(psim_pkt *pkt) {
 size_t psim_pkt_headroom(const psim_pkt *pkt) { return (size_t)(pkt->data - pkt->buf); }
 
 size_t psim_pkt_tailroom(const psim_pkt *pkt) {
-  return pkt->pool->buf_size - psim_pkt_headroom(pkt) - pkt->len;
+  return pkt->cap - psim_pkt_headroom(pkt) - pkt->len;
 }
 
 uint8_t *psim_pkt_push(psim_pkt *pkt, size_t n) {
@@ -251,7 +272,7 @@ uint8_t *psim_pkt_pull(psim_pkt *pkt, size_t n) {
 }
 
 int psim_pkt_set_len(psim_pkt *pkt, size_t len) {
-  if (len > pkt->pool->buf_size - psim_pkt_headroom(pkt))
+  if (len > pkt->cap - psim_pkt_headroom(pkt))
     return PTCP_ERR_NOBUF;
   pkt->len = len;
   return 0;

@@ -3,7 +3,6 @@
  * xoshiro256** to draw.  Both written from their published
  * descriptions (see plugsim/rng.h for the references).
  */
-#include <math.h>
 #include <string.h>
 
 #include <plugsim/rng.h>
@@ -132,9 +131,29 @@ uint64_t psim_rng_below(psim_rng *rng, uint64_t n) {
 
 int psim_rng_bernoulli(psim_rng *rng, double p) { return psim_rng_double(rng) < p; }
 
+/*
+ * von Neumann's method (1951; Knuth, TAOCP vol. 2, 3.4.1): each round
+ * draws uniforms while they keep decreasing, U1 >= U2 >= ... >= Un.  For
+ * x in [0, 1] the chance that U1 <= x and the run is at least n long is
+ * x^n / n!, so an odd n comes with probability 1 - e^-1 and then U1 has
+ * the law of Exp(1) cut to [0, 1]; an even n (probability e^-1) moves on
+ * to the next unit.  k + U1 is exactly Exp(1), from uniforms and
+ * comparisons only: no logarithm, so libplugsim needs no libm (glibc's
+ * libm alone makes a process about 300 KiB larger), and the result is
+ * the same on every machine.  About 4.3 draws per value.
+ */
 double psim_rng_exponential(psim_rng *rng, double mean) {
-  /* 1 - U lies in (0, 1], so the logarithm is finite. */
-  return -mean * log1p(-psim_rng_double(rng));
+  for (uint64_t k = 0;; k++) {
+    double first = psim_rng_double(rng), prev = first, u;
+    unsigned n = 1;
+
+    while ((u = psim_rng_double(rng)) <= prev) {
+      prev = u;
+      n++;
+    }
+    if (n & 1)
+      return mean * ((double)k + first);
+  }
 }
 
 int psim_rand_fill(void *ctx, uint8_t *dest, size_t len) {

@@ -353,6 +353,12 @@ static int side_of(const run *r, const psim_node *node) {
   return -1;
 }
 
+/* ptcp_addr_equal, inline: first_conn runs for every engine event. */
+static int addr_same(const ptcp_addr *a, const ptcp_addr *b) {
+  return a->family == b->family &&
+         memcmp(a->bytes, b->bytes, a->family == PTCP_AF_INET ? 4 : 16) == 0;
+}
+
 /* Whether |ev| of |side| is about the first connection (fixing its
  * 4-tuple if it is not known yet). */
 static int first_conn(run *r, int side, const ptcp_trace *ev) {
@@ -362,7 +368,7 @@ static int first_conn(run *r, int side, const ptcp_trace *ev) {
   if (r->tuple_set &&
       (ev->local_port != r->port[side] || ev->remote_port != r->port[side ^ 1]))
     return 0;
-  if (ev->remote_port == 0 || !ptcp_addr_equal(ev->remote, psim_node_addr(other)))
+  if (ev->remote_port == 0 || !addr_same(ev->remote, psim_node_addr(other)))
     return 0;
   if (!r->tuple_set) {
     if (ev->kind != PTCP_TRACE_STATE && ev->kind != PTCP_TRACE_SEG_OUT)
@@ -451,6 +457,11 @@ static void on_engine(void *ctx, psim_node *node, const ptcp_trace *ev) {
     psim_trace_engine(r->trace, node, ev);
   if (r->ladder != NULL)
     psim_ladder_engine(r->ladder, node, ev);
+  /* The kinds track() looks at; for the others (one RTO or CWND event
+   * per ACK) first_conn could only answer, not learn. */
+  if (ev->kind != PTCP_TRACE_STATE && ev->kind != PTCP_TRACE_SEG_OUT &&
+      ev->kind != PTCP_TRACE_SEG_IN && ev->kind != PTCP_TRACE_TIMER)
+    return;
   side = side_of(r, node);
   if (side >= 0 && first_conn(r, side, ev))
     track(r, side, ev);
@@ -607,6 +618,9 @@ static int build(run *r, char *err, size_t errlen) {
      * every option, a full segment.  Hundreds of packets are in flight
      * on a fast link; their size is most of a run's memory. */
     pc.buf_size = (PTCP_IPV4_HDR_LEN + PTCP_HDR_MAX + r->conn_cfg.mss + 63u) / 64u * 64u;
+    /* Segments without data (ACKs: one per data segment or two) take a
+     * buffer their own size: the headers with every option. */
+    pc.small_size = PTCP_IPV4_HDR_LEN + PTCP_HDR_MAX;
     rv = psim_pool_new(&r->pool, r->mem, &pc);
   }
   if (rv == 0)

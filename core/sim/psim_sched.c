@@ -73,7 +73,7 @@ static void heap_set(psim_sched *s, size_t i, hent e) {
 }
 
 /* Moves the hole at |i| towards the root until |e| fits, then fills it. */
-static void sift_up(psim_sched *s, size_t i, hent e) {
+static inline void sift_up(psim_sched *s, size_t i, hent e) {
   while (i > 0) {
     size_t parent = (i - 1) / ARITY;
 
@@ -86,7 +86,7 @@ static void sift_up(psim_sched *s, size_t i, hent e) {
 }
 
 /* Moves the hole at |i| towards the leaves until |e| fits, then fills it. */
-static void sift_down(psim_sched *s, size_t i, hent e) {
+static inline void sift_down(psim_sched *s, size_t i, hent e) {
   for (;;) {
     size_t first = i * ARITY + 1, last, best;
 
@@ -106,7 +106,7 @@ static void sift_down(psim_sched *s, size_t i, hent e) {
 }
 
 /* Puts |e| at index |i| (a hole) wherever it belongs. */
-static void heap_fix(psim_sched *s, size_t i, hent e) {
+static inline void heap_fix(psim_sched *s, size_t i, hent e) {
   if (i > 0 && hent_less(&e, &s->heap[(i - 1) / ARITY]))
     sift_up(s, i, e);
   else
@@ -226,6 +226,10 @@ void psim_sched_del(psim_sched *s) {
 int psim_sched_reserve(psim_sched *s, size_t n) {
   if (s == NULL)
     return PTCP_ERR_INVALID_ARGUMENT;
+  /* Links reserve room before every transmission: nearly always there.
+   * (A first reservation, even of 0, still allocates the initial room.) */
+  if (s->cap != 0 && n <= s->cap)
+    return 0;
   return grow(s, n);
 }
 

@@ -16,6 +16,7 @@ core_tcp_libplugtcp_la_SOURCES = \
 	core/tcp/ptcp_buf.h \
 	core/tcp/ptcp_bytes.h \
 	core/tcp/ptcp_cksum.c \
+	core/tcp/ptcp_cksum.h \
 	core/tcp/ptcp_conn.c \
 	core/tcp/ptcp_conn.h \
 	core/tcp/ptcp_err.c \
@@ -24,6 +25,7 @@ core_tcp_libplugtcp_la_SOURCES = \
 	core/tcp/ptcp_heap.h \
 	core/tcp/ptcp_input.c \
 	core/tcp/ptcp_ip.c \
+	core/tcp/ptcp_ip.h \
 	core/tcp/ptcp_mem.c \
 	core/tcp/ptcp_output.c \
 	core/tcp/ptcp_profile.c \

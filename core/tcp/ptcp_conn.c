@@ -250,15 +250,11 @@ void ptcp_conn_post(ptcp_conn *c, uint8_t ev) {
   }
 }
 
-void ptcp_conn_count_reason(ptcp_conn *c, ptcp_reason r) {
+void ptcp_conn_count_reason_first(ptcp_conn *c, ptcp_reason r) {
   if ((unsigned)r >= PTCP_R_COUNT)
     return;
-  if (c->reasons == NULL) {
-    c->reasons = ptcp_stack_alloc(c->stack, PTCP_R_COUNT * sizeof(uint32_t));
-    if (c->reasons == NULL)
-      return;
-  }
-  if (c->reasons[r] < UINT32_MAX)
+  c->reasons = ptcp_stack_alloc(c->stack, PTCP_R_COUNT * sizeof(uint32_t));
+  if (c->reasons != NULL)
     c->reasons[r]++;
 }
 

@@ -299,14 +299,13 @@ int ptcp_stack_listener_add(ptcp_stack *s, ptcp_conn *c);
 void ptcp_stack_listener_remove(ptcp_stack *s, ptcp_conn *c);
 uint8_t *ptcp_stack_buf_get(ptcp_stack *s, uint32_t cap);
 void ptcp_stack_buf_put(ptcp_stack *s, uint8_t *buf, uint32_t cap);
-void ptcp_stack_count_reason(ptcp_stack *s, ptcp_reason r);
 void ptcp_stack_emit(ptcp_stack *s, const uint8_t *pkt, size_t len);
 void ptcp_stack_send_rst(ptcp_stack *s, const ptcp_addr *laddr, uint16_t lport,
                          const ptcp_addr *raddr, uint16_t rport, uint32_t seq,
                          uint32_t ack, uint8_t flags, ptcp_time now);
-void ptcp_stack_trace_seg_in(ptcp_stack *s, const ptcp_conn *c, const ptcp_pcb *key,
-                             const ptcp_seg *seg, ptcp_verdict v, ptcp_reason r,
-                             ptcp_time now);
+void ptcp_stack_trace_seg_in_hook(ptcp_stack *s, const ptcp_conn *c, const ptcp_pcb *key,
+                                  const ptcp_seg *seg, ptcp_verdict v, ptcp_reason r,
+                                  ptcp_time now);
 void ptcp_stack_trace(ptcp_stack *s, ptcp_trace *ev, const ptcp_pcb *key);
 
 /* ptcp_conn.c */
@@ -319,7 +318,7 @@ void ptcp_conn_fail(ptcp_conn *c, int err, ptcp_time now);
 void ptcp_conn_finish(ptcp_conn *c, ptcp_time now);
 int ptcp_conn_start_policies(ptcp_conn *c, ptcp_time now);
 void ptcp_conn_start_cc(ptcp_conn *c, ptcp_time now);
-void ptcp_conn_count_reason(ptcp_conn *c, ptcp_reason r);
+void ptcp_conn_count_reason_first(ptcp_conn *c, ptcp_reason r);
 void ptcp_conn_release_buffers(ptcp_conn *c);
 uint32_t ptcp_conn_isn(ptcp_conn *c, ptcp_time now);
 void ptcp_conn_queue_accept(ptcp_conn *c);
@@ -392,6 +391,30 @@ int ptcp_profile_get(ptcp_stack *s, const ptcp_conn_cfg *cfg,
                      const ptcp_profile **out);
 int ptcp_profile_defaults(ptcp_stack *s, const ptcp_stack_cfg *cfg);
 void ptcp_profile_free_all(ptcp_stack *s);
+
+/* Counts of segment verdicts' reasons run once per segment: the counting
+ * is inline, the trace event is built out of line and only with a hook. */
+static inline void ptcp_stack_count_reason(ptcp_stack *s, ptcp_reason r) {
+  if ((unsigned)r < PTCP_R_COUNT)
+    s->stats.reasons[r]++;
+}
+
+static inline void ptcp_stack_trace_seg_in(ptcp_stack *s, const ptcp_conn *c,
+                                           const ptcp_pcb *key, const ptcp_seg *seg,
+                                           ptcp_verdict v, ptcp_reason r, ptcp_time now) {
+  ptcp_stack_count_reason(s, r);
+  if (s->cb.on_trace)
+    ptcp_stack_trace_seg_in_hook(s, c, key, seg, v, r, now);
+}
+
+/* The connection's own reason counters (ptcp_conn_status) are allocated
+ * with the first count. */
+static inline void ptcp_conn_count_reason(ptcp_conn *c, ptcp_reason r) {
+  if (c->reasons == NULL)
+    ptcp_conn_count_reason_first(c, r);
+  else if ((unsigned)r < PTCP_R_COUNT && c->reasons[r] < UINT32_MAX)
+    c->reasons[r]++;
+}
 
 /* Convenience: is the state one where both SYNs have been exchanged? */
 static inline int ptcp_state_synchronized(int st) {

@@ -8,6 +8,8 @@
 #include <plugtcp/wire.h>
 
 #include "ptcp_bytes.h"
+#include "ptcp_cksum.h"
+#include "ptcp_ip.h"
 
 enum {
   IPV4_MF = 0x2000,
@@ -32,7 +34,8 @@ static int parse_v4(ptcp_ip *ip, const uint8_t *buf, size_t len, unsigned flags)
     return PTCP_ERR_IP_TOTAL_LEN;
   if (ihl < PTCP_IPV4_HDR_LEN || ihl > total)
     return PTCP_ERR_IP_HDR_LEN;
-  if (!(flags & PTCP_IP_NO_CHECKSUM) && ptcp_cksum(buf, ihl) != 0)
+  if (!(flags & PTCP_IP_NO_CHECKSUM) &&
+      (ihl == PTCP_IPV4_HDR_LEN ? ptcp_cksum_ipv4_hdr(buf) : ptcp_cksum(buf, ihl)) != 0)
     return PTCP_ERR_IP_CHECKSUM;
   frag = ptcp_get16(buf + 6);
   if (frag & (IPV4_MF | IPV4_FRAG_OFFSET))
@@ -123,6 +126,8 @@ int ptcp_ip_parse(ptcp_ip *ip, const uint8_t *buf, size_t len, unsigned flags) {
     return PTCP_ERR_INVALID_ARGUMENT;
   if (len < 1)
     return PTCP_ERR_IP_TRUNCATED;
+  /* Zeroed first: the addresses come out normalized (unused bytes zero),
+   * which the stack's demux compares as whole structs. */
   memset(ip, 0, sizeof(*ip));
   switch (buf[0] >> 4) {
   case 4:
@@ -132,6 +137,35 @@ int ptcp_ip_parse(ptcp_ip *ip, const uint8_t *buf, size_t len, unsigned flags) {
   default:
     return PTCP_ERR_IP_VERSION;
   }
+}
+
+static void put_v4(uint8_t *out, uint8_t tos, uint16_t id, int dont_frag, uint8_t ttl,
+                   uint8_t proto, const ptcp_addr *src, const ptcp_addr *dst,
+                   size_t payload_len) {
+  out[0] = 0x45;
+  out[1] = tos;
+  ptcp_put16(out + 2, (uint16_t)(PTCP_IPV4_HDR_LEN + payload_len));
+  ptcp_put16(out + 4, id);
+  ptcp_put16(out + 6, dont_frag ? IPV4_DF : 0);
+  out[8] = ttl;
+  out[9] = proto;
+  out[10] = out[11] = 0;
+  memcpy(out + 12, src->bytes, 4);
+  memcpy(out + 16, dst->bytes, 4);
+  ptcp_put16(out + 10, ptcp_cksum_ipv4_hdr(out));
+}
+
+static void put_v6(uint8_t *out, uint8_t tos, uint32_t flow_label, uint8_t ttl,
+                   uint8_t proto, const ptcp_addr *src, const ptcp_addr *dst,
+                   size_t payload_len) {
+  out[0] = (uint8_t)(0x60 | tos >> 4);
+  out[1] = (uint8_t)((tos & 0x0f) << 4 | ((flow_label >> 16) & 0x0f));
+  ptcp_put16(out + 2, (uint16_t)flow_label);
+  ptcp_put16(out + 4, (uint16_t)payload_len);
+  out[6] = proto;
+  out[7] = ttl;
+  memcpy(out + 8, src->bytes, 16);
+  memcpy(out + 24, dst->bytes, 16);
 }
 
 ptcp_ssize ptcp_ip_encode_header(uint8_t *out, size_t cap, const ptcp_ip *ip,
@@ -144,17 +178,8 @@ ptcp_ssize ptcp_ip_encode_header(uint8_t *out, size_t cap, const ptcp_ip *ip,
       return PTCP_ERR_INVALID_ARGUMENT;
     if (cap < PTCP_IPV4_HDR_LEN)
       return PTCP_ERR_NOBUF;
-    out[0] = 0x45;
-    out[1] = ip->tos;
-    ptcp_put16(out + 2, (uint16_t)(PTCP_IPV4_HDR_LEN + payload_len));
-    ptcp_put16(out + 4, ip->id);
-    ptcp_put16(out + 6, ip->dont_frag ? IPV4_DF : 0);
-    out[8] = ip->ttl;
-    out[9] = ip->proto;
-    out[10] = out[11] = 0;
-    memcpy(out + 12, ip->src.bytes, 4);
-    memcpy(out + 16, ip->dst.bytes, 4);
-    ptcp_put16(out + 10, ptcp_cksum(out, PTCP_IPV4_HDR_LEN));
+    put_v4(out, ip->tos, ip->id, ip->dont_frag, ip->ttl, ip->proto, &ip->src, &ip->dst,
+           payload_len);
     return PTCP_IPV4_HDR_LEN;
   }
   if (ip->version == 6) {
@@ -163,17 +188,21 @@ ptcp_ssize ptcp_ip_encode_header(uint8_t *out, size_t cap, const ptcp_ip *ip,
       return PTCP_ERR_INVALID_ARGUMENT;
     if (cap < PTCP_IPV6_HDR_LEN)
       return PTCP_ERR_NOBUF;
-    out[0] = (uint8_t)(0x60 | ip->tos >> 4);
-    out[1] = (uint8_t)((ip->tos & 0x0f) << 4 | ((ip->flow_label >> 16) & 0x0f));
-    ptcp_put16(out + 2, (uint16_t)ip->flow_label);
-    ptcp_put16(out + 4, (uint16_t)payload_len);
-    out[6] = ip->proto;
-    out[7] = ip->ttl;
-    memcpy(out + 8, ip->src.bytes, 16);
-    memcpy(out + 24, ip->dst.bytes, 16);
+    put_v6(out, ip->tos, ip->flow_label, ip->ttl, ip->proto, &ip->src, &ip->dst,
+           payload_len);
     return PTCP_IPV6_HDR_LEN;
   }
   return PTCP_ERR_INVALID_ARGUMENT;
+}
+
+size_t ptcp_ip_put_tcp_header(uint8_t *out, const ptcp_addr *src, const ptcp_addr *dst,
+                              uint8_t ttl, uint16_t id, size_t payload_len) {
+  if (src->family == PTCP_AF_INET6) {
+    put_v6(out, 0, 0, ttl, PTCP_IPPROTO_TCP, src, dst, payload_len);
+    return PTCP_IPV6_HDR_LEN;
+  }
+  put_v4(out, 0, id, 1, ttl, PTCP_IPPROTO_TCP, src, dst, payload_len);
+  return PTCP_IPV4_HDR_LEN;
 }
 
 int ptcp_packet_parse(ptcp_ip *ip, ptcp_seg *seg, const uint8_t *buf, size_t len,

@@ -13,6 +13,7 @@
  * header and options, then the payload copied once from the send ring.
  */
 #include "ptcp_conn.h"
+#include "ptcp_ip.h"
 
 uint32_t ptcp_ts_now(uint32_t offset, ptcp_time now) {
   /* RFC 7323 §5.4: a 1 ms timestamp clock, offset per connection. */
@@ -24,7 +25,6 @@ uint32_t ptcp_ts_now(uint32_t offset, ptcp_time now) {
 static void emit_raw(ptcp_stack *s, const ptcp_conn *c, const ptcp_pcb *key,
                      ptcp_seg *seg, const ptcp_ring *ring, uint32_t off, int rtx,
                      ptcp_time now) {
-  ptcp_ip ip;
   ptcp_pseudo ph;
   size_t iphl = key->laddr.family == PTCP_AF_INET6 ? PTCP_IPV6_HDR_LEN : PTCP_IPV4_HDR_LEN;
   uint8_t *tcp = s->pkt + iphl;
@@ -40,16 +40,11 @@ static void emit_raw(ptcp_stack *s, const ptcp_conn *c, const ptcp_pcb *key,
   ph.dst = key->raddr;
   ptcp_seg_fill_checksum(tcp, (size_t)hdr + len, &ph);
 
-  memset(&ip, 0, sizeof(ip));
-  ip.version = key->laddr.family == PTCP_AF_INET6 ? 6 : 4;
-  ip.proto = PTCP_IPPROTO_TCP;
-  ip.ttl = s->ttl;
-  ip.id = s->ip_id++;
-  ip.dont_frag = 1;
-  ip.src = key->laddr;
-  ip.dst = key->raddr;
-  if (ptcp_ip_encode_header(s->pkt, iphl, &ip, (size_t)hdr + len) < 0)
-    return;
+  /* The MSS limits (ptcp_profile.c) and payload_max() keep every
+   * segment within the IP total length. */
+  assert((size_t)hdr + len <= UINT16_MAX - PTCP_IPV4_HDR_LEN);
+  ptcp_ip_put_tcp_header(s->pkt, &key->laddr, &key->raddr, s->ttl, s->ip_id++,
+                         (size_t)hdr + len);
 
   if (s->cb.on_trace) {
     ptcp_trace ev;
@@ -292,13 +287,24 @@ static uint32_t cwnd_of(ptcp_conn *c) {
 /* Sends queued data and the FIN while the windows allow.  With |force|
  * the first segment goes out even if Nagle or SWS avoidance would wait
  * (the override timeout of RFC 9293 §3.8.6.2.1). */
+/* Nothing queued and no FIN to send: send_data's loop would stop at once
+ * and arm nothing.  A receive-only connection is so after every segment
+ * and every window update it sends. */
+static inline int nothing_to_send(const ptcp_conn *c) {
+  return !(c->flags & CF_SHUT_WR) && !ptcp_seq_lt(c->snd_nxt, ptcp_data_end(c));
+}
+
 static void send_data(ptcp_conn *c, int force, ptcp_time now) {
-  const ptcp_conn_cfg *cfg = &c->prof->cfg;
-  uint32_t cwnd = cwnd_of(c);
-  uint32_t mss = payload_max(c);
+  const ptcp_conn_cfg *cfg;
+  uint32_t cwnd, mss;
   uint32_t unsent = 0;
   int sent = 0, fin_pending = 0;
 
+  if (nothing_to_send(c))
+    return;
+  cfg = &c->prof->cfg;
+  cwnd = cwnd_of(c);
+  mss = payload_max(c);
   for (;;) {
     uint32_t end = ptcp_data_end(c);
     uint32_t flight = c->snd_nxt - c->snd_una;
@@ -393,7 +399,7 @@ void ptcp_output(ptcp_conn *c, ptcp_time now) {
     break;
   }
   if ((c->flags & CF_SYN_ACKED) && c->state != PTCP_TIME_WAIT &&
-      c->state != PTCP_FIN_WAIT_2)
+      c->state != PTCP_FIN_WAIT_2 && !nothing_to_send(c))
     send_data(c, 0, now);
   if (c->flags & CF_ACK_NOW)
     ptcp_output_ack(c, now);

@@ -12,6 +12,7 @@
 #include <plugtcp/wire.h>
 
 #include "ptcp_bytes.h"
+#include "ptcp_cksum.h"
 
 /* Field offsets in the fixed header (RFC 9293 §3.1, figure 1). */
 enum {
@@ -110,6 +111,19 @@ static int parse_option(ptcp_opts *o, uint8_t kind, const uint8_t *p, uint8_t ol
 static int parse_options(ptcp_opts *o, const uint8_t *buf, size_t hdr_len) {
   size_t i = PTCP_HDR_MIN;
 
+  /* What nearly every segment of a connection with timestamps carries
+   * (RFC 7323 Appendix A): NOP, NOP, TS and nothing else.  The loop
+   * below would decode it the same way. */
+  if (hdr_len == PTCP_HDR_MIN + 12 &&
+      ptcp_get32(buf + PTCP_HDR_MIN) ==
+          ((uint32_t)PTCP_OPT_KIND_NOP << 24 | (uint32_t)PTCP_OPT_KIND_NOP << 16 |
+           (uint32_t)PTCP_OPT_KIND_TS << 8 | LEN_TS)) {
+    o->present = PTCP_OPT_TS;
+    o->ts_val = ptcp_get32(buf + PTCP_HDR_MIN + 4);
+    o->ts_ecr = ptcp_get32(buf + PTCP_HDR_MIN + 8);
+    return 0;
+  }
+
   while (i < hdr_len) {
     uint8_t kind = buf[i];
     uint8_t olen;
@@ -136,6 +150,16 @@ static int parse_options(ptcp_opts *o, const uint8_t *buf, size_t hdr_len) {
     i += olen;
   }
   return 0;
+}
+
+/* The checksum over the pseudo-header and |len| bytes at |buf|. */
+static inline uint16_t segment_sum(const uint8_t *buf, size_t len,
+                                   const ptcp_pseudo *ph) {
+  uint32_t sum = ph->src.family == PTCP_AF_INET6
+                     ? ptcp_cksum_pseudo(ph, PTCP_IPPROTO_TCP, (uint32_t)len)
+                     : ptcp_cksum_pseudo_v4(ph->src.bytes, ph->dst.bytes,
+                                            PTCP_IPPROTO_TCP, (uint16_t)len);
+  return ptcp_cksum_finish_inline(ptcp_cksum_add(sum, buf, len));
 }
 
 int ptcp_seg_parse(ptcp_seg *seg, const uint8_t *buf, size_t len,
@@ -172,11 +196,9 @@ int ptcp_seg_parse(ptcp_seg *seg, const uint8_t *buf, size_t len,
   seg->payload_len = len - hdr_len;
 
   if (ph != NULL) {
-    uint32_t sum;
     if (len > UINT16_MAX && ph->src.family != PTCP_AF_INET6)
       return PTCP_ERR_CHECKSUM;
-    sum = ptcp_cksum_pseudo(ph, PTCP_IPPROTO_TCP, (uint32_t)len);
-    if (ptcp_cksum_finish(ptcp_cksum_add(sum, buf, len)) != 0)
+    if (segment_sum(buf, len, ph) != 0)
       return PTCP_ERR_CHECKSUM;
   }
   return 0;
@@ -235,18 +257,28 @@ static size_t dense_len(const ptcp_opts *o) {
   return (n + 3) & ~(size_t)3;
 }
 
-ptcp_ssize ptcp_seg_opts_len(const ptcp_seg *seg) {
+/* The options area's length, and whether it is the aligned layout. */
+static ptcp_ssize opts_layout(const ptcp_opts *o, int *aligned) {
   size_t n;
 
-  if (seg == NULL || !opts_valid(&seg->opts))
+  if (!opts_valid(o))
     return PTCP_ERR_INVALID_ARGUMENT;
-  n = aligned_len(&seg->opts);
-  if (n <= PTCP_OPTS_MAX)
+  n = aligned_len(o);
+  *aligned = n <= PTCP_OPTS_MAX;
+  if (*aligned)
     return (ptcp_ssize)n;
-  n = dense_len(&seg->opts);
+  n = dense_len(o);
   if (n <= PTCP_OPTS_MAX)
     return (ptcp_ssize)n;
   return PTCP_ERR_OPT_SPACE;
+}
+
+ptcp_ssize ptcp_seg_opts_len(const ptcp_seg *seg) {
+  int aligned;
+
+  if (seg == NULL)
+    return PTCP_ERR_INVALID_ARGUMENT;
+  return opts_layout(&seg->opts, &aligned);
 }
 
 static uint8_t *put_sack(uint8_t *p, const ptcp_opts *o) {
@@ -324,11 +356,24 @@ static void write_dense(uint8_t *p, uint8_t *end, const ptcp_opts *o) {
 }
 
 ptcp_ssize ptcp_seg_encode_header(uint8_t *out, size_t cap, const ptcp_seg *seg) {
-  ptcp_ssize olen = ptcp_seg_opts_len(seg);
+  ptcp_ssize olen;
   size_t hdr_len;
+  int aligned, ts_only;
 
-  if (olen < 0)
-    return olen;
+  if (seg == NULL)
+    return PTCP_ERR_INVALID_ARGUMENT;
+  /* What every segment of a connection with timestamps carries: the
+   * aligned layout, NOP NOP TS (RFC 7323 Appendix A), 12 bytes.  The
+   * general code below gives the same; this spares it the work. */
+  ts_only = seg->opts.present == PTCP_OPT_TS;
+  if (ts_only) {
+    olen = 12;
+    aligned = 1;
+  } else {
+    olen = opts_layout(&seg->opts, &aligned);
+    if (olen < 0)
+      return olen;
+  }
   if (out == NULL)
     return PTCP_ERR_INVALID_ARGUMENT;
   hdr_len = PTCP_HDR_MIN + (size_t)olen;
@@ -345,7 +390,11 @@ ptcp_ssize ptcp_seg_encode_header(uint8_t *out, size_t cap, const ptcp_seg *seg)
   ptcp_put16(out + OFF_CHECKSUM, seg->checksum);
   ptcp_put16(out + OFF_URGENT, seg->urgent);
 
-  if ((size_t)olen == aligned_len(&seg->opts))
+  if (ts_only) {
+    out[PTCP_HDR_MIN] = PTCP_OPT_KIND_NOP;
+    out[PTCP_HDR_MIN + 1] = PTCP_OPT_KIND_NOP;
+    put_ts(out + PTCP_HDR_MIN + 2, &seg->opts);
+  } else if (aligned)
     write_aligned(out + PTCP_HDR_MIN, &seg->opts);
   else
     write_dense(out + PTCP_HDR_MIN, out + hdr_len, &seg->opts);
@@ -353,12 +402,9 @@ ptcp_ssize ptcp_seg_encode_header(uint8_t *out, size_t cap, const ptcp_seg *seg)
 }
 
 void ptcp_seg_fill_checksum(uint8_t *tcp, size_t len, const ptcp_pseudo *ph) {
-  uint32_t sum;
-
   tcp[OFF_CHECKSUM] = 0;
   tcp[OFF_CHECKSUM + 1] = 0;
-  sum = ptcp_cksum_pseudo(ph, PTCP_IPPROTO_TCP, (uint32_t)len);
-  ptcp_put16(tcp + OFF_CHECKSUM, ptcp_cksum_finish(ptcp_cksum_add(sum, tcp, len)));
+  ptcp_put16(tcp + OFF_CHECKSUM, segment_sum(tcp, len, ph));
 }
 
 ptcp_ssize ptcp_seg_write(uint8_t *out, size_t cap, const ptcp_seg *seg,

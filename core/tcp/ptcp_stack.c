@@ -101,14 +101,19 @@ static void addr_norm(ptcp_addr *dst, const ptcp_addr *src) {
   memcpy(dst->bytes, src->bytes, src->family == PTCP_AF_INET ? 4 : 16);
 }
 
+/* |a| is normalized, as the stack's own addresses are. */
+static int is_local_norm(const ptcp_stack *s, const ptcp_addr *a) {
+  for (unsigned i = 0; i < s->naddrs; i++)
+    if (memcmp(&s->addrs[i], a, sizeof(*a)) == 0)
+      return 1;
+  return 0;
+}
+
 int ptcp_stack_is_local(const ptcp_stack *s, const ptcp_addr *a) {
   ptcp_addr n;
 
   addr_norm(&n, a);
-  for (unsigned i = 0; i < s->naddrs; i++)
-    if (memcmp(&s->addrs[i], &n, sizeof(n)) == 0)
-      return 1;
-  return 0;
+  return is_local_norm(s, &n);
 }
 
 const ptcp_addr *ptcp_stack_source_for(const ptcp_stack *s, uint8_t family) {
@@ -394,28 +399,21 @@ void ptcp_stack_trace(ptcp_stack *s, ptcp_trace *ev, const ptcp_pcb *key) {
   s->cb.on_trace(s->user, ev);
 }
 
-void ptcp_stack_count_reason(ptcp_stack *s, ptcp_reason r) {
-  if ((unsigned)r < PTCP_R_COUNT)
-    s->stats.reasons[r]++;
-}
+void ptcp_stack_trace_seg_in_hook(ptcp_stack *s, const ptcp_conn *c, const ptcp_pcb *key,
+                                  const ptcp_seg *seg, ptcp_verdict v, ptcp_reason r,
+                                  ptcp_time now) {
+  ptcp_trace ev;
 
-void ptcp_stack_trace_seg_in(ptcp_stack *s, const ptcp_conn *c, const ptcp_pcb *key,
-                             const ptcp_seg *seg, ptcp_verdict v, ptcp_reason r,
-                             ptcp_time now) {
-  ptcp_stack_count_reason(s, r);
-  if (s->cb.on_trace) {
-    ptcp_trace ev;
-    memset(&ev, 0, sizeof(ev));
-    ev.kind = PTCP_TRACE_SEG_IN;
-    ev.now = now;
-    ev.conn = c;
-    ev.seg = seg;
-    ev.verdict = v;
-    ev.reason = r;
-    if (c != NULL)
-      ev.old_state = ev.new_state = (ptcp_state)c->state;
-    ptcp_stack_trace(s, &ev, key);
-  }
+  memset(&ev, 0, sizeof(ev));
+  ev.kind = PTCP_TRACE_SEG_IN;
+  ev.now = now;
+  ev.conn = c;
+  ev.seg = seg;
+  ev.verdict = v;
+  ev.reason = r;
+  if (c != NULL)
+    ev.old_state = ev.new_state = (ptcp_state)c->state;
+  ptcp_stack_trace(s, &ev, key);
 }
 
 /* ------------------------------------------------------------------ */
@@ -604,6 +602,8 @@ void ptcp_stack_stats_get(const ptcp_stack *s, ptcp_stack_stats *out) {
 /* ------------------------------------------------------------------ */
 /* Input                                                               */
 
+/* |src| and |dst| are normalized: ptcp_ip_parse leaves them so, and
+ * ptcp_stack_input_segment makes them so. */
 static int input_segment(ptcp_stack *s, const ptcp_addr *src, const ptcp_addr *dst,
                          const uint8_t *buf, size_t len, int verify, ptcp_time now) {
   ptcp_pseudo ph;
@@ -616,10 +616,10 @@ static int input_segment(ptcp_stack *s, const ptcp_addr *src, const ptcp_addr *d
   int rv;
 
   memset(&key, 0, sizeof(key));
-  addr_norm(&key.laddr, dst);
-  addr_norm(&key.raddr, src);
-  ph.src = key.raddr;
-  ph.dst = key.laddr;
+  key.laddr = *dst;
+  key.raddr = *src;
+  ph.src = *src;
+  ph.dst = *dst;
   rv = ptcp_seg_parse(&seg, buf, len, verify ? &ph : NULL);
   if (rv != 0) {
     s->stats.malformed++;
@@ -635,7 +635,7 @@ static int input_segment(ptcp_stack *s, const ptcp_addr *src, const ptcp_addr *d
     bad = PTCP_R_PORT_ZERO;
   else if (!source_valid(&key.raddr))
     bad = PTCP_R_BAD_ADDRESS;
-  else if (s->naddrs > 0 && !ptcp_stack_is_local(s, &key.laddr))
+  else if (s->naddrs > 0 && !is_local_norm(s, &key.laddr))
     bad = PTCP_R_NOT_LOCAL;
   else if (key.lport == key.rport && ptcp_addr_equal(&key.laddr, &key.raddr))
     bad = PTCP_R_LAND;
@@ -693,6 +693,7 @@ int ptcp_stack_input(ptcp_stack *s, const uint8_t *pkt, size_t len, ptcp_time no
 int ptcp_stack_input_segment(ptcp_stack *s, const ptcp_addr *src, const ptcp_addr *dst,
                              const uint8_t *seg, size_t len, int verify_checksum,
                              ptcp_time now) {
+  ptcp_addr nsrc, ndst;
   int rv;
 
   if (s == NULL || src == NULL || dst == NULL || seg == NULL ||
@@ -700,8 +701,10 @@ int ptcp_stack_input_segment(ptcp_stack *s, const ptcp_addr *src, const ptcp_add
       src->family != dst->family)
     return PTCP_ERR_INVALID_ARGUMENT;
   s->stats.packets_in++;
+  addr_norm(&nsrc, src);
+  addr_norm(&ndst, dst);
   ptcp_stack_enter(s);
-  rv = input_segment(s, src, dst, seg, len, verify_checksum, now);
+  rv = input_segment(s, &nsrc, &ndst, seg, len, verify_checksum, now);
   ptcp_stack_leave(s);
   return rv;
 }

@@ -38,6 +38,9 @@ typedef struct psim_pcap psim_pcap;
  * or one of the following negative error codes:
  *   PTCP_ERR_INVALID_ARGUMENT  |ppcap| or |path| is NULL;
  *   PSIM_ERR_IO                the file could not be created;
+ *   PTCP_ERR_NOT_FOUND         libpcap could not be loaded (in builds that
+ *                              load it when a capture is opened: see
+ *                              configure's --disable-pcap-dlopen);
  *   PTCP_ERR_NOMEM             out of memory.
  */
 int psim_pcap_open(psim_pcap **ppcap, const char *path, const ptcp_mem *mem, char *errbuf,

@@ -8,6 +8,11 @@
  * allocates again.  The limit bounds the memory a runaway simulation can
  * take (a sender that never stops, a queue that never drains).
  *
+ * A pool may keep a second, small size of buffer for the packets that fit
+ * in it (a TCP segment without data: a pure ACK is 52 bytes, its buffer
+ * otherwise a full MTU's): a packet gets a small buffer when its headroom
+ * and length fit, and then cannot grow beyond it.
+ *
  * Ownership is single and explicit: whoever holds a psim_pkt * owns it
  * and must pass it on (to a link, to a node) or psim_pkt_free it.  There
  * is no reference count; psim_pkt_dup makes an independent copy from the
@@ -53,6 +58,7 @@ typedef struct psim_pkt {
   uint32_t state;
   psim_pool *pool;
   uint8_t *buf;
+  size_t cap; /* bytes in |buf| */
 } psim_pkt;
 
 /** Pool configuration.  A zeroed struct gives the defaults. */
@@ -61,6 +67,7 @@ typedef struct psim_pool_cfg {
   size_t headroom; /* bytes kept free in front of a new packet's data */
   size_t limit;    /* most packets alive at once; 0: PSIM_POOL_LIMIT_DEFAULT */
   size_t prealloc; /* buffers to create up front (whole chunks of 32, within limit) */
+  size_t small_size; /* bytes per buffer of the small size; 0: no small buffers */
 } psim_pool_cfg;
 
 /** Pool counters. */
@@ -82,8 +89,10 @@ typedef struct psim_pool_stats {
  * |mem| may be NULL for ptcp_mem_default() and must outlive the pool.
  * Returns 0, or one of the following negative error codes:
  *   PTCP_ERR_INVALID_ARGUMENT  |ppool| is NULL, |headroom| leaves no
- *                              room for a 20-byte IPv4 header, or
- *                              |prealloc| exceeds |limit|;
+ *                              room for a 20-byte IPv4 header (in a
+ *                              buffer of either size), |small_size| is
+ *                              not below |buf_size|, or |prealloc|
+ *                              exceeds |limit|;
  *   PTCP_ERR_NOMEM             out of memory (also for |prealloc|).
  */
 int psim_pool_new(psim_pool **ppool, const ptcp_mem *mem, const psim_pool_cfg *cfg);

@@ -84,7 +84,8 @@ int psim_rng_bernoulli(psim_rng *rng, double p);
 
 /**
  * psim_rng_exponential returns an exponentially distributed value with
- * mean |mean| (inverse transform: -mean * ln(1 - U)), from one draw.
+ * mean |mean|, by von Neumann's method (uniforms and comparisons only,
+ * the same result on every machine): about 4.3 draws per value.
  */
 double psim_rng_exponential(psim_rng *rng, double mean);
 
