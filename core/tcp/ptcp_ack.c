@@ -10,10 +10,7 @@
 static void trace_rtt(ptcp_conn *c, ptcp_duration rtt, ptcp_time now) {
   ptcp_trace ev;
 
-  memset(&ev, 0, sizeof(ev));
-  ev.kind = PTCP_TRACE_RTT;
-  ev.now = now;
-  ev.conn = c;
+  ptcp_trace_init(&ev, PTCP_TRACE_RTT, c, now);
   ev.rtt = rtt;
   ev.rto = ptcp_conn_rto(c);
   ptcp_stack_trace(c->stack, &ev, &c->pcb);
@@ -25,16 +22,16 @@ static void trace_cwnd(ptcp_conn *c, ptcp_time now) {
 
   if (!c->stack->cb.on_trace || !(c->flags & CF_CC_STARTED))
     return;
-  memset(&ev, 0, sizeof(ev));
-  ev.kind = PTCP_TRACE_CWND;
-  ev.now = now;
-  ev.conn = c;
+  ptcp_trace_init(&ev, PTCP_TRACE_CWND, c, now);
   ev.cwnd = cc->cwnd(ptcp_cpstate(c, PTCP_SLOT_CC));
   ev.ssthresh = cc->ssthresh ? cc->ssthresh(ptcp_cpstate(c, PTCP_SLOT_CC)) : 0;
   ptcp_stack_trace(c->stack, &ev, &c->pcb);
 }
 
-static ptcp_duration rtt_sample(ptcp_conn *c, const ptcp_seg *seg, ptcp_time now) {
+/* The RTT of the timed segment (or of the SYN), when |seg| acknowledges
+ * it; the sample goes to the rto policy and the trace.  Returns the RTT,
+ * or PTCP_TIME_NONE when there is none or it is ambiguous. */
+ptcp_duration ptcp_ack_rtt_sample(ptcp_conn *c, const ptcp_seg *seg, ptcp_time now) {
   ptcp_rtt_sample smp;
 
   if (!(c->flags & CF_TIMING) || !ptcp_seq_gt(seg->ack, c->timed_seq))
@@ -123,7 +120,7 @@ static void new_ack(ptcp_conn *c, const ptcp_seg *seg, ptcp_time now) {
   }
   c->retries = 0;
 
-  rtt = rtt_sample(c, seg, now);
+  rtt = ptcp_ack_rtt_sample(c, seg, now);
   check_spurious(c, seg, now);
   if (PTCP_RTO_OPS(c)->on_new_ack)
     PTCP_RTO_OPS(c)->on_new_ack(ptcp_pstate(c, PTCP_SLOT_RTO),

@@ -222,10 +222,7 @@ void ptcp_conn_set_state(ptcp_conn *c, ptcp_state st, ptcp_reason why, ptcp_time
   c->state = (uint8_t)st;
   if (s->cb.on_trace) {
     ptcp_trace ev;
-    memset(&ev, 0, sizeof(ev));
-    ev.kind = PTCP_TRACE_STATE;
-    ev.now = now;
-    ev.conn = c;
+    ptcp_trace_init(&ev, PTCP_TRACE_STATE, c, now);
     ev.old_state = old;
     ev.new_state = st;
     ev.reason = why;
@@ -453,11 +450,8 @@ int ptcp_conn_listen(ptcp_conn *c, unsigned backlog) {
   c->state = PTCP_LISTEN;
   if (c->stack->cb.on_trace) {
     ptcp_trace ev;
-    memset(&ev, 0, sizeof(ev));
-    ev.kind = PTCP_TRACE_STATE;
-    ev.conn = c;
+    ptcp_trace_init(&ev, PTCP_TRACE_STATE, c, 0);
     ev.old_state = PTCP_CLOSED;
-    ev.new_state = PTCP_LISTEN;
     ptcp_stack_trace(c->stack, &ev, &c->pcb);
   }
   return 0;

@@ -351,6 +351,7 @@ uint32_t ptcp_seg_len(const ptcp_seg *seg);
 /* ptcp_ack.c */
 typedef enum { ACK_OK = 0, ACK_DROPPED } ack_result;
 ack_result ptcp_ack_process(ptcp_conn *c, const ptcp_seg *seg, ptcp_time now);
+ptcp_duration ptcp_ack_rtt_sample(ptcp_conn *c, const ptcp_seg *seg, ptcp_time now);
 void ptcp_ack_update_window(ptcp_conn *c, const ptcp_seg *seg, ptcp_time now);
 
 /* ptcp_output.c */
@@ -414,6 +415,19 @@ static inline void ptcp_conn_count_reason(ptcp_conn *c, ptcp_reason r) {
     ptcp_conn_count_reason_first(c, r);
   else if ((unsigned)r < PTCP_R_COUNT && c->reasons[r] < UINT32_MAX)
     c->reasons[r]++;
+}
+
+/* Starts a trace event of |kind| about |c| (NULL: none) at |now|: the
+ * rest is zero, and the states are the connection's current one; the
+ * caller fills in what its kind carries. */
+static inline void ptcp_trace_init(ptcp_trace *ev, ptcp_trace_kind kind, const ptcp_conn *c,
+                                   ptcp_time now) {
+  memset(ev, 0, sizeof(*ev));
+  ev->kind = kind;
+  ev->now = now;
+  ev->conn = c;
+  if (c != NULL)
+    ev->old_state = ev->new_state = (ptcp_state)c->state;
 }
 
 /* Convenience: is the state one where both SYNs have been exchanged? */

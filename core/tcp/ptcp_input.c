@@ -175,27 +175,7 @@ static void established(ptcp_conn *c, const ptcp_seg *seg, ptcp_time now) {
     c->snd_nxt = c->snd_una;
   c->retries = 0;
   /* The SYN's RTT (RFC 6298 §2: a sample may come from the SYN). */
-  if (c->flags & CF_TIMING) {
-    ptcp_rtt_sample smp;
-    smp.rtt = now - c->timed_at;
-    smp.now = now;
-    smp.from_timestamp = 0;
-    smp.retransmitted = (c->flags & CF_TIMED_RTX) != 0;
-    c->flags &= ~(uint32_t)(CF_TIMING | CF_TIMED_RTX);
-    PTCP_RTO_OPS(c)->on_rtt_sample(ptcp_pstate(c, PTCP_SLOT_RTO),
-                                   ptcp_params(c, PTCP_SLOT_RTO), &smp);
-    c->rtt_samples++;
-    if (c->stack->cb.on_trace) {
-      ptcp_trace ev;
-      memset(&ev, 0, sizeof(ev));
-      ev.kind = PTCP_TRACE_RTT;
-      ev.now = now;
-      ev.conn = c;
-      ev.rtt = smp.rtt;
-      ev.rto = ptcp_conn_rto(c);
-      ptcp_stack_trace(c->stack, &ev, &c->pcb);
-    }
-  }
+  (void)ptcp_ack_rtt_sample(c, seg, now);
   ptcp_timer_stop_rtx(c);
   ptcp_conn_start_cc(c, now);
   ptcp_conn_set_state(c, PTCP_ESTABLISHED, PTCP_R_NONE, now);

@@ -48,15 +48,10 @@ static void emit_raw(ptcp_stack *s, const ptcp_conn *c, const ptcp_pcb *key,
 
   if (s->cb.on_trace) {
     ptcp_trace ev;
-    memset(&ev, 0, sizeof(ev));
     seg->payload = tcp + hdr;
-    ev.kind = PTCP_TRACE_SEG_OUT;
-    ev.now = now;
-    ev.conn = c;
+    ptcp_trace_init(&ev, PTCP_TRACE_SEG_OUT, c, now);
     ev.seg = seg;
     ev.retransmit = (uint8_t)rtx;
-    if (c != NULL)
-      ev.old_state = ev.new_state = (ptcp_state)c->state;
     ptcp_stack_trace(s, &ev, key);
   }
   ptcp_stack_emit(s, s->pkt, iphl + (size_t)hdr + len);

@@ -404,15 +404,10 @@ void ptcp_stack_trace_seg_in_hook(ptcp_stack *s, const ptcp_conn *c, const ptcp_
                                   ptcp_time now) {
   ptcp_trace ev;
 
-  memset(&ev, 0, sizeof(ev));
-  ev.kind = PTCP_TRACE_SEG_IN;
-  ev.now = now;
-  ev.conn = c;
+  ptcp_trace_init(&ev, PTCP_TRACE_SEG_IN, c, now);
   ev.seg = seg;
   ev.verdict = v;
   ev.reason = r;
-  if (c != NULL)
-    ev.old_state = ev.new_state = (ptcp_state)c->state;
   ptcp_stack_trace(s, &ev, key);
 }
 

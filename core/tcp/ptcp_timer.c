@@ -42,13 +42,9 @@ static void trace_timer(ptcp_conn *c, ptcp_trace_kind kind, ptcp_timer_kind t,
 
   if (!c->stack->cb.on_trace)
     return;
-  memset(&ev, 0, sizeof(ev));
-  ev.kind = kind;
-  ev.now = now;
-  ev.conn = c;
+  ptcp_trace_init(&ev, kind, c, now);
   ev.timer = t;
   ev.rto = rto;
-  ev.old_state = ev.new_state = (ptcp_state)c->state;
   ptcp_stack_trace(c->stack, &ev, &c->pcb);
 }
 

@@ -36,9 +36,7 @@ static void trace_tw(ptcp_stack *s, const ptcp_tw *tw, ptcp_trace_kind kind,
 
   if (!s->cb.on_trace)
     return;
-  memset(&ev, 0, sizeof(ev));
-  ev.kind = kind;
-  ev.now = now;
+  ptcp_trace_init(&ev, kind, NULL, now);
   ev.old_state = PTCP_TIME_WAIT;
   ev.new_state = to;
   ev.timer = PTCP_TIMER_TIME_WAIT;

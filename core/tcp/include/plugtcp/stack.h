@@ -82,7 +82,7 @@ typedef struct ptcp_trace {
   const ptcp_addr *remote;
   uint16_t local_port;
   uint16_t remote_port;
-  ptcp_state old_state, new_state;
+  ptcp_state old_state, new_state; /* STATE: the transition; else the state at the event */
   const ptcp_seg *seg;        /* SEG_IN / SEG_OUT */
   ptcp_verdict verdict;       /* SEG_IN */
   ptcp_reason reason;         /* SEG_IN, STATE */
