@@ -6,6 +6,7 @@
  * error names.
  */
 #include <check.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1002,6 +1003,35 @@ START_TEST(test_seg_error_strings_distinct) {
 }
 END_TEST
 
+START_TEST(test_err_errno) {
+  /* What a BSD socket layer on the core reports (socket(2), connect(2)). */
+  static const struct {
+    int ptcp, err;
+  } map[] = {
+      {0, 0},
+      {PTCP_ERR_WOULD_BLOCK, EAGAIN},
+      {PTCP_ERR_ADDR_IN_USE, EADDRINUSE},
+      {PTCP_ERR_CONN_REFUSED, ECONNREFUSED},
+      {PTCP_ERR_CONN_RESET, ECONNRESET},
+      {PTCP_ERR_TIMED_OUT, ETIMEDOUT},
+      {PTCP_ERR_NOT_CONNECTED, ENOTCONN},
+      {PTCP_ERR_CLOSED, EPIPE},
+      {PTCP_ERR_ADDR_NOT_AVAIL, EADDRNOTAVAIL},
+      {PTCP_ERR_ALREADY, EALREADY},
+      {PTCP_ERR_LIMIT, EMFILE},
+      {PTCP_ERR_NOMEM, ENOMEM},
+      {PTCP_ERR_ABORTED, ECONNABORTED},
+      {PTCP_ERR_STATE, EINVAL},
+      {PTCP_ERR_CHECKSUM, EINVAL},
+      {-1, EINVAL},
+  };
+
+  for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+    ck_assert_msg(ptcp_err_errno(map[i].ptcp) == map[i].err, "ptcp_err_errno(%s) = %d, want %d",
+                  ptcp_err_name(map[i].ptcp), ptcp_err_errno(map[i].ptcp), map[i].err);
+}
+END_TEST
+
 Suite *ptcp_seg_suite(void) {
   Suite *s = suite_create("seg");
   TCase *hdr = tcase_create("header");
@@ -1073,6 +1103,7 @@ Suite *ptcp_seg_suite(void) {
   tcase_add_test(text, test_seg_flags_str);
   tcase_add_test(text, test_seg_flags_str_small_buffer);
   tcase_add_test(text, test_seg_error_strings_distinct);
+  tcase_add_test(text, test_err_errno);
   suite_add_tcase(s, text);
   return s;
 }

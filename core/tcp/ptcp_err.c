@@ -1,6 +1,8 @@
 /*
  * plugtcp: error codes to text.
  */
+#include <errno.h>
+
 #include <plugtcp/common.h>
 
 #define ERRORS(X)                                                              \
@@ -69,6 +71,39 @@ const char *ptcp_err_name(int err) {
     return "OK";
   default:
     return "UNKNOWN";
+  }
+}
+
+int ptcp_err_errno(int err) {
+  switch (err) {
+  case 0:
+    return 0;
+  case PTCP_ERR_WOULD_BLOCK:
+    return EAGAIN;
+  case PTCP_ERR_ADDR_IN_USE:
+    return EADDRINUSE;
+  case PTCP_ERR_CONN_REFUSED:
+    return ECONNREFUSED;
+  case PTCP_ERR_CONN_RESET:
+    return ECONNRESET;
+  case PTCP_ERR_TIMED_OUT:
+    return ETIMEDOUT;
+  case PTCP_ERR_NOT_CONNECTED:
+    return ENOTCONN;
+  case PTCP_ERR_CLOSED:
+    return EPIPE;
+  case PTCP_ERR_ADDR_NOT_AVAIL:
+    return EADDRNOTAVAIL;
+  case PTCP_ERR_ALREADY:
+    return EALREADY;
+  case PTCP_ERR_LIMIT:
+    return EMFILE;
+  case PTCP_ERR_NOMEM:
+    return ENOMEM;
+  case PTCP_ERR_ABORTED:
+    return ECONNABORTED;
+  default:
+    return EINVAL;
   }
 }
 

@@ -212,39 +212,6 @@ static int eval_int(const drill_expr *e, int64_t *v) {
   }
 }
 
-static int to_errno(int err) {
-  switch (err) {
-  case PTCP_ERR_WOULD_BLOCK:
-    return EAGAIN;
-  case PTCP_ERR_ADDR_IN_USE:
-    return EADDRINUSE;
-  case PTCP_ERR_CONN_REFUSED:
-    return ECONNREFUSED;
-  case PTCP_ERR_CONN_RESET:
-    return ECONNRESET;
-  case PTCP_ERR_TIMED_OUT:
-    return ETIMEDOUT;
-  case PTCP_ERR_NOT_CONNECTED:
-    return ENOTCONN;
-  case PTCP_ERR_CLOSED:
-    return EPIPE;
-  case PTCP_ERR_ADDR_NOT_AVAIL:
-    return EADDRNOTAVAIL;
-  case PTCP_ERR_ALREADY:
-    return EALREADY;
-  case PTCP_ERR_NOMEM:
-    return ENOMEM;
-  case PTCP_ERR_LIMIT:
-    return ENOBUFS;
-  case PTCP_ERR_ABORTED:
-    return ECONNABORTED;
-  case PTCP_ERR_STATE:
-  case PTCP_ERR_INVALID_ARGUMENT:
-  default:
-    return EINVAL;
-  }
-}
-
 /* ------------------------------------------------------------------ */
 /* Sockets                                                             */
 
@@ -288,7 +255,7 @@ void drill_on_error(drill_run *r, ptcp_conn *c, int err) {
   if (s == NULL || s < r->socks || s >= r->socks + DRILL_MAX_FDS || !s->used ||
       s->conn != c)
     return;
-  s->so_error = to_errno(err);
+  s->so_error = ptcp_err_errno(err);
   s->failed = 1;
 }
 
@@ -299,7 +266,7 @@ static int ensure_conn(drill_run *r, drill_sock *s, int *err) {
     return 0;
   rv = ptcp_conn_new(r->stack, &s->cfg, &s->conn);
   if (rv != 0) {
-    *err = to_errno(rv);
+    *err = ptcp_err_errno(rv);
     return -1;
   }
   ptcp_conn_set_user(s->conn, s);
@@ -360,7 +327,7 @@ static int do_bind(drill_run *r, drill_sock *s, sc_out *o) {
     return set_err(o, o->err);
   rv = ptcp_conn_bind(s->conn, NULL, DRILL_LOCAL_PORT);
   if (rv != 0)
-    return set_err(o, to_errno(rv));
+    return set_err(o, ptcp_err_errno(rv));
   s->bound = 1;
   r->lport = DRILL_LOCAL_PORT;
   r->lport_known = 1;
@@ -380,7 +347,7 @@ static int do_listen(drill_run *r, const drill_event *ev, drill_sock *s, sc_out 
     /* BSD binds an unbound listener to an ephemeral port. */
     rv = ptcp_conn_bind(s->conn, NULL, 0);
     if (rv != 0)
-      return set_err(o, to_errno(rv));
+      return set_err(o, ptcp_err_errno(rv));
     s->bound = 1;
   }
   /* BSD takes 0 or a negative backlog as "the minimum". */
@@ -388,7 +355,7 @@ static int do_listen(drill_run *r, const drill_event *ev, drill_sock *s, sc_out 
                                  : backlog > 65535 ? 65535u
                                                    : (unsigned)backlog);
   if (rv != 0)
-    return set_err(o, to_errno(rv));
+    return set_err(o, ptcp_err_errno(rv));
   s->listening = 1;
   o->ret = 0;
   return 0;
@@ -409,7 +376,7 @@ static int do_accept(drill_run *r, drill_sock *s, sc_out *o) {
     return 0;
   }
   if (rv != 0)
-    return set_err(o, to_errno(rv));
+    return set_err(o, ptcp_err_errno(rv));
   n = sock_new(r);
   if (n == NULL) {
     ptcp_conn_abort(c, r->now);
@@ -424,7 +391,7 @@ static int do_accept(drill_run *r, drill_sock *s, sc_out *o) {
     ptcp_conn_status st;
     ptcp_conn_status_get(c, &st);
     if (st.error != 0) {
-      n->so_error = to_errno(st.error);
+      n->so_error = ptcp_err_errno(st.error);
       n->failed = 1;
     }
   }
@@ -463,7 +430,7 @@ static int do_connect(drill_run *r, drill_sock *s, int retry, sc_out *o) {
     return set_err(o, EALREADY);
   rv = ptcp_conn_connect(s->conn, &r->remote, DRILL_LOCAL_PORT, r->now);
   if (rv != 0)
-    return set_err(o, to_errno(rv));
+    return set_err(o, ptcp_err_errno(rv));
   ptcp_conn_status_get(s->conn, &st);
   r->lport = st.local_port;
   r->lport_known = 1;
@@ -519,7 +486,7 @@ static int do_read(drill_run *r, int64_t len, drill_sock *s, sc_out *o) {
     o->ret = 0;
     return 0;
   }
-  return set_err(o, to_errno((int)n));
+  return set_err(o, ptcp_err_errno((int)n));
 }
 
 static int do_write(drill_run *r, int64_t len, drill_sock *s, int retry, sc_out *o) {
@@ -562,7 +529,7 @@ static int do_write(drill_run *r, int64_t len, drill_sock *s, int retry, sc_out 
     }
     if (take_so_error(s, o))
       return 0;
-    return set_err(o, to_errno((int)n));
+    return set_err(o, ptcp_err_errno((int)n));
   }
   free(buf);
   o->ret = len;
@@ -585,7 +552,7 @@ static int do_shutdown(drill_run *r, const drill_event *ev, drill_sock *s, sc_ou
     rv = ptcp_conn_shutdown(s->conn, r->now);
     /* A second shutdown is harmless, as in BSD. */
     if (rv != 0 && rv != PTCP_ERR_CLOSED)
-      return set_err(o, to_errno(rv));
+      return set_err(o, ptcp_err_errno(rv));
   }
   o->ret = 0;
   return 0;

@@ -64,12 +64,8 @@ typedef struct psim_sock_cb {
 
 /**
  * psim_errno maps a PTCP_ERR_* code to the errno value a BSD socket
- * reports for it (positive; 0 for 0): WOULD_BLOCK -> EAGAIN,
- * ADDR_IN_USE -> EADDRINUSE, CONN_REFUSED -> ECONNREFUSED, CONN_RESET ->
- * ECONNRESET, TIMED_OUT -> ETIMEDOUT, NOT_CONNECTED -> ENOTCONN, CLOSED
- * -> EPIPE, ADDR_NOT_AVAIL -> EADDRNOTAVAIL, ALREADY -> EALREADY, LIMIT
- * -> EMFILE, NOMEM -> ENOMEM, ABORTED -> ECONNABORTED, anything else
- * -> EINVAL.
+ * reports for it (positive; 0 for 0): ptcp_err_errno(), the core's one
+ * mapping, under the simulator's name.
  */
 int psim_errno(int ptcp_err);
 

@@ -127,6 +127,15 @@ const char *ptcp_strerror(int err);
  */
 const char *ptcp_err_name(int err);
 
+/**
+ * ptcp_err_errno returns the errno value a BSD socket layer reports for
+ * |err| (PTCP_ERR_ADDR_IN_USE: EADDRINUSE, PTCP_ERR_WOULD_BLOCK: EAGAIN,
+ * PTCP_ERR_LIMIT: EMFILE, ...), 0 for 0, and EINVAL for a code that has
+ * no closer match.  Socket layers built on the core (the simulator's,
+ * plugtcp-drill's, a TUN or DPDK stack's) share this one mapping.
+ */
+int ptcp_err_errno(int err);
+
 /** ptcp_err_is_fatal returns nonzero when |err| < PTCP_ERR_FATAL. */
 int ptcp_err_is_fatal(int err);
 
