@@ -36,6 +36,7 @@ core_sim_libplugsim_la_SOURCES = \
 	core/sim/psim_ladder.c \
 	core/sim/psim_link.c \
 	core/sim/psim_node.c \
+	core/sim/psim_json.h \
 	core/sim/psim_node_int.h \
 	core/sim/psim_pcap.c \
 	core/sim/psim_pkt.c \

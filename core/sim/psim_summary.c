@@ -8,19 +8,7 @@
 #include <plugsim/scenario.h>
 #include <plugsim/socket.h>
 
-static void put_str(FILE *f, const char *s) {
-  fputc('"', f);
-  for (; *s != '\0'; s++) {
-    unsigned char ch = (unsigned char)*s;
-    if (ch == '"' || ch == '\\')
-      fprintf(f, "\\%c", ch);
-    else if (ch < 0x20)
-      fprintf(f, "\\u%04x", ch);
-    else
-      fputc(ch, f);
-  }
-  fputc('"', f);
-}
+#include "psim_json.h"
 
 static double secs(ptcp_duration d) { return (double)d / 1e9; }
 
@@ -68,11 +56,11 @@ int psim_summary_json(FILE *f, const psim_result *res, double wall_s) {
   int have_rtt = res->rtt_samples > 0;
 
   fputs("{\"scenario\":", f);
-  put_str(f, res->scenario->name);
+  psim_json_str(f, res->scenario->name);
   fprintf(f, ",\"seed\":%" PRIu64 ",\"policies\":{", res->seed);
   for (int slot = 0; slot < PTCP_SLOT_COUNT; slot++) {
     fprintf(f, "%s\"%s\":", slot ? "," : "", ptcp_slot_name((ptcp_slot)slot));
-    put_str(f, res->policy[slot]);
+    psim_json_str(f, res->policy[slot]);
   }
   fprintf(f,
           "},\"link\":{\"rate_bps\":%" PRIu64 ",\"delay_s\":%.9f,\"queue\":%zu,"
@@ -125,12 +113,12 @@ int psim_summary_json(FILE *f, const psim_result *res, double wall_s) {
           res->links.duplicated, res->links.reordered, res->links.corrupted,
           res->links.delivered, res->input_errors, goodput_mbps(res),
           res->hung ? "true" : "false");
-  put_str(f, res->expectation);
+  psim_json_str(f, res->expectation);
   fputs(",\"failures\":[", f);
   for (unsigned i = 0; i < res->nfailures; i++) {
     if (i)
       fputc(',', f);
-    put_str(f, res->failures[i]);
+    psim_json_str(f, res->failures[i]);
   }
   fputs("]}\n", f);
   return ferror(f) ? PSIM_ERR_IO : 0;

@@ -8,6 +8,8 @@
 
 #include <plugsim/trace.h>
 
+#include "psim_json.h"
+
 struct psim_trace {
   const ptcp_mem *mem;
   FILE *out;
@@ -47,21 +49,6 @@ static void end_line(psim_trace *t) {
   t->lines++;
   if (ferror(t->out))
     t->failed = 1;
-}
-
-/* Writes |s| as a JSON string (quotes included). */
-static void put_str(FILE *f, const char *s) {
-  fputc('"', f);
-  for (; *s != '\0'; s++) {
-    unsigned char ch = (unsigned char)*s;
-    if (ch == '"' || ch == '\\')
-      fprintf(f, "\\%c", ch);
-    else if (ch < 0x20)
-      fprintf(f, "\\u%04x", ch);
-    else
-      fputc(ch, f);
-  }
-  fputc('"', f);
 }
 
 static void put_endpoint(FILE *f, const char *key, const ptcp_addr *a, uint16_t port) {
@@ -114,7 +101,7 @@ void psim_trace_engine(psim_trace *t, const psim_node *node, const ptcp_trace *e
   FILE *f = t->out;
 
   fprintf(f, "{\"t\":%" PRIu64 ",\"node\":", ev->now);
-  put_str(f, psim_node_name(node));
+  psim_json_str(f, psim_node_name(node));
   fprintf(f, ",\"ev\":\"%s\"", ptcp_trace_kind_name(ev->kind));
   put_endpoint(f, "local", ev->local, ev->local_port);
   put_endpoint(f, "remote", ev->remote, ev->remote_port);
@@ -214,7 +201,7 @@ void psim_trace_link(psim_trace *t, const char *link, const psim_link_event *ev)
   ptcp_seg seg;
 
   fprintf(f, "{\"t\":%" PRIu64 ",\"link\":", ev->now);
-  put_str(f, link);
+  psim_json_str(f, link);
   fprintf(f, ",\"dir\":\"%s\",\"ev\":\"%s\",\"nth\":%" PRIu64 ",\"bytes\":%zu",
           ev->dir == PSIM_LINK_A ? "a->b" : "b->a", link_event_name(ev->kind), ev->nth,
           ev->len);
@@ -244,7 +231,7 @@ void psim_trace_input_error(psim_trace *t, const psim_node *node, int err,
 
   (void)pkt;
   fprintf(f, "{\"t\":%" PRIu64 ",\"node\":", now);
-  put_str(f, psim_node_name(node));
+  psim_json_str(f, psim_node_name(node));
   fprintf(f, ",\"ev\":\"input_error\",\"error\":\"%s\",\"bytes\":%zu", ptcp_err_name(err),
           len);
   end_line(t);
@@ -255,12 +242,12 @@ void psim_trace_note(psim_trace *t, ptcp_time now, const char *who, const char *
   FILE *f = t->out;
 
   fprintf(f, "{\"t\":%" PRIu64 ",\"who\":", now);
-  put_str(f, who);
+  psim_json_str(f, who);
   fputs(",\"ev\":\"app\",\"what\":", f);
-  put_str(f, what);
+  psim_json_str(f, what);
   if (detail != NULL) {
     fputs(",\"detail\":", f);
-    put_str(f, detail);
+    psim_json_str(f, detail);
   }
   end_line(t);
 }
