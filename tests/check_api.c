@@ -18,23 +18,6 @@ static tp t;
 static void setup(void) { tp_init(&t, NULL); }
 static void teardown(void) { tp_free(&t); }
 
-static void reinit(const tp_opts *o) {
-  tp_free(&t);
-  tp_init(&t, o);
-}
-
-static ptcp_conn_status status_of(const ptcp_conn *c) {
-  ptcp_conn_status st;
-  ptcp_conn_status_get(c, &st);
-  return st;
-}
-
-static ptcp_stack_stats stats(void) {
-  ptcp_stack_stats st;
-  ptcp_stack_stats_get(t.stack, &st);
-  return st;
-}
-
 /* A second peer (port |port|) completes a handshake with the listener. */
 static void peer_handshake(uint16_t port, uint32_t irs, ptcp_time now, int complete) {
   uint16_t keep = t.remote_port;
@@ -64,9 +47,9 @@ START_TEST(test_api_close_with_unread_data) {
   ck_assert_int_eq(ptcp_conn_close(c, 20 * MS), 0);
   tp_expect(&t, SEG(.flags = PTCP_RST, .seq = TP_ISS + 1));
   tp_expect_nothing(&t);
-  ck_assert_uint_eq(stats().conns, 1);
+  ck_assert_uint_eq(tp_stats(t.stack).conns, 1);
   /* Out-of-order data only: unread too. */
-  reinit(NULL);
+  tp_reinit(&t, NULL);
   c = tp_established(&t, 0);
   ck_assert_int_eq(
       tp_send(&t, 10 * MS,
@@ -76,7 +59,7 @@ START_TEST(test_api_close_with_unread_data) {
   ck_assert_int_eq(ptcp_conn_close(c, 20 * MS), 0);
   tp_expect(&t, SEG(.flags = PTCP_RST, .seq = TP_ISS + 1));
   /* After the peer's FIN with its data unread (CLOSE-WAIT). */
-  reinit(NULL);
+  tp_reinit(&t, NULL);
   c = tp_established(&t, 0);
   ck_assert_int_eq(tp_send(&t, 10 * MS,
                            SEG(.flags = PTCP_ACK | PTCP_FIN, .seq = TP_IRS + 1,
@@ -86,7 +69,7 @@ START_TEST(test_api_close_with_unread_data) {
   ck_assert_int_eq(ptcp_conn_close(c, 20 * MS), 0);
   tp_expect(&t, SEG(.flags = PTCP_RST, .seq = TP_ISS + 1));
   /* Read to the end first: an orderly FIN. */
-  reinit(NULL);
+  tp_reinit(&t, NULL);
   c = tp_established(&t, 0);
   ck_assert_int_eq(tp_send(&t, 10 * MS,
                            SEG(.flags = PTCP_ACK | PTCP_FIN, .seq = TP_IRS + 1,
@@ -99,7 +82,7 @@ START_TEST(test_api_close_with_unread_data) {
   tp_expect(&t, SEG(.flags = PTCP_FIN | PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 12));
   /* Unsent data does not matter: the FIN follows it, and CLOSE implies
    * a push (RFC 9293 §3.8), so what Nagle held goes at once. */
-  reinit(NULL);
+  tp_reinit(&t, NULL);
   c = tp_established(&t, 0);
   ck_assert_int_eq(ptcp_conn_send(c, "abc", 3, 10 * MS), 3);
   tp_expect(&t, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_ISS + 1, .ack = TP_IRS + 1,
@@ -126,9 +109,9 @@ START_TEST(test_api_data_after_close) {
   ck_assert_int_eq(t.last_reason, PTCP_R_DATA_AFTER_CLOSE);
   tp_expect(&t, SEG(.flags = PTCP_RST, .seq = TP_ISS + 2));
   tp_expect_nothing(&t);
-  ck_assert_uint_eq(stats().conns, 1);
+  ck_assert_uint_eq(tp_stats(t.stack).conns, 1);
   /* FIN-WAIT-2 after CLOSE. */
-  reinit(NULL);
+  tp_reinit(&t, NULL);
   c = tp_fin_wait_2(&t, 0);
   ck_assert_int_eq(ptcp_conn_close(c, 40 * MS), 0);
   ck_assert_int_eq(
@@ -136,9 +119,9 @@ START_TEST(test_api_data_after_close) {
               SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 2, .len = 1)),
       0);
   tp_expect(&t, SEG(.flags = PTCP_RST, .seq = TP_ISS + 2));
-  ck_assert_uint_eq(stats().conns, 1);
+  ck_assert_uint_eq(tp_stats(t.stack).conns, 1);
   /* Old data (a retransmission of what was read) is not new: ACKed. */
-  reinit(NULL);
+  tp_reinit(&t, NULL);
   c = tp_established(&t, 0);
   {
     uint8_t buf[16];
@@ -155,7 +138,7 @@ START_TEST(test_api_data_after_close) {
               SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 2, .len = 10)),
       0);
   tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 2, .ack = TP_IRS + 11));
-  ck_assert_uint_eq(stats().conns, 2);
+  ck_assert_uint_eq(tp_stats(t.stack).conns, 2);
 }
 END_TEST
 
@@ -223,11 +206,11 @@ START_TEST(test_api_abort_every_state) {
     unsigned conns;
     int listener_left;
 
-    reinit(NULL);
+    tp_reinit(&t, NULL);
     c = cases[i].make();
     tp_discard(&t);
     listener_left = t.listener != NULL && t.listener != c;
-    conns = stats().conns;
+    conns = tp_stats(t.stack).conns;
     before = t.ev;
     ck_assert_msg(ptcp_conn_abort(c, t.now + MS) == 0, "%s: abort failed", cases[i].name);
     if (cases[i].rst) {
@@ -242,9 +225,10 @@ START_TEST(test_api_abort_every_state) {
      * no TIME-WAIT left behind. */
     ck_assert_msg(memcmp(&before, &t.ev, sizeof(before)) == 0, "%s: a callback ran",
                   cases[i].name);
-    ck_assert_msg(stats().conns == conns - 1 && stats().time_wait == 0,
+    ck_assert_msg(tp_stats(t.stack).conns == conns - 1 &&
+                      tp_stats(t.stack).time_wait == 0,
                   "%s: %u connections (was %u), %u TIME-WAIT", cases[i].name,
-                  stats().conns, conns, stats().time_wait);
+                  tp_stats(t.stack).conns, conns, tp_stats(t.stack).time_wait);
     tp_check_invariants(&t, NULL);
     /* What the peer sends next meets no connection (or the listener). */
     if (!listener_left && cases[i].rst) {
@@ -272,15 +256,15 @@ START_TEST(test_api_accept_queue_bounds) {
   ck_assert_int_eq(t.ev.accept, 2);
   tp_discard(&t);
   /* ...so a third SYN is dropped unanswered. */
-  s0 = stats();
+  s0 = tp_stats(t.stack);
   peer_handshake(41002, 300, 20 * MS, 0);
   tp_expect_nothing(&t);
-  ck_assert_uint_eq(stats().reasons[PTCP_R_BACKLOG_FULL],
+  ck_assert_uint_eq(tp_stats(t.stack).reasons[PTCP_R_BACKLOG_FULL],
                     s0.reasons[PTCP_R_BACKLOG_FULL] + 1);
-  ck_assert_uint_eq(stats().conns, s0.conns);
+  ck_assert_uint_eq(tp_stats(t.stack).conns, s0.conns);
   /* Accepting one makes room: 41002 is answered and half-open. */
   ck_assert_int_eq(ptcp_conn_accept(l, &c), 0);
-  ck_assert_uint_eq(status_of(c).remote_port, 41000);
+  ck_assert_uint_eq(tp_status(c).remote_port, 41000);
   peer_handshake(41002, 300, 30 * MS, 0);
   tp_expect(&t, SEG(.flags = PTCP_SYN | PTCP_ACK, .seq = TP_ISS, .ack = 301));
   /* 41003 completes first and fills the queue again (41001, 41003). */
@@ -300,14 +284,14 @@ START_TEST(test_api_accept_queue_bounds) {
   ck_assert_int_eq(t.last_reason, PTCP_R_BACKLOG_FULL);
   ck_assert_int_eq(t.ev.accept, 3);
   ck_assert_int_eq(ptcp_conn_accept(l, &c), 0);
-  ck_assert_uint_eq(status_of(c).remote_port, 41001);
+  ck_assert_uint_eq(tp_status(c).remote_port, 41001);
   ck_assert_int_eq(
       tp_send(&t, 60 * MS, SEG(.flags = PTCP_ACK, .seq = 301, .ack = TP_ISS + 1)), 0);
   ck_assert_int_eq(t.ev.accept, 4);
   ck_assert_int_eq(ptcp_conn_accept(l, &c), 0);
-  ck_assert_uint_eq(status_of(c).remote_port, 41003);
+  ck_assert_uint_eq(tp_status(c).remote_port, 41003);
   ck_assert_int_eq(ptcp_conn_accept(l, &c), 0);
-  ck_assert_uint_eq(status_of(c).remote_port, 41002);
+  ck_assert_uint_eq(tp_status(c).remote_port, 41002);
   ck_assert_int_eq(ptcp_conn_accept(l, &c), PTCP_ERR_WOULD_BLOCK);
   tp_expect_nothing(&t);
 }
@@ -318,7 +302,7 @@ START_TEST(test_api_half_open_timeout_frees_backlog) {
   tp_opts o = {.syn_retries = 2};
   ptcp_conn *l;
 
-  reinit(&o);
+  tp_reinit(&t, &o);
   l = tp_listen(&t, 80, 2);
   peer_handshake(41000, 100, 0, 0);
   peer_handshake(41001, 200, 0, 0);
@@ -327,13 +311,13 @@ START_TEST(test_api_half_open_timeout_frees_backlog) {
   tp_expect_nothing(&t);
   tp_advance(&t, 600 * SEC); /* SYN,ACK retransmissions, then give up */
   tp_discard(&t);
-  ck_assert_uint_eq(stats().conns, 1);
+  ck_assert_uint_eq(tp_stats(t.stack).conns, 1);
   peer_handshake(41002, 300, 601 * SEC, 1);
   tp_discard(&t);
   {
     ptcp_conn *c;
     ck_assert_int_eq(ptcp_conn_accept(l, &c), 0);
-    ck_assert_uint_eq(status_of(c).remote_port, 41002);
+    ck_assert_uint_eq(tp_status(c).remote_port, 41002);
   }
 }
 END_TEST
@@ -344,7 +328,7 @@ START_TEST(test_api_listener_close_resets_its_queue) {
   peer_handshake(41000, 100, 0, 1);       /* queued, never accepted */
   peer_handshake(41001, 200, 10 * MS, 0); /* half-open */
   tp_discard(&t);
-  ck_assert_uint_eq(stats().conns, 3);
+  ck_assert_uint_eq(tp_stats(t.stack).conns, 3);
   ck_assert_int_eq(ptcp_conn_close(l, 20 * MS), 0);
   /* Each gets <SEQ=SND.NXT><CTL=RST>, newest first or not. */
   ck_assert_uint_eq(tp_pending(&t), 2);
@@ -352,8 +336,8 @@ START_TEST(test_api_listener_close_resets_its_queue) {
     const ptcp_seg *g = tp_expect(&t, SEG(.flags = PTCP_RST, .seq = TP_ISS + 1));
     ck_assert(g->dst_port == 41000 || g->dst_port == 41001);
   }
-  ck_assert_uint_eq(stats().conns, 0);
-  ck_assert_uint_eq(stats().listeners, 0);
+  ck_assert_uint_eq(tp_stats(t.stack).conns, 0);
+  ck_assert_uint_eq(tp_stats(t.stack).listeners, 0);
   ck_assert(tp_saw_transition(&t, l, PTCP_LISTEN, PTCP_CLOSED));
   /* Their peers' next segments meet nothing. */
   t.remote_port = 41000;
@@ -391,10 +375,10 @@ START_TEST(test_api_time_wait_reopen) {
   tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = snd, .ack = rcv));
   ck_assert_int_eq(tp_send(&t, 1100 * MS, SEG(.flags = PTCP_SYN, .seq = rcv + 100000)), 0);
   tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = snd, .ack = rcv));
-  ck_assert_uint_eq(stats().time_wait, 1);
+  ck_assert_uint_eq(tp_stats(t.stack).time_wait, 1);
   /* Close policy rfc6191 without timestamps falls back to RFC 1122
    * 4.2.2.13: a SYN above RCV.NXT with a listener reopens. */
-  reinit(&reopen);
+  tp_reinit(&t, &reopen);
   c = tp_time_wait(&t, 0);
   ck_assert_int_eq(ptcp_conn_close(c, 50 * MS), 0);
   ck_assert(tp_tw_info(&t, &snd, &rcv, NULL));
@@ -404,16 +388,16 @@ START_TEST(test_api_time_wait_reopen) {
   sa =
       tp_expect(&t, SEG(.flags = PTCP_SYN | PTCP_ACK, .any_seq = 1, .ack = rcv + 100001));
   ck_assert_uint_eq(sa->seq, snd + 65536);
-  ck_assert_uint_eq(stats().time_wait, 0);
+  ck_assert_uint_eq(tp_stats(t.stack).time_wait, 0);
   ck_assert_int_eq(
       tp_send(&t, 2010 * MS,
               SEG(.flags = PTCP_ACK, .seq = rcv + 100001, .ack = snd + 65537)),
       0);
   ck_assert_int_eq(ptcp_conn_accept(t.listener, &n), 0);
   ck_assert_int_eq(ptcp_conn_state(n), PTCP_ESTABLISHED);
-  ck_assert_uint_eq(status_of(n).irs, rcv + 100000);
+  ck_assert_uint_eq(tp_status(n).irs, rcv + 100000);
   /* Without a listener, the same SYN gets an ACK only. */
-  reinit(&reopen);
+  tp_reinit(&t, &reopen);
   c = tp_time_wait(&t, 0);
   ck_assert_int_eq(ptcp_conn_close(c, 50 * MS), 0);
   ck_assert_int_eq(ptcp_conn_close(t.listener, 60 * MS), 0);
@@ -421,10 +405,10 @@ START_TEST(test_api_time_wait_reopen) {
   ck_assert(tp_tw_info(&t, &snd, &rcv, NULL));
   ck_assert_int_eq(tp_send(&t, 1 * SEC, SEG(.flags = PTCP_SYN, .seq = rcv + 100000)), 0);
   tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = snd, .ack = rcv));
-  ck_assert_uint_eq(stats().time_wait, 1);
+  ck_assert_uint_eq(tp_stats(t.stack).time_wait, 1);
   /* A user-held TIME-WAIT connection reopens the same way; the old
    * handle reads CLOSED and hears nothing more. */
-  reinit(&reopen);
+  tp_reinit(&t, &reopen);
   c = tp_time_wait(&t, 0);
   memset(&t.ev, 0, sizeof(t.ev));
   ck_assert_int_eq(tp_send(&t, 1 * SEC, SEG(.flags = PTCP_SYN, .seq = TP_IRS + 100000)),
@@ -452,7 +436,7 @@ START_TEST(test_api_connect_errors) {
   ck_assert_int_eq(ptcp_addr_parse(&v6, "2001:db8::2"), 0);
   ck_assert_int_eq(ptcp_addr_parse(&far, "192.0.2.9"), 0);
   ck_assert_int_eq(ptcp_conn_new(t.stack, NULL, &a), 0);
-  s0 = stats();
+  s0 = tp_stats(t.stack);
   /* Port 0, and remote addresses nothing can answer (MUST-46). */
   ck_assert_int_eq(ptcp_conn_connect(a, &t.remote, 0, 0), PTCP_ERR_INVALID_ARGUMENT);
   ck_assert_int_eq(ptcp_conn_connect(a, &mc, 80, 0), PTCP_ERR_INVALID_ARGUMENT);
@@ -467,8 +451,8 @@ START_TEST(test_api_connect_errors) {
   ck_assert_int_eq(ptcp_conn_connect(a, &v6, 80, 0), PTCP_ERR_INVALID_ARGUMENT);
   /* None of it sent anything or made a connection. */
   tp_expect_nothing(&t);
-  ck_assert_uint_eq(stats().conns, s0.conns);
-  ck_assert_uint_eq(stats().conns_opened, s0.conns_opened);
+  ck_assert_uint_eq(tp_stats(t.stack).conns, s0.conns);
+  ck_assert_uint_eq(tp_stats(t.stack).conns_opened, s0.conns_opened);
   /* It still works afterwards; twice is EALREADY. */
   t.local_port = 5000;
   t.remote_port = 80;
@@ -488,7 +472,7 @@ START_TEST(test_api_connect_errors) {
               SEG(.flags = PTCP_FIN | PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 2)),
       0);
   tp_discard(&t);
-  ck_assert_uint_eq(stats().time_wait, 1);
+  ck_assert_uint_eq(tp_stats(t.stack).time_wait, 1);
   ck_assert_int_eq(ptcp_conn_new(t.stack, NULL, &b), 0);
   ck_assert_int_eq(ptcp_conn_bind(b, NULL, 5000), 0); /* the port itself is free */
   ck_assert_int_eq(ptcp_conn_connect(b, &t.remote, 80, 40 * MS), PTCP_ERR_ADDR_IN_USE);
@@ -515,7 +499,7 @@ START_TEST(test_api_connect_without_local_address) {
   tp_opts o = {.no_addr = 1};
   ptcp_conn *c;
 
-  reinit(&o);
+  tp_reinit(&t, &o);
   ck_assert_int_eq(ptcp_conn_new(t.stack, NULL, &c), 0);
   ck_assert_int_eq(ptcp_conn_connect(c, &t.remote, 80, 0), PTCP_ERR_ADDR_NOT_AVAIL);
   tp_expect_nothing(&t);
@@ -534,12 +518,12 @@ START_TEST(test_api_ephemeral_ports) {
   ptcp_conn *c[5];
   int seen[4] = {0};
 
-  reinit(&o);
+  tp_reinit(&t, &o);
   for (int i = 0; i < 4; i++) {
     ck_assert_int_eq(ptcp_conn_new(t.stack, NULL, &c[i]), 0);
     ck_assert_int_eq(ptcp_conn_connect(c[i], &t.remote, 80, 0), 0);
     {
-      uint16_t p = status_of(c[i]).local_port;
+      uint16_t p = tp_status(c[i]).local_port;
       ck_assert_uint_ge(p, 50000);
       ck_assert_uint_le(p, 50003);
       ck_assert_int_eq(seen[p - 50000], 0);
@@ -554,9 +538,9 @@ START_TEST(test_api_ephemeral_ports) {
   /* One goes: its port is free again, and bind(port 0) finds it. */
   ck_assert_int_eq(ptcp_conn_abort(c[2], 10 * MS), 0);
   ck_assert_int_eq(ptcp_conn_bind(c[4], NULL, 0), 0);
-  ck_assert_uint_eq(status_of(c[4]).local_port, status_of(c[4]).local_port);
+  ck_assert_uint_eq(tp_status(c[4]).local_port, tp_status(c[4]).local_port);
   {
-    uint16_t p = status_of(c[4]).local_port;
+    uint16_t p = tp_status(c[4]).local_port;
     ck_assert_uint_ge(p, 50000);
     ck_assert_uint_le(p, 50003);
   }
@@ -565,13 +549,13 @@ START_TEST(test_api_ephemeral_ports) {
     tp_opts w = {.eph_lo = 40000, .eph_hi = 41999};
     static unsigned char used[2000];
     memset(used, 0, sizeof(used));
-    reinit(&w);
+    tp_reinit(&t, &w);
     for (int i = 0; i < 1000; i++) {
       ptcp_conn *d;
       uint16_t p;
       ck_assert_int_eq(ptcp_conn_new(t.stack, NULL, &d), 0);
       ck_assert_int_eq(ptcp_conn_bind(d, NULL, 0), 0);
-      p = status_of(d).local_port;
+      p = tp_status(d).local_port;
       ck_assert_uint_ge(p, 40000);
       ck_assert_uint_le(p, 41999);
       ck_assert_uint_eq(used[p - 40000], 0);
@@ -591,7 +575,7 @@ START_TEST(test_api_ipv6_end_to_end) {
   const ptcp_seg *g;
   uint8_t buf[4000];
 
-  reinit(&o);
+  tp_reinit(&t, &o);
   /* Passive: our MSS is 1440 (1500 - 40 - 20); the peer said nothing,
    * so we assume 1220 (MUST-15). */
   tp_listen(&t, 80, 4);
@@ -604,8 +588,8 @@ START_TEST(test_api_ipv6_end_to_end) {
       tp_send(&t, 10 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1)),
       0);
   ck_assert_int_eq(ptcp_conn_accept(t.listener, &c), 0);
-  ck_assert_uint_eq(status_of(c).snd_mss, 1220);
-  ck_assert_uint_eq(status_of(c).remote.family, PTCP_AF_INET6);
+  ck_assert_uint_eq(tp_status(c).snd_mss, 1220);
+  ck_assert_uint_eq(tp_status(c).remote.family, PTCP_AF_INET6);
   /* Data both ways. */
   ck_assert_int_eq(tp_send(&t, 20 * MS,
                            SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_IRS + 1,
@@ -633,7 +617,7 @@ START_TEST(test_api_ipv6_end_to_end) {
       tp_send(&t, 60 * MS,
               SEG(.flags = PTCP_ACK, .seq = TP_IRS + 3002, .ack = TP_ISS + 2442)),
       0);
-  ck_assert_uint_eq(stats().conns, 1);
+  ck_assert_uint_eq(tp_stats(t.stack).conns, 1);
   /* Active: the SYN is IPv6 from our IPv6 address, ephemeral port. */
   ck_assert_int_eq(ptcp_conn_new(t.stack, NULL, &c), 0);
   ck_assert_int_eq(ptcp_conn_connect(c, &t.remote, 443, 70 * MS), 0);
@@ -652,7 +636,7 @@ START_TEST(test_api_ipv6_end_to_end) {
   }
   tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = 8));
   ck_assert_int_eq(ptcp_conn_state(c), PTCP_ESTABLISHED);
-  ck_assert_uint_eq(status_of(c).snd_mss, 1440);
+  ck_assert_uint_eq(tp_status(c).snd_mss, 1440);
   ck_assert_int_eq(ptcp_conn_abort(c, 90 * MS), 0);
   tp_discard(&t);
 }
@@ -890,10 +874,10 @@ START_TEST(test_api_ttl) {
 
   tp_syn_sent(&t, 0);
   ck_assert_uint_eq(t.out[0].ip.ttl, 64);
-  reinit(&o4);
+  tp_reinit(&t, &o4);
   tp_syn_sent(&t, 0);
   ck_assert_uint_eq(t.out[0].ip.ttl, 17);
-  reinit(&o6);
+  tp_reinit(&t, &o6);
   tp_syn_sent(&t, 0);
   ck_assert_uint_eq(t.out[0].ip.version, 6);
   ck_assert_uint_eq(t.out[0].ip.ttl, 3);
@@ -948,7 +932,7 @@ START_TEST(test_api_ip_options_ignored) {
   /* IPv6 with a hop-by-hop options header (PadN). */
   {
     tp_opts o = {.v6 = 1};
-    reinit(&o);
+    tp_reinit(&t, &o);
     tp_listen(&t, 80, 4);
     n = syn_tcp(pkt + 48, &t);
     memset(pkt, 0, 48);
@@ -999,7 +983,7 @@ START_TEST(test_api_close_inside_on_readable) {
   ck_assert_int_eq(t.ev.closed, 0);
   tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 12));
   tp_expect(&t, SEG(.flags = PTCP_RST, .seq = TP_ISS + 1));
-  ck_assert_uint_eq(stats().conns, 1);
+  ck_assert_uint_eq(tp_stats(t.stack).conns, 1);
   (void)c;
 }
 END_TEST
@@ -1069,25 +1053,25 @@ START_TEST(test_api_release_inside_on_closed_and_on_error) {
   ck_assert_int_eq(tp_send(&t, 10 * MS, SEG(.flags = PTCP_RST, .seq = TP_IRS + 1)), 0);
   ck_assert_int_eq(t.ev.error, 1);
   ck_assert_int_eq(t.ev.closed, 1);
-  ck_assert_uint_eq(stats().conns, 1);
+  ck_assert_uint_eq(tp_stats(t.stack).conns, 1);
   /* on_error aborts: on_closed is not delivered any more. */
-  reinit(NULL);
+  tp_reinit(&t, NULL);
   tp_established(&t, 0);
   t.hooks.on_error = abort_on_error;
   ck_assert_int_eq(tp_send(&t, 10 * MS, SEG(.flags = PTCP_RST, .seq = TP_IRS + 1)), 0);
   ck_assert_int_eq(t.ev.error, 1);
   ck_assert_int_eq(t.ev.closed, 0);
   tp_expect_nothing(&t);
-  ck_assert_uint_eq(stats().conns, 1);
+  ck_assert_uint_eq(tp_stats(t.stack).conns, 1);
   /* A clean end: LAST-ACK acknowledged, on_closed releases. */
-  reinit(NULL);
+  tp_reinit(&t, NULL);
   tp_last_ack(&t, 0);
   t.hooks.on_closed = close_on_closed;
   ck_assert_int_eq(
       tp_send(&t, 50 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 2, .ack = TP_ISS + 2)),
       0);
   ck_assert_int_eq(t.ev.closed, 1);
-  ck_assert_uint_eq(stats().conns, 1);
+  ck_assert_uint_eq(tp_stats(t.stack).conns, 1);
 }
 END_TEST
 
@@ -1141,9 +1125,9 @@ START_TEST(test_api_accept_and_close_inside_on_accept) {
     const ptcp_seg *g = tp_expect(&t, SEG(.flags = PTCP_RST, .seq = TP_ISS + 1));
     ck_assert_uint_eq(g->dst_port, 40002);
   }
-  ck_assert_uint_eq(stats().listeners, 0);
+  ck_assert_uint_eq(tp_stats(t.stack).listeners, 0);
   ck_assert_int_eq(ptcp_conn_state(accepted[1]), PTCP_ESTABLISHED);
-  ck_assert_uint_eq(stats().conns, 1);
+  ck_assert_uint_eq(tp_stats(t.stack).conns, 1);
 }
 END_TEST
 
@@ -1165,7 +1149,7 @@ START_TEST(test_api_send_inside_on_connected_and_on_writable) {
   ptcp_conn *c;
   uint8_t buf[4096];
 
-  reinit(&o);
+  tp_reinit(&t, &o);
   t.hooks.on_connected = send_on_connected;
   hook_now = 10 * MS;
   c = tp_syn_sent(&t, 0);
@@ -1190,8 +1174,8 @@ START_TEST(test_api_send_inside_on_connected_and_on_writable) {
               SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1501)),
       0);
   ck_assert_int_eq(t.ev.writable, 1);
-  ck_assert_uint_eq(status_of(c).send_queued, 3000);
-  ck_assert_uint_eq(status_of(c).send_space, 0);
+  ck_assert_uint_eq(tp_status(c).send_queued, 3000);
+  ck_assert_uint_eq(tp_status(c).send_space, 0);
   tp_discard(&t);
 }
 END_TEST

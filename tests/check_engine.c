@@ -18,17 +18,6 @@ static tp t;
 static void setup(void) { tp_init(&t, NULL); }
 static void teardown(void) { tp_free(&t); }
 
-static void reinit(const tp_opts *o) {
-  tp_free(&t);
-  tp_init(&t, o);
-}
-
-static ptcp_conn_status status_of(const ptcp_conn *c) {
-  ptcp_conn_status st;
-  ptcp_conn_status_get(c, &st);
-  return st;
-}
-
 /* Passive open with the peer's SYN options |o|; returns the accepted
  * connection and the SYN,ACK in |sa| (copied). */
 static ptcp_conn *open_with(const ptcp_opts *o, uint16_t ack_window, ptcp_seg *sa) {
@@ -69,16 +58,16 @@ START_TEST(test_engine_window_scaling_passive) {
   uint8_t data[20000];
   uint32_t sent = 0;
 
-  reinit(&o);
+  tp_reinit(&t, &o);
   c = open_with(&so, 100, &sa);
   /* Our SYN,ACK: the shift for 256 KiB (3), and an unscaled window. */
   ck_assert(sa.opts.present & PTCP_OPT_WSCALE);
   ck_assert_uint_eq(sa.opts.wscale, 3);
   ck_assert_uint_eq(sa.window, 65535);
   /* The peer's window is scaled by its shift from the first non-SYN on. */
-  ck_assert_uint_eq(status_of(c).snd_wnd, 100u << 7);
-  ck_assert_uint_eq(status_of(c).snd_wscale, 7);
-  ck_assert_uint_eq(status_of(c).rcv_wscale, 3);
+  ck_assert_uint_eq(tp_status(c).snd_wnd, 100u << 7);
+  ck_assert_uint_eq(tp_status(c).snd_wscale, 7);
+  ck_assert_uint_eq(tp_status(c).rcv_wscale, 3);
   /* We send up to that window and no further (full segments only: the
    * tail waits for a real share of the window, RFC 9293 §3.8.6.2.1). */
   memset(data, 'w', sizeof(data));
@@ -128,17 +117,17 @@ START_TEST(test_engine_window_scaling_active_and_off) {
   sa.opts.wscale = 2;
   ck_assert_int_eq(tp_send(&t, 10 * MS, sa), 0);
   tp_discard(&t);
-  ck_assert_uint_eq(status_of(c).snd_wnd, 1000);
+  ck_assert_uint_eq(tp_status(c).snd_wnd, 1000);
   ck_assert_int_eq(tp_send(&t, 20 * MS,
                            SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1,
                                .window = 1000)),
                    0);
-  ck_assert_uint_eq(status_of(c).snd_wnd, 4000);
+  ck_assert_uint_eq(tp_status(c).snd_wnd, 4000);
   /* A peer that does not offer it: neither side scales. */
-  reinit(NULL);
+  tp_reinit(&t, NULL);
   c = tp_established_active(&t, 0);
-  ck_assert_int_eq(status_of(c).wscale_ok, 0);
-  ck_assert_uint_eq(status_of(c).rcv_wscale, 0);
+  ck_assert_int_eq(tp_status(c).wscale_ok, 0);
+  ck_assert_uint_eq(tp_status(c).rcv_wscale, 0);
   ck_assert_int_eq(ptcp_conn_send(c, "x", 1, 20 * MS), 1);
   s = tp_expect(&t, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_ISS + 1,
                         .ack = TP_IRS + 1, .len = 1, .any_window = 1));
@@ -146,7 +135,7 @@ START_TEST(test_engine_window_scaling_active_and_off) {
   /* Scaling turned off: not offered. */
   {
     tp_opts o = {.no_ws = 1};
-    reinit(&o);
+    tp_reinit(&t, &o);
     c = tp_syn_sent(&t, 0);
     ck_assert(!(t.out[0].seg.opts.present & PTCP_OPT_WSCALE));
   }
@@ -178,13 +167,13 @@ START_TEST(test_engine_timestamps_echo) {
   ptcp_conn *c;
   uint32_t tsval0;
 
-  reinit(&o);
+  tp_reinit(&t, &o);
   c = open_with(&so, 0xffff, &sa);
   /* The SYN,ACK echoes the SYN's TSval and carries ours. */
   ck_assert(sa.opts.present & PTCP_OPT_TS);
   ck_assert_uint_eq(sa.opts.ts_ecr, 100);
   tsval0 = sa.opts.ts_val;
-  ck_assert(status_of(c).ts_ok);
+  ck_assert(tp_status(c).ts_ok);
   /* Every later segment carries TS too (RFC 7323 §3.2), and our clock
    * ticks in milliseconds from a random offset (§5.4). */
   ck_assert_int_eq(tp_send(&t, 1000 * MS, ts_data(0, 10, 200)), 0);
@@ -196,7 +185,7 @@ START_TEST(test_engine_timestamps_echo) {
     ck_assert_uint_eq(g->opts.ts_val - tsval0, 1000);
   }
   /* A peer without timestamps gets none. */
-  reinit(&o);
+  tp_reinit(&t, &o);
   {
     ptcp_opts none = {.present = PTCP_OPT_MSS, .mss = 1460};
     c = open_with(&none, 0xffff, &sa);
@@ -217,7 +206,7 @@ START_TEST(test_engine_ts_recent_rule) {
   tp_opts o = {.no_delack = 1};
   ptcp_opts so = {.present = PTCP_OPT_MSS | PTCP_OPT_TS, .mss = 1460, .ts_val = 100};
 
-  reinit(&o);
+  tp_reinit(&t, &o);
   open_with(&so, 0xffff, NULL);
   /* In order, newer: taken. */
   ck_assert_int_eq(tp_send(&t, 20 * MS, ts_data(0, 10, 500)), 0);
@@ -298,7 +287,7 @@ static void sack_run(int ts, uint32_t irs) {
   ck_assert_int_eq(
       tp_send(&t, 10 * MS, SEG(.flags = PTCP_ACK, .seq = b, .ack = TP_ISS + 1)), 0);
   ck_assert_int_eq(ptcp_conn_accept(t.listener, &c), 0);
-  ck_assert(status_of(c).sack_ok);
+  ck_assert(tp_status(c).sack_ok);
   /* Four gaps, one at a time: the block with the newest segment first,
    * then the others most recent first. */
   for (uint32_t i = 0; i < 4; i++) {
@@ -372,7 +361,7 @@ START_TEST(test_engine_receive_window_flow_control) {
   uint32_t got = 0, edge = TP_IRS + 1 + 8192;
   const ptcp_seg *g;
 
-  reinit(&o);
+  tp_reinit(&t, &o);
   c = tp_established(&t, 0);
   /* 8192 bytes in 1460-byte segments: every second one is ACKed at once,
    * the window shrinking as the buffer fills; the right edge never moves
@@ -397,7 +386,7 @@ START_TEST(test_engine_receive_window_flow_control) {
     ck_assert_uint_eq(g->ack, TP_IRS + 1 + 8192);
     ck_assert_uint_eq(g->window, 0);
   }
-  ck_assert_uint_eq(status_of(c).rcv_wnd, 0);
+  ck_assert_uint_eq(tp_status(c).rcv_wnd, 0);
   /* More data meets the closed window: dropped, ACKed with window 0. */
   ck_assert_int_eq(tp_send(&t, 310 * MS,
                            SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1 + 8192,
@@ -432,7 +421,7 @@ START_TEST(test_engine_receive_window_flow_control) {
                      0);
   }
   ck_assert_int_eq(t.last_reason, PTCP_R_IN_ORDER);
-  ck_assert_uint_eq(status_of(c).rcv_nxt, TP_IRS + 1 + 8192 + 1460);
+  ck_assert_uint_eq(tp_status(c).rcv_nxt, TP_IRS + 1 + 8192 + 1460);
   ck_assert_int_eq(ptcp_conn_recv(c, buf + got, sizeof(buf) - got, 450 * MS),
                    (ptcp_ssize)(sizeof(buf) - got));
   for (uint32_t i = 0; i < sizeof(buf); i++)
@@ -506,7 +495,7 @@ START_TEST(test_engine_nagle_off) {
   tp_opts o = {.no_nagle = 1};
   ptcp_conn *c;
 
-  reinit(&o);
+  tp_reinit(&t, &o);
   c = tp_established(&t, 0);
   ck_assert_int_eq(ptcp_conn_send(c, "0123456789", 10, 20 * MS), 10);
   tp_expect(&t, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_ISS + 1, .ack = TP_IRS + 1,
@@ -527,7 +516,7 @@ static void delack_case(ptcp_duration delack, int zero) {
   tp_opts o = {.delack = delack, .no_delack = zero};
   ptcp_time at = 100 * MS;
 
-  reinit(&o);
+  tp_reinit(&t, &o);
   tp_established(&t, 0);
   ck_assert_int_eq(
       tp_send(&t, at,
@@ -629,7 +618,7 @@ START_TEST(test_engine_keepalive_probes_and_timeout) {
   ptcp_conn *c;
   ptcp_time last;
 
-  reinit(&o);
+  tp_reinit(&t, &o);
   c = tp_established(&t, 0);
   last = 10 * MS; /* the handshake's last segment */
   /* Idle for 10 s: a probe <SEQ=SND.NXT-1><CTL=ACK>, no data (SHLD-12). */
@@ -667,7 +656,7 @@ START_TEST(test_engine_keepalive_only_when_idle) {
   tp_opts o = {.keepalive = 1};
   ptcp_conn *c;
 
-  reinit(&o);
+  tp_reinit(&t, &o);
   c = tp_established(&t, 0);
   /* Junk outside the window at 9 s: answered, but the probe still comes
    * at 10 s after the last acceptable segment. */
@@ -722,7 +711,7 @@ START_TEST(test_engine_fin_wait_2_timeout) {
   /* Closed while still in FIN-WAIT-1: the limit starts in FIN-WAIT-2. */
   {
     tp_opts o = {.policy[PTCP_SLOT_CLOSE] = "rfc9293:fin_wait_2=10s"};
-    reinit(&o);
+    tp_reinit(&t, &o);
     c = tp_fin_wait_1(&t, 0);
     ck_assert_int_eq(ptcp_conn_close(c, 25 * MS), 0);
     ck_assert_int_eq(
@@ -739,7 +728,7 @@ START_TEST(test_engine_fin_wait_2_timeout) {
   /* fin_wait_2=0: wait for the peer's FIN forever, as RFC 9293 does. */
   {
     tp_opts o = {.policy[PTCP_SLOT_CLOSE] = "rfc9293:fin_wait_2=0"};
-    reinit(&o);
+    tp_reinit(&t, &o);
     c = tp_fin_wait_2(&t, 0);
     ck_assert_int_eq(ptcp_conn_close(c, 100 * MS), 0);
     tp_advance(&t, 24 * 3600 * SEC);
@@ -754,7 +743,7 @@ START_TEST(test_engine_fin_wait_2_timeout) {
     ck_assert_uint_eq(st.time_wait, 1);
   }
   /* A connection the user still holds (half-closed) never times out. */
-  reinit(NULL);
+  tp_reinit(&t, NULL);
   c = tp_fin_wait_2(&t, 0);
   tp_advance(&t, 24 * 3600 * SEC);
   ck_assert_int_eq(ptcp_conn_state(c), PTCP_FIN_WAIT_2);
@@ -872,7 +861,7 @@ START_TEST(test_engine_karn) {
   ptcp_duration srtt;
 
   c = tp_established(&t, 0);
-  srtt = status_of(c).srtt;
+  srtt = tp_status(c).srtt;
   ck_assert_uint_eq(srtt, 10 * MS); /* from the handshake */
   ck_assert_int_eq(ptcp_conn_send(c, "abc", 3, 100 * MS), 3);
   tp_advance(&t, 1100 * MS); /* RTO: sent again */
@@ -880,16 +869,16 @@ START_TEST(test_engine_karn) {
   ck_assert_int_eq(tp_send(&t, 1200 * MS,
                            SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 4)),
                    0);
-  ck_assert_uint_eq(status_of(c).srtt, srtt);
+  ck_assert_uint_eq(tp_status(c).srtt, srtt);
   /* With timestamps, the echo dates the copy: 100 ms, a valid sample. */
   {
     ptcp_opts so = {.present = PTCP_OPT_MSS | PTCP_OPT_TS, .mss = 1460, .ts_val = 1};
     ptcp_seg sa;
     uint32_t rtx_tsval;
     tp_seg a = SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 4);
-    reinit(NULL);
+    tp_reinit(&t, NULL);
     c = open_with(&so, 0xffff, &sa);
-    srtt = status_of(c).srtt;
+    srtt = tp_status(c).srtt;
     ck_assert_int_eq(ptcp_conn_send(c, "abc", 3, 100 * MS), 3);
     tp_discard(&t);
     tp_advance(&t, 1100 * MS);
@@ -900,7 +889,7 @@ START_TEST(test_engine_karn) {
     a.opts.ts_val = 2;
     a.opts.ts_ecr = rtx_tsval;
     ck_assert_int_eq(tp_send(&t, 1200 * MS, a), 0);
-    ck_assert_uint_eq(status_of(c).srtt, (7 * srtt + 100 * MS) / 8);
+    ck_assert_uint_eq(tp_status(c).srtt, (7 * srtt + 100 * MS) / 8);
   }
 }
 END_TEST
@@ -919,9 +908,9 @@ START_TEST(test_engine_timing_overtaken_by_a_retransmission) {
   ptcp_conn *c;
   ptcp_duration srtt;
 
-  reinit(&o);
+  tp_reinit(&t, &o);
   c = tp_established(&t, 0);
-  ck_assert_uint_eq(status_of(c).snd_mss, sizeof(h));
+  ck_assert_uint_eq(tp_status(c).snd_mss, sizeof(h));
   /* X (timed) at 100 ms, H at 101 ms; X's ACK at 110 ms: a sample. */
   ck_assert_int_eq(ptcp_conn_send(c, "x", 1, 100 * MS), 1);
   tp_expect(&t, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_ISS + 1, .ack = TP_IRS + 1,
@@ -932,7 +921,7 @@ START_TEST(test_engine_timing_overtaken_by_a_retransmission) {
   ck_assert_int_eq(
       tp_send(&t, 110 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 2)),
       0);
-  srtt = status_of(c).srtt;
+  srtt = tp_status(c).srtt;
   ck_assert_uint_eq(srtt, 10 * MS);
   /* T at 120 ms is timed.  H is lost: at 1.11 s the timeout resends it
    * (one segment: the window is one MSS after a timeout), not T. */
@@ -948,7 +937,7 @@ START_TEST(test_engine_timing_overtaken_by_a_retransmission) {
       tp_send(&t, 1120 * MS,
               SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 3 + sizeof(h))),
       0);
-  ck_assert_uint_eq(status_of(c).srtt, srtt);
+  ck_assert_uint_eq(tp_status(c).srtt, srtt);
 }
 END_TEST
 
@@ -983,7 +972,7 @@ START_TEST(test_engine_peer_shrinks_window) {
   uint8_t data[20000];
   uint32_t sent = 0;
 
-  reinit(&o);
+  tp_reinit(&t, &o);
   c = tp_established(&t, 0);
   ck_assert_int_eq(tp_send(&t, 15 * MS,
                            SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1,
@@ -1001,13 +990,13 @@ START_TEST(test_engine_peer_shrinks_window) {
                                .window = 500)),
                    0);
   tp_expect_nothing(&t);
-  ck_assert_uint_eq(status_of(c).snd_max, TP_ISS + 1 + 6 * 1460);
+  ck_assert_uint_eq(tp_status(c).snd_max, TP_ISS + 1 + 6 * 1460);
   /* The timeout resends the oldest data (nothing new). */
   tp_advance(&t, 1100 * MS);
   tp_expect(&t,
             SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1461, .ack = TP_IRS + 1, .len = 1460));
   tp_expect_nothing(&t);
-  ck_assert_uint_eq(status_of(c).snd_max, TP_ISS + 1 + 6 * 1460);
+  ck_assert_uint_eq(tp_status(c).snd_max, TP_ISS + 1 + 6 * 1460);
   /* Reopened: everything goes through. */
   ck_assert_int_eq(tp_send(&t, 1200 * MS,
                            SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,

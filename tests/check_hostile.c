@@ -17,30 +17,13 @@ static tp t;
 static void setup(void) { tp_init(&t, NULL); }
 static void teardown(void) { tp_free(&t); }
 
-static void reinit(const tp_opts *o) {
-  tp_free(&t);
-  tp_init(&t, o);
-}
-
-static ptcp_conn_status status_of(const ptcp_conn *c) {
-  ptcp_conn_status st;
-  ptcp_conn_status_get(c, &st);
-  return st;
-}
-
-static ptcp_stack_stats stats(void) {
-  ptcp_stack_stats st;
-  ptcp_stack_stats_get(t.stack, &st);
-  return st;
-}
-
 /* Sends |s| to |c| and checks it was rejected with |v| and |r|, changed
  * nothing, and drew exactly |acks| ACKs <SEQ=SND.NXT><ACK=RCV.NXT>. */
 static void rejected_at(ptcp_conn *c, ptcp_time now, tp_seg s, ptcp_verdict v,
                         ptcp_reason r, int acks, const char *what, int line) {
   tp_snap before, after;
-  ptcp_conn_status st = status_of(c);
-  unsigned conns = stats().conns;
+  ptcp_conn_status st = tp_status(c);
+  unsigned conns = tp_stats(t.stack).conns;
 
   tp_snap_take(c, &before);
   ck_assert_msg(tp_send(&t, now, s) == 0, "line %d, %s: input failed", line, what);
@@ -55,7 +38,8 @@ static void rejected_at(ptcp_conn *c, ptcp_time now, tp_seg s, ptcp_verdict v,
   tp_snap_take(c, &after);
   ck_assert_msg(tp_snap_same(&before, &after), "line %d, %s: the connection changed",
                 line, what);
-  ck_assert_msg(stats().conns == conns, "line %d, %s: connections changed", line, what);
+  ck_assert_msg(tp_stats(t.stack).conns == conns, "line %d, %s: connections changed",
+                line, what);
 }
 #define rejected(c, now, s, v, r, acks, what)                                            \
   rejected_at(c, now, s, v, r, acks, what, __LINE__)
@@ -114,7 +98,7 @@ START_TEST(test_hostile_urgent_pointer) {
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     ptcp_conn *c;
     uint8_t buf[64];
-    reinit(NULL);
+    tp_reinit(&t, NULL);
     c = tp_established(&t, 0);
     /* Data with a hostile pointer: taken inline, byte for byte (RFC 6093
      * §6), and nothing more or less. */
@@ -130,7 +114,7 @@ START_TEST(test_hostile_urgent_pointer) {
                   "%s: wrong byte count", cases[i].name);
     for (uint32_t j = 0; j < cases[i].len; j++)
       ck_assert_msg(buf[j] == tp_pattern(j), "%s: byte %u", cases[i].name, j);
-    ck_assert_int_eq(status_of(c).rcv_nxt,
+    ck_assert_int_eq(tp_status(c).rcv_nxt,
                      TP_IRS + 1 + cases[i].len + ((cases[i].flags & PTCP_FIN) ? 1u : 0u));
     tp_discard(&t);
   }
@@ -152,7 +136,7 @@ START_TEST(test_hostile_urgent_pointer_without_data) {
   ck_assert(tp_snap_same(&before, &after));
   ck_assert_int_eq(ptcp_conn_recv(c, NULL, 0, 10 * MS), PTCP_ERR_WOULD_BLOCK);
   /* URG on a SYN: an ordinary SYN. */
-  reinit(NULL);
+  tp_reinit(&t, NULL);
   tp_listen(&t, 80, 4);
   ck_assert_int_eq(
       tp_send(&t, 0, SEG(.flags = PTCP_SYN | PTCP_URG, .seq = TP_IRS, .urgent = 0xffff)),
@@ -173,7 +157,7 @@ static void mss_case(int has_mss, uint16_t mss, int ts, uint16_t expect) {
   uint8_t data[1000];
   uint32_t sent = 0, segs = 0;
 
-  reinit(NULL);
+  tp_reinit(&t, NULL);
   if (has_mss) {
     syn.opts.present = PTCP_OPT_MSS;
     syn.opts.mss = mss;
@@ -189,8 +173,8 @@ static void mss_case(int has_mss, uint16_t mss, int ts, uint16_t expect) {
       tp_send(&t, 10 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1)),
       0);
   ck_assert_int_eq(ptcp_conn_accept(t.listener, &c), 0);
-  ck_assert_msg(status_of(c).snd_mss == expect, "MSS %u: send MSS %u, expected %u", mss,
-                status_of(c).snd_mss, expect);
+  ck_assert_msg(tp_status(c).snd_mss == expect, "MSS %u: send MSS %u, expected %u", mss,
+                tp_status(c).snd_mss, expect);
   memset(data, 'x', sizeof(data));
   ck_assert_int_eq(ptcp_conn_send(c, data, sizeof(data), 20 * MS), 1000);
   for (int round = 0; round < 100 && sent < 1000; round++) {
@@ -238,7 +222,7 @@ START_TEST(test_hostile_mss_option_on_syn_ack_and_later) {
   sa.opts.mss = 0;
   ck_assert_int_eq(tp_send(&t, 10 * MS, sa), 0);
   tp_discard(&t);
-  ck_assert_uint_eq(status_of(c).snd_mss, 48);
+  ck_assert_uint_eq(tp_status(c).snd_mss, 48);
   /* An MSS option after the handshake is ignored (RFC 9293 §3.7.1: it
    * belongs on SYNs only): the segment is an ordinary ACK. */
   {
@@ -264,7 +248,7 @@ START_TEST(test_hostile_window_scale) {
     tp_seg syn = SEG(.flags = PTCP_SYN, .seq = TP_IRS);
     ptcp_conn *c;
     const ptcp_seg *sa;
-    reinit(NULL);
+    tp_reinit(&t, NULL);
     syn.opts.present = PTCP_OPT_MSS | PTCP_OPT_WSCALE;
     syn.opts.mss = 1460;
     syn.opts.wscale = shifts[i];
@@ -279,15 +263,15 @@ START_TEST(test_hostile_window_scale) {
                                  .window = 1)),
                      0);
     ck_assert_int_eq(ptcp_conn_accept(t.listener, &c), 0);
-    ck_assert_msg(status_of(c).snd_wscale == 14, "shift %u: used %u", shifts[i],
-                  status_of(c).snd_wscale);
-    ck_assert_uint_eq(status_of(c).snd_wnd, 1u << 14);
+    ck_assert_msg(tp_status(c).snd_wscale == 14, "shift %u: used %u", shifts[i],
+                  tp_status(c).snd_wscale);
+    ck_assert_uint_eq(tp_status(c).snd_wnd, 1u << 14);
     /* The largest window a peer can then offer still fits 32 bits. */
     ck_assert_int_eq(tp_send(&t, 20 * MS,
                              SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1,
                                  .window = 0xffff)),
                      0);
-    ck_assert_uint_eq(status_of(c).snd_wnd, 0xffffu << 14);
+    ck_assert_uint_eq(tp_status(c).snd_wnd, 0xffffu << 14);
     /* A window-scale option after the SYN changes nothing. */
     {
       tp_seg ack =
@@ -340,7 +324,7 @@ START_TEST(test_hostile_malformed_segments) {
       uint8_t flags = PTCP_ACK;
       int rv;
 
-      reinit(NULL);
+      tp_reinit(&t, NULL);
       if (where == 0) {
         c = tp_established(&t, 0);
         tp_snap_take(c, &before);
@@ -357,11 +341,11 @@ START_TEST(test_hostile_malformed_segments) {
         b[12] = (uint8_t)(cases[i].data_offset << 4);
       else if (cases[i].data_offset < 0)
         b[12] = 0;
-      s0 = stats();
+      s0 = tp_stats(t.stack);
       /* A valid checksum everywhere but in the checksum case (a zero
        * checksum field is wrong for this segment). */
       rv = tp_send_raw(&t, 10 * MS, b, n - cases[i].cut, !cases[i].bad_checksum);
-      s1 = stats();
+      s1 = tp_stats(t.stack);
       ck_assert_msg(rv == cases[i].err, "%d/%s: returned %s, expected %s", where,
                     cases[i].name, ptcp_err_name(rv), ptcp_err_name(cases[i].err));
       tp_expect_nothing(&t);
@@ -409,7 +393,7 @@ START_TEST(test_hostile_odd_but_legal_options) {
     uint8_t b[128];
     size_t n;
     ptcp_conn *c;
-    reinit(NULL);
+    tp_reinit(&t, NULL);
     tp_listen(&t, 80, 4);
     n = raw(b, t.remote_port, 80, PTCP_SYN, TP_IRS, 0, cases[i].opts, cases[i].optlen, 0);
     ck_assert_msg(tp_send_raw(&t, 0, b, n, 1) == 0, "%s: rejected", cases[i].name);
@@ -419,8 +403,8 @@ START_TEST(test_hostile_odd_but_legal_options) {
                 SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1)),
         0);
     ck_assert_int_eq(ptcp_conn_accept(t.listener, &c), 0);
-    ck_assert_msg(status_of(c).snd_mss == cases[i].mss, "%s: MSS %u, expected %u",
-                  cases[i].name, status_of(c).snd_mss, cases[i].mss);
+    ck_assert_msg(tp_status(c).snd_mss == cases[i].mss, "%s: MSS %u, expected %u",
+                  cases[i].name, tp_status(c).snd_mss, cases[i].mss);
   }
 }
 END_TEST
@@ -464,7 +448,7 @@ START_TEST(test_hostile_flags_established) {
   };
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     ptcp_conn *c;
-    reinit(NULL);
+    tp_reinit(&t, NULL);
     c = tp_established(&t, 0);
     rejected_at(c, 10 * MS,
                 SEG(.flags = cases[i].flags, .seq = TP_IRS + 1 + cases[i].off,
@@ -486,15 +470,15 @@ START_TEST(test_hostile_flags_listen_syn_sent_closed) {
     ptcp_stack_stats s0;
     tp_snap before, after;
     /* LISTEN: neither SYN, ACK nor RST: dropped (RFC 9293 §3.10.7.2). */
-    reinit(NULL);
+    tp_reinit(&t, NULL);
     tp_listen(&t, 80, 4);
-    s0 = stats();
+    s0 = tp_stats(t.stack);
     ck_assert_int_eq(tp_send(&t, 0, SEG(.flags = odd[i], .seq = 7, .len = 3)), 0);
     tp_expect_nothing(&t);
     ck_assert_int_eq(t.last_reason, PTCP_R_LISTEN_BAD);
-    ck_assert_uint_eq(stats().conns, s0.conns);
+    ck_assert_uint_eq(tp_stats(t.stack).conns, s0.conns);
     /* SYN-SENT: neither SYN nor RST: dropped (§3.10.7.3 fifth). */
-    reinit(NULL);
+    tp_reinit(&t, NULL);
     c = tp_syn_sent(&t, 0);
     tp_snap_take(c, &before);
     ck_assert_int_eq(tp_send(&t, 10 * MS, SEG(.flags = odd[i], .seq = 7, .len = 3)), 0);
@@ -503,7 +487,7 @@ START_TEST(test_hostile_flags_listen_syn_sent_closed) {
     tp_snap_take(c, &after);
     ck_assert(tp_snap_same(&before, &after));
     /* No connection: <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK> (§3.10.7.1). */
-    reinit(NULL);
+    tp_reinit(&t, NULL);
     t.local_port = 81;
     ck_assert_int_eq(tp_send(&t, 0, SEG(.flags = odd[i], .seq = 7, .len = 3)), 0);
     tp_expect(&t, SEG(.flags = PTCP_RST | PTCP_ACK, .seq = 0,
@@ -533,7 +517,7 @@ START_TEST(test_hostile_data_on_syn) {
       0);
   ck_assert_int_eq(ptcp_conn_recv(c, buf, sizeof(buf), 20 * MS), 100);
   /* The same on a SYN,ACK for an active open. */
-  reinit(NULL);
+  tp_reinit(&t, NULL);
   c = tp_syn_sent(&t, 0);
   ck_assert_int_eq(tp_send(&t, 10 * MS,
                            SEG(.flags = PTCP_SYN | PTCP_ACK, .seq = TP_IRS,
@@ -541,7 +525,7 @@ START_TEST(test_hostile_data_on_syn) {
                    0);
   tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1));
   ck_assert_int_eq(ptcp_conn_recv(c, buf, sizeof(buf), 10 * MS), PTCP_ERR_WOULD_BLOCK);
-  ck_assert_uint_eq(status_of(c).rcv_nxt, TP_IRS + 1);
+  ck_assert_uint_eq(tp_status(c).rcv_nxt, TP_IRS + 1);
 }
 END_TEST
 
@@ -554,7 +538,7 @@ START_TEST(test_hostile_port_zero) {
   ptcp_stack_stats s0;
 
   tp_listen(&t, 80, 4);
-  s0 = stats();
+  s0 = tp_stats(t.stack);
   n = raw(b, 0, 80, PTCP_SYN, TP_IRS, 0, NULL, 0, 0);
   ck_assert_int_eq(tp_send_raw(&t, 0, b, n, 1), 0);
   n = raw(b, 40000, 0, PTCP_SYN, TP_IRS, 0, NULL, 0, 0);
@@ -562,8 +546,9 @@ START_TEST(test_hostile_port_zero) {
   n = raw(b, 0, 0, PTCP_ACK, TP_IRS, 1, NULL, 0, 0);
   ck_assert_int_eq(tp_send_raw(&t, 0, b, n, 1), 0);
   tp_expect_nothing(&t);
-  ck_assert_uint_eq(stats().reasons[PTCP_R_PORT_ZERO], s0.reasons[PTCP_R_PORT_ZERO] + 3);
-  ck_assert_uint_eq(stats().conns, s0.conns);
+  ck_assert_uint_eq(tp_stats(t.stack).reasons[PTCP_R_PORT_ZERO],
+                    s0.reasons[PTCP_R_PORT_ZERO] + 3);
+  ck_assert_uint_eq(tp_stats(t.stack).conns, s0.conns);
   ck_assert_ptr_null(tp_half_open(&t));
 }
 END_TEST
@@ -573,7 +558,7 @@ START_TEST(test_hostile_land) {
   ptcp_stack_stats s0;
 
   tp_listen(&t, 80, 4);
-  s0 = stats();
+  s0 = tp_stats(t.stack);
   ck_assert_int_eq(
       tp_send(&t, 0,
               SEG(.flags = PTCP_SYN, .seq = TP_IRS, .src = &t.local, .src_port = 80)),
@@ -583,7 +568,7 @@ START_TEST(test_hostile_land) {
                                .src = &t.local, .src_port = 80)),
                    0);
   tp_expect_nothing(&t);
-  ck_assert_uint_eq(stats().reasons[PTCP_R_LAND], s0.reasons[PTCP_R_LAND] + 2);
+  ck_assert_uint_eq(tp_stats(t.stack).reasons[PTCP_R_LAND], s0.reasons[PTCP_R_LAND] + 2);
   ck_assert_ptr_null(tp_half_open(&t));
   /* Our own address from another port is an ordinary peer. */
   ck_assert_int_eq(
@@ -603,7 +588,7 @@ static void bad_address_case(const char *src, const char *dst, ptcp_reason r) {
   ptcp_stack_stats s0;
   ck_assert_int_eq(ptcp_addr_parse(&s, src), 0);
   ck_assert_int_eq(ptcp_addr_parse(&d, dst), 0);
-  s0 = stats();
+  s0 = tp_stats(t.stack);
   ck_assert_int_eq(
       tp_send(&t, t.now, SEG(.flags = PTCP_SYN, .seq = TP_IRS, .src = &s, .dst = &d)), 0);
   ck_assert_int_eq(
@@ -611,9 +596,9 @@ static void bad_address_case(const char *src, const char *dst, ptcp_reason r) {
               SEG(.flags = PTCP_ACK, .seq = TP_IRS, .ack = 9, .src = &s, .dst = &d)),
       0);
   tp_expect_nothing(&t);
-  ck_assert_msg(stats().reasons[r] == s0.reasons[r] + 2,
+  ck_assert_msg(tp_stats(t.stack).reasons[r] == s0.reasons[r] + 2,
                 "%s -> %s: reason %s not counted", src, dst, ptcp_reason_name(r));
-  ck_assert_uint_eq(stats().conns, s0.conns);
+  ck_assert_uint_eq(tp_stats(t.stack).conns, s0.conns);
   ck_assert_ptr_null(tp_half_open(&t));
 }
 
@@ -632,7 +617,7 @@ END_TEST
 
 START_TEST(test_hostile_bad_addresses_v6) {
   tp_opts o = {.v6 = 1};
-  reinit(&o);
+  tp_reinit(&t, &o);
   tp_listen(&t, 80, 4);
   bad_address_case("::", "2001:db8::1", PTCP_R_BAD_ADDRESS);
   bad_address_case("ff02::1", "2001:db8::1", PTCP_R_BAD_ADDRESS);
@@ -662,7 +647,7 @@ START_TEST(test_hostile_seq_half_space) {
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     ptcp_conn *c;
     tp_snap before, after;
-    reinit(NULL);
+    tp_reinit(&t, NULL);
     c = tp_established(&t, 0);
     tp_snap_take(c, &before);
     ck_assert_int_eq(
@@ -711,7 +696,7 @@ START_TEST(test_hostile_ack_half_space) {
            SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = una + 0x80000000u, .len = 10),
            PTCP_VERDICT_ACK, PTCP_R_ACK_UNSENT, 1, "data with ACK 2^31 ahead");
   /* In SYN-RECEIVED: <SEQ=SEG.ACK><CTL=RST>, and no change. */
-  reinit(NULL);
+  tp_reinit(&t, NULL);
   tp_syn_received(&t, 0);
   c = tp_half_open(&t);
   {
@@ -726,7 +711,7 @@ START_TEST(test_hostile_ack_half_space) {
     ck_assert(tp_snap_same(&before, &after));
   }
   /* In SYN-SENT: <SEQ=SEG.ACK><CTL=RST>, and no change. */
-  reinit(NULL);
+  tp_reinit(&t, NULL);
   c = tp_syn_sent(&t, 0);
   {
     tp_snap before, after;
@@ -757,7 +742,7 @@ START_TEST(test_hostile_sack_blocks) {
   tp_seg syn = SEG(.flags = PTCP_SYN, .seq = TP_IRS);
   ptcp_conn *c;
 
-  reinit(&o);
+  tp_reinit(&t, &o);
   syn.opts.present = PTCP_OPT_MSS | PTCP_OPT_SACK_PERM;
   syn.opts.mss = 1460;
   tp_listen(&t, 80, 4);
@@ -767,7 +752,7 @@ START_TEST(test_hostile_sack_blocks) {
       tp_send(&t, 10 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1)),
       0);
   ck_assert_int_eq(ptcp_conn_accept(t.listener, &c), 0);
-  ck_assert(status_of(c).sack_ok);
+  ck_assert(tp_status(c).sack_ok);
   for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
     tp_seg a = SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1);
     a.opts.present = PTCP_OPT_SACK;
@@ -789,8 +774,8 @@ START_TEST(test_hostile_sack_blocks) {
     a.opts.sack[1].left = 0xfffffffeu;
     a.opts.sack[1].right = 3;
     ck_assert_int_eq(tp_send(&t, 110 * MS, a), 0);
-    ck_assert_uint_eq(status_of(c).snd_una, TP_ISS + 6);
-    ck_assert_uint_eq(status_of(c).send_queued, 5);
+    ck_assert_uint_eq(tp_status(c).snd_una, TP_ISS + 6);
+    ck_assert_uint_eq(tp_status(c).send_queued, 5);
   }
 }
 END_TEST
@@ -802,7 +787,7 @@ START_TEST(test_hostile_isn_wrap) {
   uint8_t buf[300];
   const uint32_t peer = 0xfffffff0u;
 
-  reinit(&o);
+  tp_reinit(&t, &o);
   tp_listen(&t, 80, 4);
   ck_assert_int_eq(tp_send(&t, 0, SEG(.flags = PTCP_SYN, .seq = 0xffffffffu)), 0);
   tp_expect(&t, SEG(.flags = PTCP_SYN | PTCP_ACK, .seq = 0xffffffffu, .ack = 0));
@@ -820,7 +805,7 @@ START_TEST(test_hostile_isn_wrap) {
   tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = 101, .ack = 201));
   ck_assert_int_eq(ptcp_conn_state(c), PTCP_TIME_WAIT);
   /* The peer's sequence space straddling the wrap, out of order. */
-  reinit(NULL);
+  tp_reinit(&t, NULL);
   tp_listen(&t, 80, 4);
   ck_assert_int_eq(tp_send(&t, 0, SEG(.flags = PTCP_SYN, .seq = peer)), 0);
   tp_discard(&t);
@@ -834,7 +819,7 @@ START_TEST(test_hostile_isn_wrap) {
                                .len = 30, .data = pat + 30)),
                    0);
   tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = peer + 1));
-  ck_assert_uint_eq(status_of(c).ooo_bytes, 30);
+  ck_assert_uint_eq(tp_status(c).ooo_bytes, 30);
   ck_assert_int_eq(tp_send(&t, 30 * MS,
                            SEG(.flags = PTCP_ACK, .seq = peer + 1, .ack = TP_ISS + 1,
                                .len = 30, .data = pat)),
@@ -856,7 +841,7 @@ START_TEST(test_hostile_payload_beyond_window) {
   uint8_t buf[8192];
   const ptcp_seg *a;
 
-  reinit(&o);
+  tp_reinit(&t, &o);
   tp_listen(&t, 80, 4);
   ck_assert_int_eq(tp_send(&t, 0, SEG(.flags = PTCP_SYN, .seq = TP_IRS)), 0);
   a = tp_expect(&t, SEG(.flags = PTCP_SYN | PTCP_ACK, .seq = TP_ISS, .ack = TP_IRS + 1));
@@ -885,17 +870,17 @@ START_TEST(test_hostile_payload_beyond_window) {
                                .ack = TP_ISS + 1, .len = 1000)),
                    0);
   tp_discard(&t);
-  ck_assert_uint_eq(status_of(c).ooo_bytes, 596);
+  ck_assert_uint_eq(tp_status(c).ooo_bytes, 596);
   /* The biggest IPv4 segment there is, at a fresh 4 KiB window. */
-  reinit(&o);
+  tp_reinit(&t, &o);
   c = tp_established(&t, 0);
   ck_assert_int_eq(
       tp_send(&t, 20 * MS,
               SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1, .len = 65495)),
       0);
   tp_discard(&t);
-  ck_assert_uint_eq(status_of(c).recv_queued, 4096);
-  ck_assert_uint_eq(status_of(c).ooo_bytes, 0);
+  ck_assert_uint_eq(tp_status(c).recv_queued, 4096);
+  ck_assert_uint_eq(tp_status(c).ooo_bytes, 0);
 }
 END_TEST
 
@@ -920,7 +905,7 @@ START_TEST(test_hostile_out_of_order_flood) {
     tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1));
     now += MS;
   }
-  ck_assert_uint_eq(status_of(c).ooo_bytes, 40);
+  ck_assert_uint_eq(tp_status(c).ooo_bytes, 40);
   for (uint32_t off = 100; off <= 900; off += 50) {
     rejected(c, now,
              SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1 + off, .ack = TP_ISS + 1, .len = 10,
@@ -929,8 +914,8 @@ START_TEST(test_hostile_out_of_order_flood) {
     full++;
     now += MS;
   }
-  ck_assert_uint_eq(status_of(c).ooo_bytes, 40);
-  ck_assert_uint_eq(status_of(c).reasons[PTCP_R_OOO_FULL], full);
+  ck_assert_uint_eq(tp_status(c).ooo_bytes, 40);
+  ck_assert_uint_eq(tp_status(c).reasons[PTCP_R_OOO_FULL], full);
   /* Growing a range that is kept is still fine. */
   ck_assert_int_eq(tp_send(&t, now,
                            SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1 + 1005,
@@ -938,7 +923,7 @@ START_TEST(test_hostile_out_of_order_flood) {
                    0);
   ck_assert_int_eq(t.last_reason, PTCP_R_OUT_OF_ORDER);
   tp_discard(&t);
-  ck_assert_uint_eq(status_of(c).ooo_bytes, 55);
+  ck_assert_uint_eq(tp_status(c).ooo_bytes, 55);
   /* The first hole: up to the end of the first range. */
   ck_assert_int_eq(tp_send(&t, now + MS,
                            SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1,
@@ -955,7 +940,7 @@ START_TEST(test_hostile_out_of_order_flood) {
                                .ack = TP_ISS + 1, .len = 180, .data = pat + 1025)),
                    0);
   tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1 + 1210));
-  ck_assert_uint_eq(status_of(c).ooo_bytes, 10);
+  ck_assert_uint_eq(tp_status(c).ooo_bytes, 10);
   ck_assert_int_eq(ptcp_conn_recv(c, buf, sizeof(buf), now + 2 * MS), 185);
   ck_assert(memcmp(buf, pat + 1025, 185) == 0);
   ck_assert_int_eq(tp_send(&t, now + 3 * MS,
@@ -981,7 +966,7 @@ START_TEST(test_hostile_zero_window_hold) {
   ptcp_time now;
   unsigned probes = 0;
 
-  reinit(&o);
+  tp_reinit(&t, &o);
   c = tp_established(&t, 0);
   ck_assert_int_eq(tp_send(&t, 20 * MS,
                            SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1,
@@ -1068,7 +1053,7 @@ START_TEST(test_hostile_challenge_ack_limit) {
   /* Defaults: 10 a second. */
   c = tp_established(&t, 0);
   ck_assert_uint_eq(challenges(100 * MS, 25, 0), 10);
-  ck_assert_uint_eq(status_of(c).reasons[PTCP_R_CHALLENGE_LIMITED], 15);
+  ck_assert_uint_eq(tp_status(c).reasons[PTCP_R_CHALLENGE_LIMITED], 15);
   /* SYN challenges share the budget. */
   ck_assert_uint_eq(challenges(300 * MS, 5, 1), 0);
   /* The next second: 10 more. */
@@ -1089,14 +1074,14 @@ START_TEST(test_hostile_challenge_ack_limit) {
   {
     tp_opts o = {.challenge_ack_limit = 3,
                  .policy[PTCP_SLOT_DUPFILTER] = "rfc9293:limit=1000"};
-    reinit(&o);
+    tp_reinit(&t, &o);
     tp_established(&t, 0);
     ck_assert_uint_eq(challenges(100 * MS, 20, 0), 3);
   }
   /* The policy's limit below the stack's cap. */
   {
     tp_opts o = {.policy[PTCP_SLOT_DUPFILTER] = "rfc9293:limit=2"};
-    reinit(&o);
+    tp_reinit(&t, &o);
     tp_established(&t, 0);
     ck_assert_uint_eq(challenges(100 * MS, 20, 1), 2);
   }
@@ -1174,7 +1159,7 @@ START_TEST(test_hostile_lax_policy_cannot_ack_unsent) {
               SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1, .len = 1000)),
       0);
   tp_discard(&t);
-  ck_assert_uint_eq(status_of(c).rcv_wnd, 0);
+  ck_assert_uint_eq(tp_status(c).rcv_wnd, 0);
   tp_snap_take(c, &before);
   ck_assert_int_eq(tp_send(&t, 50 * MS,
                            SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1001,
@@ -1183,14 +1168,14 @@ START_TEST(test_hostile_lax_policy_cannot_ack_unsent) {
   ck_assert_int_eq(t.last_reason, PTCP_R_ZERO_WINDOW);
   tp_snap_take(c, &after);
   ck_assert(tp_snap_same(&before, &after));
-  ck_assert_uint_eq(status_of(c).snd_una, TP_ISS + 1);
+  ck_assert_uint_eq(tp_status(c).snd_una, TP_ISS + 1);
   tp_discard(&t);
   /* A valid ACK on a zero-window probe is taken (RFC 9293 §3.10.7.4). */
   ck_assert_int_eq(
       tp_send(&t, 60 * MS,
               SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1001, .ack = TP_ISS + 11, .len = 1)),
       0);
-  ck_assert_uint_eq(status_of(c).snd_una, TP_ISS + 11);
+  ck_assert_uint_eq(tp_status(c).snd_una, TP_ISS + 11);
   tp_discard(&t);
 }
 END_TEST
@@ -1202,7 +1187,7 @@ START_TEST(test_hostile_zero_window_probe_acks_fin) {
   tp_opts o = {.rcvbuf = 1000};
   ptcp_conn *c;
 
-  reinit(&o);
+  tp_reinit(&t, &o);
   c = tp_established(&t, 0);
   ck_assert_int_eq(
       tp_send(&t, 10 * MS,
@@ -1221,7 +1206,7 @@ START_TEST(test_hostile_zero_window_probe_acks_fin) {
   tp_expect_nothing(&t);
   ck_assert_int_eq(ptcp_conn_state(c), PTCP_FIN_WAIT_2);
   {
-    ptcp_conn_status st = status_of(c);
+    ptcp_conn_status st = tp_status(c);
     ck_assert_uint_eq(st.snd_una, TP_ISS + 2);
     ck_assert_uint_eq(st.snd_max, TP_ISS + 2);
   }
@@ -1237,14 +1222,14 @@ START_TEST(test_hostile_rst_and_urg_with_zero_window) {
   tp_opts o = {.rcvbuf = 1000};
   ptcp_conn *c;
 
-  reinit(&o);
+  tp_reinit(&t, &o);
   c = tp_established(&t, 0);
   ck_assert_int_eq(
       tp_send(&t, 10 * MS,
               SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1, .len = 1000)),
       0);
   tp_discard(&t);
-  ck_assert_uint_eq(status_of(c).rcv_wnd, 0);
+  ck_assert_uint_eq(tp_status(c).rcv_wnd, 0);
   ck_assert_int_eq(
       tp_send(&t, 15 * MS,
               SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1001, .ack = TP_ISS + 1)),

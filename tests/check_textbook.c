@@ -10,12 +10,6 @@
 
 Suite *ptcp_textbook_suite(void);
 
-static ptcp_conn_status status_of(ptcp_conn *c) {
-  ptcp_conn_status st;
-  ptcp_conn_status_get(c, &st);
-  return st;
-}
-
 /* The three-way handshake takes one round trip plus the final ACK. */
 START_TEST(test_textbook_handshake) {
   tpair p;
@@ -30,7 +24,7 @@ START_TEST(test_textbook_handshake) {
   ck_assert_uint_eq(p.segs[0], 2); /* SYN, ACK */
   ck_assert_uint_eq(p.segs[1], 1); /* SYN,ACK */
   {
-    ptcp_conn_status c = status_of(p.conn[0]), s = status_of(p.conn[1]);
+    ptcp_conn_status c = tp_status(p.conn[0]), s = tp_status(p.conn[1]);
     ck_assert_uint_eq(c.rcv_nxt, s.iss + 1);
     ck_assert_uint_eq(s.rcv_nxt, c.iss + 1);
     ck_assert(c.ts_ok && c.sack_ok && c.wscale_ok);
@@ -112,7 +106,7 @@ START_TEST(test_textbook_lost_segment_retransmitted_after_timeout) {
   ck_assert_int_eq(d.fired, 1);
   ck_assert(tpair_rx_is_pattern(&p, 1, 100));
   {
-    ptcp_conn_status c = status_of(p.conn[0]);
+    ptcp_conn_status c = tp_status(p.conn[0]);
     ck_assert_uint_eq(c.timeouts, 1);
     ck_assert_uint_eq(c.retransmits, 1);
   }
@@ -139,7 +133,7 @@ START_TEST(test_textbook_lost_ack_duplicate_discarded) {
   ck_assert_int_eq(d.fired, 1);
   ck_assert(tpair_rx_is_pattern(&p, 1, 100));
   {
-    ptcp_conn_status s = status_of(p.conn[1]);
+    ptcp_conn_status s = tp_status(p.conn[1]);
     ck_assert_uint_eq(s.reasons[PTCP_R_DUPLICATE], 1);
     ck_assert_uint_eq(s.bytes_in, 100);
   }
@@ -164,7 +158,7 @@ START_TEST(test_textbook_fast_retransmit_on_three_dupacks) {
   ck_assert_int_eq(d.fired, 1);
   ck_assert(tpair_rx_is_pattern(&p, 1, 200000));
   {
-    ptcp_conn_status c = status_of(p.conn[0]);
+    ptcp_conn_status c = tp_status(p.conn[0]);
     ck_assert_uint_eq(c.fast_retransmits, 1);
     ck_assert_uint_eq(c.timeouts, 0);
   }
@@ -284,14 +278,14 @@ START_TEST(test_textbook_rto_follows_rtt) {
   o.side[1].no_delack = 1;
   tpair_init(&p, &o);
   ck_assert(tpair_connect(&p, 10 * SEC));
-  c = status_of(p.conn[0]);
+  c = tp_status(p.conn[0]);
   ck_assert_uint_eq(c.srtt, 1 * SEC);
   ck_assert_uint_eq(c.rto, 3 * SEC);
   last = c.rto;
   for (int i = 0; i < 5; i++) {
     ck_assert_uint_eq(tpair_send_pattern(&p, 0, (size_t)i * 10, 10), 10);
     tpair_run_idle(&p, p.now + 5 * SEC);
-    c = status_of(p.conn[0]);
+    c = tp_status(p.conn[0]);
     ck_assert_uint_eq(c.srtt, 1 * SEC);
     ck_assert_uint_lt(c.rto, last);
     last = c.rto;
@@ -305,7 +299,7 @@ START_TEST(test_textbook_rto_follows_rtt) {
   o.side[0].policy[PTCP_SLOT_RTO] = "rfc6298:min=200ms";
   tpair_init(&p, &o);
   ck_assert(tpair_connect(&p, 10 * SEC));
-  c = status_of(p.conn[0]);
+  c = tp_status(p.conn[0]);
   ck_assert_uint_eq(c.srtt, 100 * MS);
   ck_assert_uint_eq(c.rto, 300 * MS);
   tpair_free(&p);

@@ -187,6 +187,26 @@ typedef struct tp_opts {
 void tp_init(tp *t, const tp_opts *o);
 void tp_free(tp *t);
 
+/* Frees |t| and builds it again with |o|: a test that needs other
+ * options than its fixture's. */
+static inline void tp_reinit(tp *t, const tp_opts *o) {
+  tp_free(t);
+  tp_init(t, o);
+}
+
+/* A connection's status and a stack's counters, as values. */
+static inline ptcp_conn_status tp_status(const ptcp_conn *c) {
+  ptcp_conn_status st;
+  ptcp_conn_status_get(c, &st);
+  return st;
+}
+
+static inline ptcp_stack_stats tp_stats(const ptcp_stack *s) {
+  ptcp_stack_stats st;
+  ptcp_stack_stats_get(s, &st);
+  return st;
+}
+
 /* Injects a segment from the peer at |now| (IPv4/IPv6 + TCP, valid
  * checksums).  Ports default to the test's.  Returns the input result. */
 int tp_send(tp *t, ptcp_time now, tp_seg s);
