@@ -11,7 +11,7 @@ FUZZ_COMMON = fuzz/fuzz_input.h
 
 # The conn target's driver, shared with the tools that write and explain
 # its inputs.
-EXTRA_DIST += corpus/conn
+EXTRA_DIST += corpus/conn fuzz/regressions/conn
 CONN_DRIVER = fuzz/conn_driver.c fuzz/conn_driver.h fuzz/conn_format.h fuzz/fuzz_trace.h
 
 if FUZZING

@@ -16,6 +16,7 @@ CHECK_PROGS = \
 	tests/check_cc \
 	tests/check_close \
 	tests/check_conn \
+	tests/check_conn_fuzz \
 	tests/check_contract \
 	tests/check_dupfilter \
 	tests/check_isn \
@@ -73,6 +74,11 @@ ENGINE_TEST_SOURCES = tests/tcp_harness.c tests/tcp_harness.h $(CHECK_COMMON)
 tests_check_conn_SOURCES = tests/check_conn.c $(ENGINE_TEST_SOURCES)
 tests_check_conn_CPPFLAGS = $(CHECK_CPP) -DSUITE_FN=ptcp_conn_suite
 tests_check_conn_LDADD = $(CHECK_LDADD)
+
+# Engine regressions found by the conn fuzz target.
+tests_check_conn_fuzz_SOURCES = tests/check_conn_fuzz.c $(ENGINE_TEST_SOURCES)
+tests_check_conn_fuzz_CPPFLAGS = $(CHECK_CPP) -DSUITE_FN=ptcp_conn_fuzz_suite
+tests_check_conn_fuzz_LDADD = $(CHECK_LDADD)
 
 tests_check_textbook_SOURCES = tests/check_textbook.c $(ENGINE_TEST_SOURCES)
 tests_check_textbook_CPPFLAGS = $(CHECK_CPP) -DSUITE_FN=ptcp_textbook_suite

@@ -1,0 +1,70 @@
+/*
+ * Engine regressions the conn fuzz target found (fuzz/fuzz_conn.c).
+ * Each test replays the finding as a scripted-peer session, states what
+ * was wrong, and names the minimized input kept in
+ * fuzz/regressions/conn/, which `make check` replays as well.
+ */
+#include <check.h>
+#include <string.h>
+
+#include "tcp_harness.h"
+
+Suite *ptcp_conn_fuzz_suite(void);
+
+static tp t;
+
+static void setup(void) { tp_init(&t, NULL); }
+static void teardown(void) { tp_free(&t); }
+
+/* fuzz/regressions/conn/listen-after-refused: a connection whose
+ * connect failed is CLOSED, and ptcp_conn_listen took it.  It became a
+ * listener that still had its peer, started policies and a pending
+ * error, and whose out-of-order ranges were read as the listener's
+ * queue pointers (they share a union). */
+START_TEST(test_listen_after_refused_connect) {
+  ptcp_conn *c = tp_syn_sent(&t, 0);
+
+  /* t=10ms: the peer refuses: CLOSED with ECONNREFUSED. */
+  ck_assert_int_eq(
+      tp_send(&t, 10 * MS, SEG(.flags = PTCP_RST | PTCP_ACK, .seq = 0, .ack = TP_ISS + 1)), 0);
+  ck_assert_int_eq(ptcp_conn_state(c), PTCP_CLOSED);
+  /* t=20ms: it cannot become a listener. */
+  ck_assert_int_eq(ptcp_conn_listen(c, 4), PTCP_ERR_STATE);
+  ck_assert_int_eq(ptcp_conn_state(c), PTCP_CLOSED);
+  tp_expect_nothing(&t);
+}
+END_TEST
+
+START_TEST(test_listen_after_reset_with_out_of_order_data) {
+  ptcp_conn *c = tp_established_active(&t, 0);
+  ptcp_conn *l2;
+
+  /* t=20ms: bytes 100..199 arrive ahead of a gap: one range held. */
+  ck_assert_int_eq(tp_send(&t, 20 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 101,
+                                            .ack = TP_ISS + 1, .len = 100)),
+                   0);
+  tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1));
+  /* t=30ms: a RST at RCV.NXT resets the connection. */
+  ck_assert_int_eq(tp_send(&t, 30 * MS, SEG(.flags = PTCP_RST, .seq = TP_IRS + 1)), 0);
+  ck_assert_int_eq(ptcp_conn_state(c), PTCP_CLOSED);
+  /* t=40ms: listen is refused, and accept on it finds no queue to read. */
+  ck_assert_int_eq(ptcp_conn_listen(c, 4), PTCP_ERR_STATE);
+  ck_assert_int_eq(ptcp_conn_accept(c, &l2), PTCP_ERR_STATE);
+  /* A fresh connection on another port still listens. */
+  ck_assert_int_eq(ptcp_conn_new(t.stack, NULL, &l2), 0);
+  ck_assert_int_eq(ptcp_conn_bind(l2, NULL, 81), 0);
+  ck_assert_int_eq(ptcp_conn_listen(l2, 4), 0);
+  ck_assert_int_eq(ptcp_conn_close(l2, 40 * MS), 0);
+}
+END_TEST
+
+Suite *ptcp_conn_fuzz_suite(void) {
+  Suite *s = suite_create("conn_fuzz");
+  TCase *api = tcase_create("api");
+
+  tcase_add_checked_fixture(api, setup, teardown);
+  tcase_add_test(api, test_listen_after_refused_connect);
+  tcase_add_test(api, test_listen_after_reset_with_out_of_order_data);
+  suite_add_tcase(s, api);
+  return s;
+}
