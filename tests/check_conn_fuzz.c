@@ -58,13 +58,39 @@ START_TEST(test_listen_after_reset_with_out_of_order_data) {
 }
 END_TEST
 
+/* fuzz/regressions/conn/ack-verdict-without-ack: text refused for lack of
+ * memory or because it came after the peer's FIN was traced as "ack"
+ * (dropped, answered with an ACK), yet no ACK went out. */
+START_TEST(test_data_after_fin_is_acked) {
+  ptcp_conn *c = tp_close_wait(&t, 0);
+  ptcp_conn_status st;
+
+  /* t=30ms: 10 bytes beyond the peer's own FIN: ignored, and ACKed. */
+  ck_assert_int_eq(tp_send(&t, 30 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 2,
+                                            .ack = TP_ISS + 1, .len = 10)),
+                   0);
+  tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 2));
+  tp_expect_nothing(&t);
+  ptcp_conn_status_get(c, &st);
+  ck_assert_uint_eq(st.reasons[PTCP_R_AFTER_FIN], 1);
+  ck_assert_uint_eq(st.recv_queued, 0);
+  ck_assert_uint_eq(st.rcv_nxt, TP_IRS + 2);
+}
+END_TEST
+
 Suite *ptcp_conn_fuzz_suite(void) {
   Suite *s = suite_create("conn_fuzz");
   TCase *api = tcase_create("api");
+  TCase *text = tcase_create("text");
 
   tcase_add_checked_fixture(api, setup, teardown);
   tcase_add_test(api, test_listen_after_refused_connect);
   tcase_add_test(api, test_listen_after_reset_with_out_of_order_data);
   suite_add_tcase(s, api);
+
+  tcase_add_checked_fixture(text, setup, teardown);
+  tcase_add_test(text, test_data_after_fin_is_acked);
+  suite_add_tcase(s, text);
+
   return s;
 }
