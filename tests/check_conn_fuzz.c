@@ -78,10 +78,44 @@ START_TEST(test_data_after_fin_is_acked) {
 }
 END_TEST
 
+/* fuzz/regressions/conn/rto-beyond-snd-max: the retransmission timer
+ * resent an MSS of queued data from SND.UNA, including bytes never sent
+ * and beyond the peer's window, and then set SND.NXT past SND.MAX. */
+START_TEST(test_rto_resends_only_what_was_sent) {
+  ptcp_conn *c = tp_syn_sent(&t, 0);
+  tp_seg sa = SEG(.flags = PTCP_SYN | PTCP_ACK, .seq = TP_IRS, .ack = TP_ISS + 1, .window = 500);
+  ptcp_conn_status st;
+  const ptcp_seg *s;
+
+  sa.opts.present = PTCP_OPT_MSS;
+  sa.opts.mss = 1460;
+  /* t=10ms: the peer offers a 500-byte window. */
+  ck_assert_int_eq(tp_send(&t, 10 * MS, sa), 0);
+  tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1));
+  /* t=20ms: 4000 bytes queued, 500 fit the window. */
+  {
+    static uint8_t buf[4000];
+    ck_assert_int_eq(ptcp_conn_send(c, buf, sizeof(buf), 20 * MS), 4000);
+  }
+  s = tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1, .len = 500));
+  ck_assert_uint_eq(s->payload_len, 500);
+  tp_expect_nothing(&t);
+  /* t=1.02s: the timer resends those 500 bytes, nothing beyond them. */
+  tp_advance(&t, 20 * MS + 1 * SEC);
+  s = tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1, .len = 500));
+  ck_assert_uint_eq(s->payload_len, 500);
+  tp_expect_nothing(&t);
+  ptcp_conn_status_get(c, &st);
+  ck_assert_uint_eq(st.snd_max, TP_ISS + 501);
+  ck_assert_uint_eq(st.snd_nxt, TP_ISS + 501);
+}
+END_TEST
+
 Suite *ptcp_conn_fuzz_suite(void) {
   Suite *s = suite_create("conn_fuzz");
   TCase *api = tcase_create("api");
   TCase *text = tcase_create("text");
+  TCase *rtx = tcase_create("retransmission");
 
   tcase_add_checked_fixture(api, setup, teardown);
   tcase_add_test(api, test_listen_after_refused_connect);
@@ -92,5 +126,8 @@ Suite *ptcp_conn_fuzz_suite(void) {
   tcase_add_test(text, test_data_after_fin_is_acked);
   suite_add_tcase(s, text);
 
+  tcase_add_checked_fixture(rtx, setup, teardown);
+  tcase_add_test(rtx, test_rto_resends_only_what_was_sent);
+  suite_add_tcase(s, rtx);
   return s;
 }

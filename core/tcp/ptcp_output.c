@@ -223,7 +223,11 @@ static void karn(ptcp_conn *c, uint32_t seq, uint32_t len) {
 
 uint32_t ptcp_output_retransmit_first(ptcp_conn *c, ptcp_time now) {
   uint32_t end = ptcp_data_end(c);
-  uint32_t left = end - c->snd_una;
+  /* RFC 6298 §5.4: the earliest segment not acknowledged, so only bytes
+   * that went out before; those beyond SND.MAX are new data and wait for
+   * the peer's window like any other. */
+  uint32_t sent = ptcp_seq_lt(c->snd_max, end) ? c->snd_max : end;
+  uint32_t left = sent - c->snd_una;
   uint32_t len = left < c->snd_mss ? left : c->snd_mss;
   /* Our FIN went out before if SND.MAX is past the data. */
   int fin = (c->flags & CF_SHUT_WR) && len == left && ptcp_seq_gt(c->snd_max, end);
