@@ -3,7 +3,7 @@
 #   --enable-fuzzing with CC=afl-clang-fast   -> AFL++ binary   fuzz/fuzz_<t>
 #   a normal build                            -> fuzz/replay_<t>, run by
 #     `make check` over corpus/<t>/ and fuzz/regressions/<t>/.
-FUZZ_NAMES = segment conn
+FUZZ_NAMES = segment conn policy
 
 EXTRA_DIST += fuzz/smoke.sh fuzz/merge.sh fuzz/segment.dict fuzz/segment.options \
 	fuzz/regressions/README.md
@@ -11,11 +11,11 @@ FUZZ_COMMON = fuzz/fuzz_input.h
 
 # The conn target's driver, shared with the tools that write and explain
 # its inputs.
-EXTRA_DIST += corpus/conn fuzz/regressions/conn
+EXTRA_DIST += corpus/conn fuzz/regressions/conn corpus/policy
 CONN_DRIVER = fuzz/conn_driver.c fuzz/conn_driver.h fuzz/conn_format.h fuzz/fuzz_trace.h
 
 if FUZZING
-FUZZ_PROGS = fuzz/fuzz_segment fuzz/fuzz_conn
+FUZZ_PROGS = fuzz/fuzz_segment fuzz/fuzz_conn fuzz/fuzz_policy
 noinst_PROGRAMS += $(FUZZ_PROGS)
 FUZZ_CFLAGS = $(AM_CFLAGS) $(FUZZ_LIB_CFLAGS)
 FUZZ_LINK = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
@@ -29,6 +29,11 @@ fuzz_fuzz_conn_SOURCES = fuzz/fuzz_conn.c $(CONN_DRIVER) $(FUZZ_COMMON)
 fuzz_fuzz_conn_CFLAGS = $(FUZZ_CFLAGS)
 fuzz_fuzz_conn_LDFLAGS = $(FUZZ_LINK)
 fuzz_fuzz_conn_LDADD = core/tcp/libplugtcp.la
+
+fuzz_fuzz_policy_SOURCES = fuzz/fuzz_policy.c fuzz/conn_format.h $(FUZZ_COMMON)
+fuzz_fuzz_policy_CFLAGS = $(FUZZ_CFLAGS)
+fuzz_fuzz_policy_LDFLAGS = $(FUZZ_LINK)
+fuzz_fuzz_policy_LDADD = core/tcp/libplugtcp.la
 
 FUZZ_SMOKE_SECONDS = 60
 fuzz-smoke: $(FUZZ_PROGS)
@@ -44,7 +49,7 @@ endif
 PHONY_TARGETS += fuzz-smoke fuzz-merge
 
 if !FUZZING
-REPLAY_PROGS = fuzz/replay_segment fuzz/replay_conn
+REPLAY_PROGS = fuzz/replay_segment fuzz/replay_conn fuzz/replay_policy
 check_PROGRAMS += $(REPLAY_PROGS)
 TESTS += $(REPLAY_PROGS)
 
@@ -55,4 +60,9 @@ fuzz_replay_segment_LDADD = core/tcp/libplugtcp.la
 fuzz_replay_conn_SOURCES = fuzz/fuzz_conn.c fuzz/replay_main.c $(CONN_DRIVER) $(FUZZ_COMMON)
 fuzz_replay_conn_CPPFLAGS = $(AM_CPPFLAGS) -DREPLAY_TARGET='"conn"'
 fuzz_replay_conn_LDADD = core/tcp/libplugtcp.la
+
+fuzz_replay_policy_SOURCES = fuzz/fuzz_policy.c fuzz/replay_main.c fuzz/conn_format.h \
+	$(FUZZ_COMMON)
+fuzz_replay_policy_CPPFLAGS = $(AM_CPPFLAGS) -DREPLAY_TARGET='"policy"'
+fuzz_replay_policy_LDADD = core/tcp/libplugtcp.la
 endif

@@ -14,3 +14,18 @@ docs-diagram: tools/plugtcp-fsm-dot
 	dot -Tsvg $(srcdir)/docs/state-diagram.dot > $(srcdir)/docs/state-diagram.svg
 PHONY_TARGETS += docs-diagram
 endif
+
+# The seeds of the policy fuzz target are written by this tool (every
+# registered policy's spec and a session with its hooks, in the target's
+# own format); `make fuzz-corpus` rewrites them.
+if !FUZZING
+noinst_PROGRAMS += tools/gen-policy-corpus
+tools_gen_policy_corpus_SOURCES = tools/gen-policy-corpus.c fuzz/fuzz_policy.c \
+	fuzz/conn_format.h fuzz/fuzz_input.h
+tools_gen_policy_corpus_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/fuzz
+tools_gen_policy_corpus_LDADD = core/tcp/libplugtcp.la
+
+fuzz-corpus: tools/gen-policy-corpus
+	./tools/gen-policy-corpus $(srcdir)/corpus/policy
+PHONY_TARGETS += fuzz-corpus
+endif
