@@ -15,17 +15,25 @@ docs-diagram: tools/plugtcp-fsm-dot
 PHONY_TARGETS += docs-diagram
 endif
 
-# The seeds of the policy fuzz target are written by this tool (every
-# registered policy's spec and a session with its hooks, in the target's
-# own format); `make fuzz-corpus` rewrites them.
+# The seeds of the conn and policy fuzz targets are written by these
+# tools (scripted sessions in the targets' own formats, each run through
+# its harness first); `make fuzz-corpus` rewrites them, and
+# tests/fuzz-corpus.test checks that they are current.
 if !FUZZING
-noinst_PROGRAMS += tools/gen-policy-corpus
+noinst_PROGRAMS += tools/gen-conn-corpus tools/gen-policy-corpus
+tools_gen_conn_corpus_SOURCES = tools/gen-conn-corpus.c $(CONN_DRIVER) fuzz/fuzz_input.h
+tools_gen_conn_corpus_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/fuzz
+tools_gen_conn_corpus_LDADD = core/tcp/libplugtcp.la
 tools_gen_policy_corpus_SOURCES = tools/gen-policy-corpus.c fuzz/fuzz_policy.c \
 	fuzz/conn_format.h fuzz/fuzz_input.h
 tools_gen_policy_corpus_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/fuzz
 tools_gen_policy_corpus_LDADD = core/tcp/libplugtcp.la
 
-fuzz-corpus: tools/gen-policy-corpus
+fuzz-corpus: tools/gen-conn-corpus tools/gen-policy-corpus
+	./tools/gen-conn-corpus $(srcdir)/corpus/conn
 	./tools/gen-policy-corpus $(srcdir)/corpus/policy
 PHONY_TARGETS += fuzz-corpus
+
+dist_check_SCRIPTS += tests/fuzz-corpus.test
+TESTS += tests/fuzz-corpus.test
 endif
