@@ -15,6 +15,19 @@ docs-diagram: tools/plugtcp-fsm-dot
 PHONY_TARGETS += docs-diagram
 endif
 
+# plugtcp-fuzz-explain: a fuzz input as a pcap, JSON lines and a ladder
+# diagram, through the harness code itself (fuzz/conn_driver.c).
+if !FUZZING
+bin_PROGRAMS += tools/plugtcp-fuzz-explain
+tools_plugtcp_fuzz_explain_SOURCES = tools/plugtcp-fuzz-explain.c tools/explain_out.c \
+	tools/explain_out.h fuzz/fuzz_trace.h $(CONN_DRIVER) fuzz/fuzz_input.h
+tools_plugtcp_fuzz_explain_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/fuzz \
+	-I$(top_srcdir)/core/sim/include $(PCAP_CFLAGS)
+tools_plugtcp_fuzz_explain_LDADD = core/sim/libplugsim.la core/tcp/libplugtcp.la $(PCAP_LIBS)
+dist_check_SCRIPTS += tests/fuzz-explain.test
+TESTS += tests/fuzz-explain.test
+endif
+
 # The seeds of the conn and policy fuzz targets are written by these
 # tools (scripted sessions in the targets' own formats, each run through
 # its harness first); `make fuzz-corpus` rewrites them, and
