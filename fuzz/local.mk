@@ -9,9 +9,13 @@ EXTRA_DIST += fuzz/smoke.sh fuzz/merge.sh fuzz/segment.dict fuzz/segment.options
 	fuzz/regressions/README.md
 FUZZ_COMMON = fuzz/fuzz_input.h
 
-# The conn target's driver, shared with the tools that write and explain
-# its inputs.
-EXTRA_DIST += corpus/conn fuzz/regressions/conn corpus/policy
+# Adding a target <t> (docs/fuzzing.md, "Adding a target"): its name in
+# FUZZ_NAMES, a fuzz_<t> program in the FUZZING block and a replay_<t>
+# program in the other one, fuzz/<t>.dict, fuzz/<t>.options, seeds in
+# corpus/<t>/ and a fuzz/regressions/<t>/ directory.  Everything else
+# (smoke, merge, coverage, the OSS-Fuzz build, CI) loops over the list.
+EXTRA_DIST += fuzz/conn.dict fuzz/conn.options fuzz/policy.dict fuzz/policy.options \
+	fuzz/coverage.sh corpus/conn corpus/policy fuzz/regressions/conn
 CONN_DRIVER = fuzz/conn_driver.c fuzz/conn_driver.h fuzz/conn_format.h fuzz/fuzz_trace.h
 
 if FUZZING
@@ -35,10 +39,13 @@ fuzz_fuzz_policy_CFLAGS = $(FUZZ_CFLAGS)
 fuzz_fuzz_policy_LDFLAGS = $(FUZZ_LINK)
 fuzz_fuzz_policy_LDADD = core/tcp/libplugtcp.la
 
+# Seconds per target and engine; CI sets them (.ci/run).  FUZZ_JOBS
+# targets run side by side, one core each.
 FUZZ_SMOKE_SECONDS = 60
+FUZZ_JOBS = 1
 fuzz-smoke: $(FUZZ_PROGS)
-	$(SHELL) $(top_srcdir)/fuzz/smoke.sh $(FUZZ_ENGINE) $(FUZZ_SMOKE_SECONDS) \
-	  $(top_srcdir) $(FUZZ_NAMES)
+	FUZZ_JOBS=$(FUZZ_JOBS) $(SHELL) $(top_srcdir)/fuzz/smoke.sh $(FUZZ_ENGINE) \
+	  $(FUZZ_SMOKE_SECONDS) $(top_srcdir) $(FUZZ_NAMES)
 
 fuzz-merge: $(FUZZ_PROGS)
 	$(SHELL) $(top_srcdir)/fuzz/merge.sh $(top_srcdir) $(FUZZ_NAMES)
@@ -65,4 +72,13 @@ fuzz_replay_policy_SOURCES = fuzz/fuzz_policy.c fuzz/replay_main.c fuzz/conn_for
 	$(FUZZ_COMMON)
 fuzz_replay_policy_CPPFLAGS = $(AM_CPPFLAGS) -DREPLAY_TARGET='"policy"'
 fuzz_replay_policy_LDADD = core/tcp/libplugtcp.la
+
+# Line and branch coverage of core/ and plugins/ from replaying every
+# corpus and regression (configure --enable-coverage; docs/fuzzing.md).
+coverage: $(REPLAY_PROGS)
+	$(SHELL) $(top_srcdir)/fuzz/coverage.sh $(COV_KIND) $(top_srcdir) $(FUZZ_NAMES)
+else
+coverage:
+	@echo "coverage needs a normal build with --enable-coverage (see docs/fuzzing.md)" >&2; exit 2
 endif
+PHONY_TARGETS += coverage
