@@ -56,7 +56,7 @@
 #define MAX_TIMER_STEPS 512u   /* timer firings per ADVANCE */
 #define DRAIN_STEPS 20000u     /* timer firings to let a silent peer end all */
 #define MAX_INTERVALS 32u
-#define MAX_SYNS 4u
+#define MAX_SYNS 8u
 #define MAX_OUT 64u            /* segments remembered per event */
 #define PKT_CAP (PTCP_IPV6_HDR_LEN + PTCP_HDR_MAX + 65536u)
 #define RW_CAP CF_USER_MAX
@@ -82,6 +82,8 @@ typedef struct peer {
   int iv_overflow;
   uint32_t syn[MAX_SYNS];
   unsigned nsyn;
+  int irs_pinned;           /* our SYN,ACK said which SYN we took */
+  uint32_t irs;
   int tainted;              /* bytes not from the pattern went in */
   ptcp_time chal[32];       /* times of the last challenge ACKs */
   unsigned nchal;
@@ -472,7 +474,8 @@ static void peer_sends(peer *p, const ptcp_seg *seg, int from_pattern) {
   uint32_t len = (uint32_t)seg->payload_len + ((seg->flags & PTCP_SYN) ? 1u : 0u) +
                  ((seg->flags & PTCP_FIN) ? 1u : 0u);
 
-  if (seg->flags & PTCP_SYN) {
+  /* A SYN with RST is never taken as a SYN (the RST is checked first). */
+  if ((seg->flags & (PTCP_SYN | PTCP_RST)) == PTCP_SYN) {
     if (p->nsyn == MAX_SYNS)
       memmove(p->syn, p->syn + 1, (MAX_SYNS - 1) * sizeof(p->syn[0])), p->nsyn--;
     p->syn[p->nsyn++] = seg->seq;
@@ -556,6 +559,16 @@ static int drv_emit(void *user, const uint8_t *pkt, size_t len) {
       p->iss_known = 1;
       p->our_iss = seg.seq;
       p->max_known = 0;
+      p->irs_pinned = 0;
+    }
+    /* A SYN,ACK names the SYN it answers: one the peer sent. */
+    if (seg.flags & PTCP_ACK) {
+      int sent = 0;
+      for (unsigned i = 0; i < p->nsyn; i++)
+        sent |= p->syn[i] == seg.ack - 1u;
+      CK(sent || p->nsyn == MAX_SYNS, "SYN,ACK for a SYN at %u the peer never sent", seg.ack - 1u);
+      p->irs_pinned = sent;
+      p->irs = seg.ack - 1u;
     }
   }
   if (!(seg.flags & PTCP_RST)) {
@@ -574,7 +587,11 @@ static int drv_emit(void *user, const uint8_t *pkt, size_t len) {
     p->our_wnd = seg.window;
     /* No ACK for data never received: [IRS, SEG.ACK) must be made of
      * sequence numbers the peer sent, from one of its SYNs on. */
-    if (!p->iv_overflow && p->nsyn > 0) {
+    if (!p->iv_overflow && p->irs_pinned) {
+      CK(!ptcp_seq_lt(p->irs, seg.ack) || seg.ack - p->irs >= (1u << 30) ||
+             peer_covers(p, p->irs, seg.ack),
+         "ACK %u covers bytes the peer never sent after IRS %u (tuple %d)", seg.ack, p->irs, t);
+    } else if (!p->iv_overflow && p->nsyn > 0) {
       int ok = 0, after_any = 0;
       for (unsigned i = 0; i < p->nsyn && !ok; i++) {
         if (ptcp_seq_lt(p->syn[i], seg.ack) && seg.ack - p->syn[i] < (1u << 30)) {
