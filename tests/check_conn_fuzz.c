@@ -111,9 +111,42 @@ START_TEST(test_rto_resends_only_what_was_sent) {
 }
 END_TEST
 
+/* fuzz/regressions/conn/challenge-limit-at-time-zero: the core's own cap
+ * on challenge ACKs (RFC 5961 §7) took time 0 for "no window yet", so at
+ * time 0 every challenge opened a new window and none was ever refused. */
+START_TEST(test_challenge_ack_cap_at_time_zero) {
+  tp_opts o = {.policy[PTCP_SLOT_DUPFILTER] = "rfc9293:limit=20"};
+  ptcp_conn_status st;
+  unsigned acks = 0;
+
+  tp_free(&t);
+  tp_init(&t, &o);
+  tp_syn_received(&t, 0);
+  /* t=0: the handshake completes at time 0. */
+  ck_assert_int_eq(tp_send(&t, 0, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1)),
+                   0);
+  ck_assert_int_eq(ptcp_conn_accept(t.listener, &t.conn), 0);
+  /* t=0: 15 in-window RSTs; the stack's cap (10 a second) binds before
+   * the policy's (20). */
+  for (unsigned i = 0; i < 15; i++)
+    ck_assert_int_eq(tp_send(&t, 0, SEG(.flags = PTCP_RST, .seq = TP_IRS + 10 + i)), 0);
+  while (tp_pending(&t) > 0) {
+    tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1));
+    acks++;
+  }
+  ck_assert_uint_eq(acks, 10);
+  ptcp_conn_status_get(t.conn, &st);
+  ck_assert_uint_eq(st.reasons[PTCP_R_CHALLENGE_LIMITED], 5);
+  /* t=1s: a new second, a new allowance. */
+  ck_assert_int_eq(tp_send(&t, 1 * SEC, SEG(.flags = PTCP_RST, .seq = TP_IRS + 10)), 0);
+  tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1));
+}
+END_TEST
+
 Suite *ptcp_conn_fuzz_suite(void) {
   Suite *s = suite_create("conn_fuzz");
   TCase *api = tcase_create("api");
+  TCase *rst = tcase_create("rst");
   TCase *text = tcase_create("text");
   TCase *rtx = tcase_create("retransmission");
 
@@ -121,6 +154,10 @@ Suite *ptcp_conn_fuzz_suite(void) {
   tcase_add_test(api, test_listen_after_refused_connect);
   tcase_add_test(api, test_listen_after_reset_with_out_of_order_data);
   suite_add_tcase(s, api);
+
+  tcase_add_checked_fixture(rst, setup, teardown);
+  tcase_add_test(rst, test_challenge_ack_cap_at_time_zero);
+  suite_add_tcase(s, rst);
 
   tcase_add_checked_fixture(text, setup, teardown);
   tcase_add_test(text, test_data_after_fin_is_acked);
