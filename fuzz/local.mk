@@ -15,7 +15,8 @@ FUZZ_COMMON = fuzz/fuzz_input.h
 # corpus/<t>/ and a fuzz/regressions/<t>/ directory.  Everything else
 # (smoke, merge, coverage, the OSS-Fuzz build, CI) loops over the list.
 EXTRA_DIST += fuzz/conn.dict fuzz/conn.options fuzz/policy.dict fuzz/policy.options \
-	fuzz/coverage.sh corpus/conn corpus/policy fuzz/regressions/conn
+	fuzz/coverage.sh fuzz/oss-fuzz-build.sh fuzz/oss-fuzz-lint.sh \
+	corpus/conn corpus/policy fuzz/regressions/conn
 CONN_DRIVER = fuzz/conn_driver.c fuzz/conn_driver.h fuzz/conn_format.h fuzz/fuzz_trace.h
 
 if FUZZING
