@@ -509,7 +509,7 @@ static int drv_emit(void *user, const uint8_t *pkt, size_t len) {
   cd *d = user;
   ptcp_ip ip;
   ptcp_seg seg;
-  int rv, t;
+  int rv, t, rtx;
   peer *p;
   uint32_t seg_len;
   outseg *o;
@@ -536,6 +536,7 @@ static int drv_emit(void *user, const uint8_t *pkt, size_t len) {
     if (t < 0 && (seg.flags & (PTCP_SYN | PTCP_ACK | PTCP_RST)) == PTCP_SYN)
       t = tuple_learn(d, seg.src_port, seg.dst_port);
   }
+  rtx = d->pending_rtx;
   d->nout_all++;
   if (d->nout < MAX_OUT) {
     o = &d->out[d->nout++];
@@ -546,7 +547,7 @@ static int drv_emit(void *user, const uint8_t *pkt, size_t len) {
     o->len = (uint32_t)seg.payload_len;
     o->seg_len = seg_len;
     o->window = seg.window;
-    o->rtx = d->pending_rtx;
+    o->rtx = rtx;
   }
   d->pending_rtx = 0;
   if (t < 0)
@@ -561,8 +562,9 @@ static int drv_emit(void *user, const uint8_t *pkt, size_t len) {
       p->max_known = 0;
       p->irs_pinned = 0;
     }
-    /* A SYN,ACK names the SYN it answers: one the peer sent. */
-    if (seg.flags & PTCP_ACK) {
+    /* The first SYN,ACK names the SYN it answers: one the peer sent.
+     * (A retransmitted one carries RCV.NXT as it is now.) */
+    if ((seg.flags & PTCP_ACK) && !rtx) {
       int sent = 0;
       for (unsigned i = 0; i < p->nsyn; i++)
         sent |= p->syn[i] == seg.ack - 1u;
