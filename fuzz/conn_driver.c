@@ -1979,6 +1979,259 @@ static int setup(cd *d, const uint8_t *hdr, char specs[PTCP_SLOT_COUNT][160]) {
   return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* Bad input: a specific error code, and nothing changes               */
+
+/* Compares what a refused call must leave alone (counters aside). */
+static int same_status(const ptcp_conn_status *a, const ptcp_conn_status *b) {
+  return a->state == b->state && a->error == b->error && a->iss == b->iss &&
+         a->snd_una == b->snd_una && a->snd_nxt == b->snd_nxt && a->snd_max == b->snd_max &&
+         a->snd_wnd == b->snd_wnd && a->irs == b->irs && a->rcv_nxt == b->rcv_nxt &&
+         a->rcv_wnd == b->rcv_wnd && a->send_queued == b->send_queued &&
+         a->recv_queued == b->recv_queued && a->ooo_bytes == b->ooo_bytes &&
+         a->peer_fin == b->peer_fin && a->shut_wr == b->shut_wr &&
+         a->local_port == b->local_port && a->remote_port == b->remote_port;
+}
+
+/* Randomness that always works, for the refused configurations: the
+ * error they get must be the one their bad setting causes. */
+static int steady_rand(void *ctx, uint8_t *dest, size_t len) {
+  (void)ctx;
+  memset(dest, 0x5a, len);
+  return 0;
+}
+
+/* A stack configuration that must be refused before anything is made. */
+static void refused_stack(cd *d, const ptcp_stack_cfg *base, int which) {
+  ptcp_stack_cfg cfg = *base;
+  ptcp_stack *s = (ptcp_stack *)(uintptr_t)1;
+  int want = PTCP_ERR_INVALID_ARGUMENT, rv;
+
+  switch (which) {
+  case 0:
+    cfg.rand = NULL;
+    break;
+  case 1:
+    cfg.callbacks.emit = NULL;
+    break;
+  case 2:
+    cfg.ephemeral_lo = 0;
+    break;
+  case 3:
+    cfg.ephemeral_lo = 60000;
+    cfg.ephemeral_hi = 50000;
+    break;
+  case 4:
+    cfg.max_conns = 0;
+    break;
+  case 5:
+    cfg.challenge_ack_limit = 0;
+    break;
+  case 6:
+    cfg.conn.mss = 10;
+    break;
+  case 7:
+    cfg.policy[PTCP_SLOT_RTO] = "nosuch";
+    want = PTCP_ERR_NOT_FOUND;
+    break;
+  default:
+    cfg.policy[PTCP_SLOT_CC] = "newreno:iw=100000";
+    break;
+  }
+  rv = ptcp_stack_new(&s, &cfg, d->now);
+  CK(rv == want && s == NULL, "stack_new with bad setting %d: %s", which, ptcp_err_name(rv));
+  CK(ptcp_stack_new(NULL, base, d->now) == PTCP_ERR_INVALID_ARGUMENT);
+  CK(ptcp_stack_new(&s, NULL, d->now) == PTCP_ERR_INVALID_ARGUMENT && s == NULL);
+}
+
+static void misuse(cd *d) {
+  ptcp_conn_status before[CF_SLOTS];
+  ptcp_stack_stats s0, s1;
+  ptcp_conn_cfg cfg;
+  ptcp_stack_cfg scfg;
+  ptcp_conn *c = NULL;
+  ptcp_addr a, v6;
+  uint8_t buf[8];
+  char text[64];
+  int held = 0;
+
+  for (unsigned i = 0; i < CF_SLOTS; i++)
+    if (d->h[i].c != NULL)
+      ptcp_conn_status_get(d->h[i].c, &before[i]);
+  ptcp_stack_stats_get(d->stack, &s0);
+
+  /* Stack-wide calls. */
+  CK(ptcp_stack_add_addr(d->stack, NULL) == PTCP_ERR_INVALID_ARGUMENT);
+  CK(ptcp_stack_add_addr(d->stack, &d->local) == PTCP_ERR_EXISTS);
+  CK(ptcp_stack_add_addr(d->stack, &d->bad) == PTCP_ERR_INVALID_ARGUMENT);
+  memset(&a, 0, sizeof(a));
+  a.family = 9;
+  CK(ptcp_stack_add_addr(d->stack, &a) == PTCP_ERR_INVALID_ARGUMENT);
+  CK(ptcp_stack_add_addr(NULL, &d->local) == PTCP_ERR_INVALID_ARGUMENT);
+  CK(ptcp_stack_input(NULL, buf, 1, d->now) == PTCP_ERR_INVALID_ARGUMENT);
+  CK(ptcp_stack_input(d->stack, NULL, 1, d->now) == PTCP_ERR_INVALID_ARGUMENT);
+  CK(ptcp_stack_input_segment(d->stack, NULL, &d->local, buf, 1, 1, d->now) ==
+     PTCP_ERR_INVALID_ARGUMENT);
+  v6 = d->v6 ? ptcp_addr_v4(10, 0, 0, 2) : d->remote;
+  if (!d->v6)
+    ptcp_addr_parse(&v6, "fd00::2");
+  CK(ptcp_stack_input_segment(d->stack, &v6, &d->local, buf, 1, 1, d->now) ==
+     PTCP_ERR_INVALID_ARGUMENT);
+  CK(ptcp_stack_input_segment(d->stack, &d->remote, &d->local, NULL, 1, 1, d->now) ==
+     PTCP_ERR_INVALID_ARGUMENT);
+  CK(ptcp_stack_on_timer(NULL, d->now) == PTCP_ERR_INVALID_ARGUMENT);
+  CK(ptcp_stack_registry(d->stack) == registry);
+
+  /* Connections: NULL and bad arguments, on a fresh one and on the
+   * ones the user holds. */
+  CK(ptcp_conn_new(d->stack, NULL, NULL) == PTCP_ERR_INVALID_ARGUMENT);
+  CK(ptcp_conn_new(NULL, NULL, &c) == PTCP_ERR_INVALID_ARGUMENT && c == NULL);
+  for (int k = 0; k < 8; k++) {
+    int want = PTCP_ERR_INVALID_ARGUMENT, rv;
+    cfg = d->conn_cfg;
+    memset(cfg.policy, 0, sizeof(cfg.policy));
+    switch (k) {
+    case 0:
+      cfg.mss = 0;
+      break;
+    case 1:
+      cfg.sndbuf = 0;
+      break;
+    case 2:
+      cfg.rcvbuf = (1u << 30) + 1;
+      break;
+    case 3:
+      cfg.delack = 501 * PTCP_MILLISECONDS;
+      break;
+    case 4:
+      cfg.msl = 0;
+      break;
+    case 5:
+      cfg.keepalive = 1;
+      cfg.keepalive_idle = PTCP_MILLISECONDS;
+      break;
+    case 6:
+      cfg.policy[PTCP_SLOT_RTO] = "nosuch";
+      want = PTCP_ERR_NOT_FOUND;
+      break;
+    default:
+      cfg.policy[PTCP_SLOT_RTO] = "rfc6298:min=0s";
+      break;
+    }
+    rv = ptcp_conn_new(d->stack, &cfg, &c);
+    CK(rv == want && c == NULL, "conn_new with bad setting %d: %s", k, ptcp_err_name(rv));
+  }
+  if (ptcp_conn_new(d->stack, NULL, &c) == 0) {
+    ptcp_addr other = d->v6 ? d->remote : ptcp_addr_v4(192, 0, 2, 9);
+    CK(ptcp_conn_bind(NULL, NULL, 0) == PTCP_ERR_INVALID_ARGUMENT);
+    CK(ptcp_conn_bind(c, &a, 1234) == PTCP_ERR_INVALID_ARGUMENT);
+    CK(ptcp_conn_bind(c, &other, 1234) == PTCP_ERR_ADDR_NOT_AVAIL);
+    CK(ptcp_conn_listen(c, 4) == PTCP_ERR_STATE);
+    CK(ptcp_conn_listen(NULL, 4) == PTCP_ERR_INVALID_ARGUMENT);
+    CK(ptcp_conn_listen(c, 0) == PTCP_ERR_INVALID_ARGUMENT);
+    CK(ptcp_conn_listen(c, 65536) == PTCP_ERR_INVALID_ARGUMENT);
+    CK(ptcp_conn_accept(c, NULL) == PTCP_ERR_INVALID_ARGUMENT);
+    {
+      ptcp_conn *x = c;
+      CK(ptcp_conn_accept(NULL, &x) == PTCP_ERR_INVALID_ARGUMENT && x == NULL);
+    }
+    held = 1;
+  }
+  for (unsigned i = 0; i < CF_SLOTS + 1; i++) {
+    ptcp_conn *h = i < CF_SLOTS ? d->h[i].c : c;
+    ptcp_conn *got = h;
+    if (h == NULL || (i == CF_SLOTS && !held))
+      continue;
+    CK(ptcp_conn_accept(h, NULL) == PTCP_ERR_INVALID_ARGUMENT);
+    CK(ptcp_conn_connect(h, NULL, 80, d->now) == PTCP_ERR_INVALID_ARGUMENT);
+    {
+      int rv = ptcp_conn_connect(h, &d->remote, 0, d->now);
+      CK(rv == PTCP_ERR_INVALID_ARGUMENT || rv == PTCP_ERR_STATE || rv == PTCP_ERR_ALREADY,
+         "connect to port 0: %s", ptcp_err_name(rv));
+      rv = ptcp_conn_connect(h, &d->bad, 80, d->now);
+      CK(rv == PTCP_ERR_INVALID_ARGUMENT || rv == PTCP_ERR_STATE || rv == PTCP_ERR_ALREADY,
+         "connect to multicast: %s", ptcp_err_name(rv));
+    }
+    CK(ptcp_conn_send(h, NULL, 5, d->now) == PTCP_ERR_INVALID_ARGUMENT);
+    CK(ptcp_conn_recv(h, NULL, 5, d->now) == PTCP_ERR_INVALID_ARGUMENT);
+    {
+      int rv = ptcp_conn_bind(h, &a, 99);
+      CK(rv == PTCP_ERR_INVALID_ARGUMENT || rv == PTCP_ERR_STATE, "bind: %s", ptcp_err_name(rv));
+    }
+    CK(ptcp_conn_listen(h, 0) == PTCP_ERR_INVALID_ARGUMENT);
+    {
+      void *u = ptcp_conn_user(h);
+      ptcp_conn_set_user(h, d);
+      CK(ptcp_conn_user(h) == d);
+      ptcp_conn_set_user(h, u);
+    }
+    CK(ptcp_conn_state(got) == (i < CF_SLOTS ? before[i].state : PTCP_CLOSED));
+  }
+  CK(ptcp_conn_connect(NULL, &d->remote, 80, d->now) == PTCP_ERR_INVALID_ARGUMENT);
+  CK(ptcp_conn_send(NULL, buf, 1, d->now) == PTCP_ERR_INVALID_ARGUMENT);
+  CK(ptcp_conn_recv(NULL, buf, 1, d->now) == PTCP_ERR_INVALID_ARGUMENT);
+  CK(ptcp_conn_shutdown(NULL, d->now) == PTCP_ERR_INVALID_ARGUMENT);
+  CK(ptcp_conn_close(NULL, d->now) == PTCP_ERR_INVALID_ARGUMENT);
+  CK(ptcp_conn_abort(NULL, d->now) == PTCP_ERR_INVALID_ARGUMENT);
+  if (held)
+    CK(ptcp_conn_close(c, d->now) == 0);
+
+  /* Nothing the user holds changed, and no connection came or went. */
+  for (unsigned i = 0; i < CF_SLOTS; i++) {
+    ptcp_conn_status st;
+    if (d->h[i].c == NULL)
+      continue;
+    ptcp_conn_status_get(d->h[i].c, &st);
+    CK(same_status(&before[i], &st), "a refused call changed slot %u", i);
+  }
+  ptcp_stack_stats_get(d->stack, &s1);
+  CK(s1.conns == s0.conns && s1.time_wait == s0.time_wait && s1.listeners == s0.listeners,
+     "refused calls changed the connection count");
+
+  /* Refused stack configurations build nothing (the leak check at the
+   * end counts their memory too). */
+  ptcp_stack_cfg_default(&scfg);
+  scfg.mem = &d->m.mem;
+  scfg.rand = steady_rand;
+  scfg.registry = registry;
+  scfg.callbacks.emit = drv_emit;
+  scfg.user = d;
+  refused_stack(d, &scfg, (int)(d->index % 9u));
+
+  /* Names and texts: every code, and values that are none. */
+  for (int e = PTCP_ERR_TRUNCATED; e >= PTCP_ERR_CALLBACK_FAILURE; e--) {
+    const char *n = ptcp_err_name(e), *t = ptcp_strerror(e);
+    CK(n != NULL && t != NULL && t[0] != '\0');
+    CK(ptcp_err_is_fatal(e) == (e < PTCP_ERR_FATAL));
+  }
+  CK(strcmp(ptcp_err_name(-1), "UNKNOWN") == 0 && strcmp(ptcp_strerror(-1), "unknown error") == 0);
+  CK(strcmp(ptcp_err_name(0), "OK") == 0);
+  CK(strcmp(ptcp_state_name(PTCP_STATE_COUNT), "INVALID") == 0);
+  CK(strcmp(ptcp_reason_name(PTCP_R_COUNT), "invalid") == 0);
+  CK(strcmp(ptcp_verdict_name((ptcp_verdict)99), "invalid") == 0);
+  CK(strcmp(ptcp_timer_name((ptcp_timer_kind)99), "invalid") == 0);
+  CK(strcmp(ptcp_trace_kind_name((ptcp_trace_kind)99), "invalid") == 0);
+  CK(strcmp(ptcp_slot_name((ptcp_slot)PTCP_SLOT_COUNT), "unknown") == 0);
+  CK(ptcp_slot_from_name("rto") == PTCP_SLOT_RTO && ptcp_slot_from_name("nosuch") == -1);
+  CK(ptcp_version() != NULL && ptcp_conn_sizeof() > 0 && ptcp_time_wait_sizeof() > 0);
+  {
+    size_t n, allowed = 0;
+    const ptcp_transition *tab = ptcp_transitions(&n);
+    CK(tab != NULL && n > 0 && ptcp_transitions(NULL) == tab);
+    for (int f = 0; f < PTCP_STATE_COUNT; f++)
+      for (int t = 0; t < PTCP_STATE_COUNT; t++)
+        allowed += ptcp_transition_allowed((ptcp_state)f, (ptcp_state)t) != 0;
+    CK(allowed == n, "%zu allowed pairs, %zu transitions in the table", allowed, n);
+  }
+  CK(ptcp_addr_parse(NULL, "10.0.0.1") == PTCP_ERR_INVALID_ARGUMENT);
+  CK(ptcp_addr_parse(&a, NULL) == PTCP_ERR_INVALID_ARGUMENT);
+  CK(ptcp_addr_parse(&a, "10.0.0.256") == PTCP_ERR_INVALID_ARGUMENT);
+  CK(ptcp_addr_format(&d->local, text, 0) == text);
+  CK(ptcp_addr_format(&d->local, text, 4) == text);
+  ptcp_addr_format(&d->local, text, sizeof(text));
+  CK(ptcp_addr_parse(&a, text) == 0 && ptcp_addr_equal(&a, &d->local), "%s", text);
+}
+
 /* The peer goes silent: every timer must run out, and nothing may stay
  * half-open, closing or in TIME-WAIT (hardening.md §4.8). */
 static void drain(cd *d) {
@@ -2011,6 +2264,10 @@ static void finish(cd *d) {
   d->m.fail_all = 0;
   d->m.fail_events = 0;
   d->m.fail_next_event = 0;
+  d->index++;
+  say(d, "END: calls with bad arguments, each refused, changing nothing");
+  begin_event(d);
+  misuse(d);
   /* Listeners go first: their queued children are reset. */
   d->index++;
   say(d, "END: the listeners close, then the peer is silent until no timer is left");
