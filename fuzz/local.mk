@@ -13,7 +13,8 @@ FUZZ_COMMON = fuzz/fuzz_input.h
 # FUZZ_NAMES, a fuzz_<t> program in the FUZZING block and a replay_<t>
 # program in the other one, fuzz/<t>.dict, fuzz/<t>.options, seeds in
 # corpus/<t>/ and a fuzz/regressions/<t>/ directory.  Everything else
-# (smoke, merge, coverage, the OSS-Fuzz build, CI) loops over the list.
+# (smoke, merge, coverage, CI) loops over the list; the OSS-Fuzz build
+# script and plugtcp-fuzz-explain name their targets themselves.
 EXTRA_DIST += fuzz/conn.dict fuzz/conn.options fuzz/policy.dict fuzz/policy.options \
 	fuzz/coverage.sh fuzz/oss-fuzz-build.sh fuzz/oss-fuzz-lint.sh \
 	corpus/conn corpus/policy fuzz/regressions/conn
@@ -48,8 +49,11 @@ fuzz-smoke: $(FUZZ_PROGS)
 	FUZZ_JOBS=$(FUZZ_JOBS) $(SHELL) $(top_srcdir)/fuzz/smoke.sh $(FUZZ_ENGINE) \
 	  $(FUZZ_SMOKE_SECONDS) $(top_srcdir) $(FUZZ_NAMES)
 
+# FUZZ_MERGE_FROM=DIR also merges in DIR/<t>/ (what a campaign found).
+FUZZ_MERGE_FROM =
 fuzz-merge: $(FUZZ_PROGS)
-	$(SHELL) $(top_srcdir)/fuzz/merge.sh $(top_srcdir) $(FUZZ_NAMES)
+	FUZZ_MERGE_FROM=$(FUZZ_MERGE_FROM) $(SHELL) $(top_srcdir)/fuzz/merge.sh $(top_srcdir) \
+	  $(FUZZ_NAMES)
 else
 fuzz-smoke fuzz-merge:
 	@echo "$@ needs a fuzzing build: CC=clang ./configure --enable-fuzzing (see docs/fuzzing.md)" >&2; exit 2
