@@ -143,6 +143,46 @@ START_TEST(test_challenge_ack_cap_at_time_zero) {
 }
 END_TEST
 
+/* fuzz/regressions/conn/fin-beyond-window: a segment that filled the
+ * receive window exactly and carried a FIN had its FIN processed, one
+ * past the advertised right edge: RCV.NXT passed it, the window
+ * arithmetic wrapped, and the stack advertised 65535 bytes with a full
+ * 1000-byte buffer.  The FIN lies outside the window and is trimmed
+ * (RFC 9293 §3.10.7.4); the peer sends it again once the window opens. */
+START_TEST(test_fin_beyond_window_is_trimmed) {
+  tp_opts o = {.rcvbuf = 1000};
+  ptcp_conn *c;
+  ptcp_conn_status st;
+  const ptcp_seg *s;
+  uint8_t buf[1000];
+
+  tp_free(&t);
+  tp_init(&t, &o);
+  c = tp_established(&t, 0);
+  /* t=20ms: 1000 bytes and a FIN: the data fills the window. */
+  ck_assert_int_eq(tp_send(&t, 20 * MS, SEG(.flags = PTCP_ACK | PTCP_FIN, .seq = TP_IRS + 1,
+                                            .ack = TP_ISS + 1, .len = 1000)),
+                   0);
+  s = tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1001));
+  ck_assert_uint_eq(s->window, 0);
+  ptcp_conn_status_get(c, &st);
+  ck_assert_int_eq(st.state, PTCP_ESTABLISHED);
+  ck_assert_uint_eq(st.rcv_nxt, TP_IRS + 1001);
+  ck_assert_uint_eq(st.rcv_wnd, 0);
+  ck_assert_uint_eq(st.peer_fin, 0);
+  /* t=30ms: the user reads; the window opens; the FIN comes again. */
+  ck_assert_int_eq(ptcp_conn_recv(c, buf, sizeof(buf), 30 * MS), 1000);
+  s = tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1001));
+  ck_assert_uint_eq(s->window, 1000);
+  ck_assert_int_eq(tp_send(&t, 40 * MS, SEG(.flags = PTCP_ACK | PTCP_FIN, .seq = TP_IRS + 1001,
+                                            .ack = TP_ISS + 1)),
+                   0);
+  tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1002));
+  ck_assert_int_eq(ptcp_conn_state(c), PTCP_CLOSE_WAIT);
+  ck_assert_int_eq(ptcp_conn_recv(c, buf, sizeof(buf), 40 * MS), 0);
+}
+END_TEST
+
 Suite *ptcp_conn_fuzz_suite(void) {
   Suite *s = suite_create("conn_fuzz");
   TCase *api = tcase_create("api");
@@ -161,6 +201,7 @@ Suite *ptcp_conn_fuzz_suite(void) {
 
   tcase_add_checked_fixture(text, setup, teardown);
   tcase_add_test(text, test_data_after_fin_is_acked);
+  tcase_add_test(text, test_fin_beyond_window_is_trimmed);
   suite_add_tcase(s, text);
 
   tcase_add_checked_fixture(rtx, setup, teardown);
