@@ -56,7 +56,7 @@
 #define MAX_TIMER_STEPS 512u   /* timer firings per ADVANCE */
 #define DRAIN_STEPS 20000u     /* timer firings to let a silent peer end all */
 #define MAX_INTERVALS 32u
-#define MAX_SYNS 8u
+#define MAX_SYNS 32u
 #define MAX_OUT 64u            /* segments remembered per event */
 #define PKT_CAP (PTCP_IPV6_HDR_LEN + PTCP_HDR_MAX + 65536u)
 #define RW_CAP CF_USER_MAX
@@ -82,7 +82,8 @@ typedef struct peer {
   int iv_overflow;
   uint32_t syn[MAX_SYNS];
   unsigned nsyn;
-  int irs_pinned;           /* our SYN,ACK said which SYN we took */
+  int syn_overflow;         /* more SYNs than the list holds */
+  int irs_pinned;           /* our SYN,ACK (or STATUS) said which SYN we took */
   uint32_t irs;
   int tainted;              /* bytes not from the pattern went in */
   ptcp_time chal[32];       /* times of the last challenge ACKs */
@@ -476,8 +477,11 @@ static void peer_sends(peer *p, const ptcp_seg *seg, int from_pattern) {
 
   /* A SYN with RST is never taken as a SYN (the RST is checked first). */
   if ((seg->flags & (PTCP_SYN | PTCP_RST)) == PTCP_SYN) {
-    if (p->nsyn == MAX_SYNS)
-      memmove(p->syn, p->syn + 1, (MAX_SYNS - 1) * sizeof(p->syn[0])), p->nsyn--;
+    if (p->nsyn == MAX_SYNS) {
+      memmove(p->syn, p->syn + 1, (MAX_SYNS - 1) * sizeof(p->syn[0]));
+      p->nsyn--;
+      p->syn_overflow = 1;
+    }
     p->syn[p->nsyn++] = seg->seq;
     p->isn_known = 1;
     p->isn = seg->seq;
@@ -562,15 +566,19 @@ static int drv_emit(void *user, const uint8_t *pkt, size_t len) {
       p->max_known = 0;
       p->irs_pinned = 0;
     }
-    /* The first SYN,ACK names the SYN it answers: one the peer sent.
-     * (A retransmitted one carries RCV.NXT as it is now.) */
-    if ((seg.flags & PTCP_ACK) && !rtx) {
+    /* A SYN,ACK names the SYN it answers, which the peer must have sent;
+     * from then on ACKs count from there.  (One sent again may carry
+     * RCV.NXT as it is by then; a first one of a passive open may not.) */
+    if (seg.flags & PTCP_ACK) {
       int sent = 0;
       for (unsigned i = 0; i < p->nsyn; i++)
         sent |= p->syn[i] == seg.ack - 1u;
-      CK(sent || p->nsyn == MAX_SYNS, "SYN,ACK for a SYN at %u the peer never sent", seg.ack - 1u);
-      p->irs_pinned = sent;
-      p->irs = seg.ack - 1u;
+      CK(sent || rtx || p->syn_overflow, "SYN,ACK for a SYN at %u the peer never sent",
+         seg.ack - 1u);
+      if (sent) {
+        p->irs_pinned = 1;
+        p->irs = seg.ack - 1u;
+      }
     }
   }
   if (!(seg.flags & PTCP_RST)) {
@@ -593,7 +601,7 @@ static int drv_emit(void *user, const uint8_t *pkt, size_t len) {
       CK(!ptcp_seq_lt(p->irs, seg.ack) || seg.ack - p->irs >= (1u << 30) ||
              peer_covers(p, p->irs, seg.ack),
          "ACK %u covers bytes the peer never sent after IRS %u (tuple %d)", seg.ack, p->irs, t);
-    } else if (!p->iv_overflow && p->nsyn > 0) {
+    } else if (!p->iv_overflow && !p->syn_overflow && p->nsyn > 0) {
       int ok = 0, after_any = 0;
       for (unsigned i = 0; i < p->nsyn && !ok; i++) {
         if (ptcp_seq_lt(p->syn[i], seg.ack) && seg.ack - p->syn[i] < (1u << 30)) {
@@ -914,6 +922,11 @@ static void check_outputs(cd *d) {
     /* A closed connection no longer owns its tuple: a new one may. */
     if (st.state == PTCP_CLOSED)
       continue;
+    /* The connection knows which SYN it took: later ACKs count from it. */
+    if (synchronized(st.state)) {
+      d->p[t].irs_pinned = 1;
+      d->p[t].irs = st.irs;
+    }
     for (unsigned k = 0; k < d->nout; k++) {
       const outseg *o = &d->out[k];
       if (o->tuple != t || (o->flags & PTCP_RST))
