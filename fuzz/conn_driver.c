@@ -53,11 +53,11 @@
 #include "fuzz_input.h"
 
 #define MAX_EVENTS 2000u
-#define MAX_TIMER_STEPS 512u   /* timer firings per ADVANCE */
-#define DRAIN_STEPS 20000u     /* timer firings to let a silent peer end all */
+#define MAX_TIMER_STEPS 512u /* timer firings per ADVANCE */
+#define DRAIN_STEPS 20000u   /* timer firings to let a silent peer end all */
 #define MAX_INTERVALS 32u
 #define MAX_SYNS 32u
-#define MAX_OUT 64u            /* segments remembered per event */
+#define MAX_OUT 64u /* segments remembered per event */
 #define PKT_CAP (PTCP_IPV6_HDR_LEN + PTCP_HDR_MAX + 65536u)
 #define RW_CAP CF_USER_MAX
 
@@ -82,11 +82,11 @@ typedef struct peer {
   int iv_overflow;
   uint32_t syn[MAX_SYNS];
   unsigned nsyn;
-  int syn_overflow;         /* more SYNs than the list holds */
-  int irs_pinned;           /* our SYN,ACK (or STATUS) said which SYN we took */
+  int syn_overflow; /* more SYNs than the list holds */
+  int irs_pinned;   /* our SYN,ACK (or STATUS) said which SYN we took */
   uint32_t irs;
-  int tainted;              /* bytes not from the pattern went in */
-  ptcp_time chal[32];       /* times of the last challenge ACKs */
+  int tainted;        /* bytes not from the pattern went in */
+  ptcp_time chal[32]; /* times of the last challenge ACKs */
   unsigned nchal;
 } peer;
 
@@ -102,7 +102,7 @@ typedef struct handle {
   ptcp_state state;
   int edge_known;
   uint32_t edge;
-  unsigned cb_events;       /* callbacks seen during the current event */
+  unsigned cb_events; /* callbacks seen during the current event */
 } handle;
 
 /* One emitted segment, kept until the event's checks ran. */
@@ -123,9 +123,9 @@ typedef struct snap {
 typedef struct counting_mem {
   ptcp_mem mem;
   uint64_t live_bytes, live_blocks, peak_bytes;
-  uint64_t fail_nth;        /* countdown; 0 = off */
-  int fail_all;             /* during the current event */
-  unsigned fail_events;     /* events left that fail everything */
+  uint64_t fail_nth;    /* countdown; 0 = off */
+  int fail_all;         /* during the current event */
+  unsigned fail_events; /* events left that fail everything */
   int fail_next_event;
   uint64_t refused;
 } counting_mem;
@@ -139,17 +139,17 @@ typedef struct cd {
   ptcp_time now;
   uint64_t rng;
   int rand_fails;
-  unsigned rand_left;        /* draws that still succeed */
+  unsigned rand_left; /* draws that still succeed */
   int v6;
   ptcp_addr local, remote, bad;
   uint8_t hflags, cbflags;
-  ptcp_conn_cfg conn_cfg;   /* the stack's defaults for connections */
+  ptcp_conn_cfg conn_cfg; /* the stack's defaults for connections */
   uint32_t max_conns;
   uint8_t challenge_limit;
   ptcp_duration msl_max;
   uint32_t maxbuf;
   uint64_t mem_base;
-  int fw2_unbounded;        /* some close policy may wait forever */
+  int fw2_unbounded; /* some close policy may wait forever */
   handle h[CF_SLOTS];
   peer p[CF_TUPLES];
   unsigned next_dyn;
@@ -195,10 +195,10 @@ static void fail(cd *d, const char *file, int line, const char *fmt, ...) {
 }
 
 /* CK(cond) or CK(cond, "fmt", args): the message says what was seen. */
-#define CK(cond, ...)                                                          \
-  do {                                                                         \
-    if (!(cond))                                                               \
-      fail(d, __FILE__, __LINE__, "(" #cond ") " __VA_ARGS__);                 \
+#define CK(cond, ...)                                                                    \
+  do {                                                                                   \
+    if (!(cond))                                                                         \
+      fail(d, __FILE__, __LINE__, "(" #cond ") " __VA_ARGS__);                           \
   } while (0)
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n) {
@@ -410,7 +410,8 @@ static int handle_tuple(cd *d, const handle *h) {
 /* Sequence ranges the peer has sent on a tuple (SYN and FIN count),
  * kept merged, so an ACK can be checked against them. */
 static int touch(const interval *a, const interval *b) {
-  return ptcp_seq_le(a->start, b->start + b->len) && ptcp_seq_le(b->start, a->start + a->len);
+  return ptcp_seq_le(a->start, b->start + b->len) &&
+         ptcp_seq_le(b->start, a->start + a->len);
 }
 
 static void peer_sent(peer *p, uint32_t seq, uint32_t len) {
@@ -600,7 +601,8 @@ static int drv_emit(void *user, const uint8_t *pkt, size_t len) {
     if (!p->iv_overflow && p->irs_pinned) {
       CK(!ptcp_seq_lt(p->irs, seg.ack) || seg.ack - p->irs >= (1u << 30) ||
              peer_covers(p, p->irs, seg.ack),
-         "ACK %u covers bytes the peer never sent after IRS %u (tuple %d)", seg.ack, p->irs, t);
+         "ACK %u covers bytes the peer never sent after IRS %u (tuple %d)", seg.ack,
+         p->irs, t);
     } else if (!p->iv_overflow && !p->syn_overflow && p->nsyn > 0) {
       int ok = 0, after_any = 0;
       for (unsigned i = 0; i < p->nsyn && !ok; i++) {
@@ -609,7 +611,8 @@ static int drv_emit(void *user, const uint8_t *pkt, size_t len) {
           ok = peer_covers(p, p->syn[i], seg.ack);
         }
       }
-      CK(ok || !after_any, "ACK %u covers bytes the peer never sent (tuple %d)", seg.ack, t);
+      CK(ok || !after_any, "ACK %u covers bytes the peer never sent (tuple %d)", seg.ack,
+         t);
     }
   }
   /* Our payload is what the user wrote at that stream offset. */
@@ -617,8 +620,7 @@ static int drv_emit(void *user, const uint8_t *pkt, size_t len) {
     uint32_t off = seg.seq - p->our_iss - 1;
     for (size_t i = 0; i < seg.payload_len; i++)
       CK(seg.payload[i] == cf_local_byte(off + (uint32_t)i),
-         "payload byte at stream offset %u is not what was written",
-         off + (unsigned)i);
+         "payload byte at stream offset %u is not what was written", off + (unsigned)i);
   }
   return 0;
 }
@@ -643,7 +645,8 @@ static void drv_trace(void *user, const ptcp_trace *ev) {
   d->sum->digest = fnv(d->sum->digest, k, sizeof(k));
   switch (ev->kind) {
   case PTCP_TRACE_STATE:
-    CK((unsigned)ev->new_state < PTCP_STATE_COUNT && (unsigned)ev->old_state < PTCP_STATE_COUNT);
+    CK((unsigned)ev->new_state < PTCP_STATE_COUNT &&
+       (unsigned)ev->old_state < PTCP_STATE_COUNT);
     CK(ev->old_state != ev->new_state);
     CK(ptcp_transition_allowed(ev->old_state, ev->new_state), "%s -> %s",
        ptcp_state_name(ev->old_state), ptcp_state_name(ev->new_state));
@@ -772,7 +775,8 @@ static void cb_error(void *user, ptcp_conn *c, int err) {
   cd *d = user;
 
   note_cb(d, c);
-  CK(err == PTCP_ERR_CONN_REFUSED || err == PTCP_ERR_CONN_RESET || err == PTCP_ERR_TIMED_OUT,
+  CK(err == PTCP_ERR_CONN_REFUSED || err == PTCP_ERR_CONN_RESET ||
+         err == PTCP_ERR_TIMED_OUT,
      "on_error %s", ptcp_err_name(err));
 }
 
@@ -808,14 +812,14 @@ static void check_handle(cd *d, handle *h, ptcp_time deadline) {
   ptcp_conn_status_get(h->c, &st);
   CK((unsigned)st.state < PTCP_STATE_COUNT);
   if (h->state_known)
-    CK(st.state == h->state, "STATUS says %s, the trace said %s", ptcp_state_name(st.state),
-       ptcp_state_name(h->state));
+    CK(st.state == h->state, "STATUS says %s, the trace said %s",
+       ptcp_state_name(st.state), ptcp_state_name(h->state));
   h->state_known = 1;
   h->state = st.state;
   for (int i = 0; i < PTCP_SLOT_COUNT; i++)
     CK(st.policy[i] != NULL);
-  CK(st.error == 0 || st.error == PTCP_ERR_CONN_REFUSED || st.error == PTCP_ERR_CONN_RESET ||
-         st.error == PTCP_ERR_TIMED_OUT,
+  CK(st.error == 0 || st.error == PTCP_ERR_CONN_REFUSED ||
+         st.error == PTCP_ERR_CONN_RESET || st.error == PTCP_ERR_TIMED_OUT,
      "pending error %d", st.error);
   CK(st.error == 0 || st.state == PTCP_CLOSED, "error %s in %s", ptcp_err_name(st.error),
      ptcp_state_name(st.state));
@@ -828,15 +832,17 @@ static void check_handle(cd *d, handle *h, ptcp_time deadline) {
     h->opened = 1;
 
   /* Send sequence space (RFC 9293 §3.3.1). */
-  CK(ptcp_seq_le(st.snd_una, st.snd_nxt), "SND.UNA %u SND.NXT %u", st.snd_una, st.snd_nxt);
-  CK(ptcp_seq_le(st.snd_nxt, st.snd_max), "SND.NXT %u SND.MAX %u", st.snd_nxt, st.snd_max);
+  CK(ptcp_seq_le(st.snd_una, st.snd_nxt), "SND.UNA %u SND.NXT %u", st.snd_una,
+     st.snd_nxt);
+  CK(ptcp_seq_le(st.snd_nxt, st.snd_max), "SND.NXT %u SND.MAX %u", st.snd_nxt,
+     st.snd_max);
   CK(st.snd_max - st.snd_una <= st.send_queued + 2u, "%u in flight, %zu queued",
      st.snd_max - st.snd_una, st.send_queued);
   /* Buffers. */
   CK(st.send_queued <= h->sndbuf, "%zu queued in a %u buffer", st.send_queued, h->sndbuf);
   CK(st.send_space <= h->sndbuf - st.send_queued);
-  CK(st.recv_queued + st.ooo_bytes <= h->rcvbuf, "%zu + %zu in a %u buffer", st.recv_queued,
-     st.ooo_bytes, h->rcvbuf);
+  CK(st.recv_queued + st.ooo_bytes <= h->rcvbuf, "%zu + %zu in a %u buffer",
+     st.recv_queued, st.ooo_bytes, h->rcvbuf);
   CK(st.rcv_wnd <= (1u << 30));
   CK((size_t)st.rcv_wnd + st.recv_queued <= h->rcvbuf, "window %u with %zu queued in %u",
      st.rcv_wnd, st.recv_queued, h->rcvbuf);
@@ -888,17 +894,18 @@ static void check_stack(cd *d) {
   /* Timers: never in the past once a call returns, never absurdly far. */
   CK(dl == PTCP_TIME_NONE || dl > d->now, "deadline %llu at %llu", (unsigned long long)dl,
      (unsigned long long)d->now);
-  CK(dl == PTCP_TIME_NONE ||
-         dl - d->now <= 4 * d->msl_max + 7200 * PTCP_SECONDS + PTCP_RTO_CEIL + 60 * PTCP_SECONDS,
+  CK(dl == PTCP_TIME_NONE || dl - d->now <= 4 * d->msl_max + 7200 * PTCP_SECONDS +
+                                                PTCP_RTO_CEIL + 60 * PTCP_SECONDS,
      "deadline %llu ns away", (unsigned long long)(dl - d->now));
   ptcp_stack_stats_get(d->stack, &ss);
   CK(ss.conns + ss.time_wait <= d->max_conns, "%u connections and %u TIME-WAIT, cap %u",
      ss.conns, ss.time_wait, d->max_conns);
   /* Memory: what the set-up took, plus per connection its struct and
    * both buffers, plus the stack's cache of empty buffers, plus tables. */
-  bound = d->mem_base +
-          (uint64_t)d->max_conns * (ptcp_conn_sizeof() + 2u * (uint64_t)d->maxbuf + 1024u) +
-          8u * (uint64_t)d->maxbuf + 65536u;
+  bound =
+      d->mem_base +
+      (uint64_t)d->max_conns * (ptcp_conn_sizeof() + 2u * (uint64_t)d->maxbuf + 1024u) +
+      8u * (uint64_t)d->maxbuf + 65536u;
   CK(d->m.live_bytes <= bound, "%llu live bytes, bound %llu",
      (unsigned long long)d->m.live_bytes, (unsigned long long)bound);
   for (unsigned i = 0; i < CF_SLOTS; i++)
@@ -935,9 +942,11 @@ static void check_outputs(cd *d) {
         continue;
       /* SEQ inside [ISS, SND.MAX] (hardening.md §4.5). */
       CK(ptcp_seq_ge(o->seq, st.iss) && ptcp_seq_le(o->seq + o->seg_len, st.snd_max),
-         "segment %u+%u outside [ISS %u, SND.MAX %u]", o->seq, o->seg_len, st.iss, st.snd_max);
+         "segment %u+%u outside [ISS %u, SND.MAX %u]", o->seq, o->seg_len, st.iss,
+         st.snd_max);
       if (o->flags & PTCP_ACK)
-        CK(ptcp_seq_le(o->ack, st.rcv_nxt), "ACK %u beyond RCV.NXT %u", o->ack, st.rcv_nxt);
+        CK(ptcp_seq_le(o->ack, st.rcv_nxt), "ACK %u beyond RCV.NXT %u", o->ack,
+           st.rcv_nxt);
       /* New data only inside the window (a probe may carry one byte). */
       if (o->len > 0 && !o->rtx && st.state != PTCP_CLOSED) {
         uint32_t wnd = st.snd_wnd > 0 ? st.snd_wnd : 1u;
@@ -951,8 +960,8 @@ static void check_outputs(cd *d) {
         uint8_t ws = st.wscale_ok ? st.rcv_wscale : 0;
         uint32_t edge = o->ack + ((uint32_t)o->window << ws);
         if (h->edge_known)
-          CK(ptcp_seq_ge(edge + (1u << ws), h->edge + 1u), "right edge %u moved left of %u",
-             edge, h->edge);
+          CK(ptcp_seq_ge(edge + (1u << ws), h->edge + 1u),
+             "right edge %u moved left of %u", edge, h->edge);
         if (!h->edge_known || ptcp_seq_gt(edge, h->edge))
           h->edge = edge;
         h->edge_known = 1;
@@ -998,8 +1007,8 @@ static void check_rejected(cd *d, const snap *before, const ptcp_seg *in) {
       uint32_t len = (uint32_t)in->payload_len + ((in->flags & PTCP_SYN) ? 1u : 0u) +
                      ((in->flags & PTCP_FIN) ? 1u : 0u);
       if (in->flags & PTCP_ACK)
-        CK(d->out[0].flags == PTCP_RST && d->out[0].seq == in->ack, "RST %02x seq %u for ACK %u",
-           d->out[0].flags, d->out[0].seq, in->ack);
+        CK(d->out[0].flags == PTCP_RST && d->out[0].seq == in->ack,
+           "RST %02x seq %u for ACK %u", d->out[0].flags, d->out[0].seq, in->ack);
       else
         CK(d->out[0].flags == (PTCP_RST | PTCP_ACK) && d->out[0].seq == 0 &&
                d->out[0].ack == in->seq + len,
@@ -1023,9 +1032,10 @@ static void check_rejected(cd *d, const snap *before, const ptcp_seg *in) {
      * that carried a new ACK), and a FIN right at RCV.NXT counts. */
     CK(b.recv_queued == a->recv_queued && b.ooo_bytes == a->ooo_bytes,
        "verdict ack (%s) but data was taken", ptcp_reason_name(d->reason[0]));
-    CK(b.rcv_nxt == a->rcv_nxt || (b.rcv_nxt == a->rcv_nxt + 1 && b.peer_fin && !a->peer_fin),
-       "verdict ack (%s) moved RCV.NXT %u -> %u", ptcp_reason_name(d->reason[0]), a->rcv_nxt,
-       b.rcv_nxt);
+    CK(b.rcv_nxt == a->rcv_nxt ||
+           (b.rcv_nxt == a->rcv_nxt + 1 && b.peer_fin && !a->peer_fin),
+       "verdict ack (%s) moved RCV.NXT %u -> %u", ptcp_reason_name(d->reason[0]),
+       a->rcv_nxt, b.rcv_nxt);
     CK(b.iss == a->iss && b.irs == a->irs);
     return;
   }
@@ -1033,8 +1043,9 @@ static void check_rejected(cd *d, const snap *before, const ptcp_seg *in) {
    * challenge sends may carry a larger window (never a smaller one). */
   CK(h->cb_events == 0, "a rejected segment (%s) ran %u callbacks",
      ptcp_reason_name(d->reason[0]), h->cb_events);
-#define SAME(f) CK(a->f == b.f, "rejected segment (%s %s) changed " #f, ptcp_verdict_name(v), \
-                   ptcp_reason_name(d->reason[0]))
+#define SAME(f)                                                                          \
+  CK(a->f == b.f, "rejected segment (%s %s) changed " #f, ptcp_verdict_name(v),          \
+     ptcp_reason_name(d->reason[0]))
   SAME(state);
   SAME(error);
   SAME(peer_fin);
@@ -1118,7 +1129,8 @@ static void inject(cd *d, const uint8_t *buf, size_t len, int bare, int verify,
   d->sum->packets_in++;
   d->sum->digest = fnv(d->sum->digest, buf, len);
   if (bare)
-    rv = ptcp_stack_input_segment(d->stack, &d->remote, &d->local, buf, len, verify, d->now);
+    rv = ptcp_stack_input_segment(d->stack, &d->remote, &d->local, buf, len, verify,
+                                  d->now);
   else
     rv = ptcp_stack_input(d->stack, buf, len, d->now);
   d->injecting = 0;
@@ -1127,8 +1139,8 @@ static void inject(cd *d, const uint8_t *buf, size_t len, int bare, int verify,
   CK(rv == 0 || is_input_error(rv), "input returned %s", ptcp_err_name(rv));
   if (rv != 0) {
     /* Rejected by the codec: no verdict, nothing sent, nothing changed. */
-    CK(d->seg_in == 0 && d->nout_all == 0, "malformed input drew %u verdicts, %u segments",
-       d->seg_in, d->nout_all);
+    CK(d->seg_in == 0 && d->nout_all == 0,
+       "malformed input drew %u verdicts, %u segments", d->seg_in, d->nout_all);
     return;
   }
   /* Exactly one verdict per segment; a SYN that ends TIME-WAIT is one
@@ -1230,8 +1242,11 @@ static void op_seg(cd *d) {
 
   if (!p->used) {
     /* A tuple no connection has shown yet: the ports it would use. */
-    uint16_t lport = t == 0 ? 49152u : t >= 6 ? (uint16_t)(49152u + (unsigned)t) : CF_LISTEN_PORT;
-    uint16_t rport = t == 0 ? CF_PEER_PORT_ACTIVE : (uint16_t)(CF_PEER_PORT_BASE + (unsigned)t);
+    uint16_t lport = t == 0   ? 49152u
+                     : t >= 6 ? (uint16_t)(49152u + (unsigned)t)
+                              : CF_LISTEN_PORT;
+    uint16_t rport =
+        t == 0 ? CF_PEER_PORT_ACTIVE : (uint16_t)(CF_PEER_PORT_BASE + (unsigned)t);
     peer_reset(p, lport, rport);
   }
   memset(&seg, 0, sizeof(seg));
@@ -1386,11 +1401,12 @@ static void op_raw(cd *d) {
       tcp[3] = (uint8_t)p->lport;
     }
   }
-  say(d, "RAW mode %u, %zu bytes%s", how, len, (mode & CF_RAW_PORTS) ? ", ports patched" : "");
+  say(d, "RAW mode %u, %zu bytes%s", how, len,
+      (mode & CF_RAW_PORTS) ? ", ports patched" : "");
   if (how == CF_RAW_IP) {
     ptcp_ip ip;
-    if (ptcp_packet_parse(&ip, &seg, tcp, len, PTCP_IP_NO_CHECKSUM | PTCP_TCP_NO_CHECKSUM) ==
-            0 &&
+    if (ptcp_packet_parse(&ip, &seg, tcp, len,
+                          PTCP_IP_NO_CHECKSUM | PTCP_TCP_NO_CHECKSUM) == 0 &&
         ptcp_addr_equal(&ip.src, &d->remote))
       parsed = 1;
   } else if (ptcp_seg_parse(&seg, tcp, len, NULL) == 0) {
@@ -1462,14 +1478,14 @@ static void do_recv(cd *d, handle *h, size_t len, int from_callback) {
     result(d, "recv", (long)n);
   check_err_named(d, n);
   CK(n >= 0 || n == PTCP_ERR_WOULD_BLOCK || n == PTCP_ERR_NOT_CONNECTED ||
-         n == PTCP_ERR_CONN_RESET || n == PTCP_ERR_TIMED_OUT || n == PTCP_ERR_CONN_REFUSED ||
-         n == PTCP_ERR_INVALID_ARGUMENT,
+         n == PTCP_ERR_CONN_RESET || n == PTCP_ERR_TIMED_OUT ||
+         n == PTCP_ERR_CONN_REFUSED || n == PTCP_ERR_INVALID_ARGUMENT,
      "recv returned %s", ptcp_err_name((int)n));
   CK(n != PTCP_ERR_INVALID_ARGUMENT || h->listener, "recv: invalid argument");
   /* RECEIVE hands over exactly what STATUS said was there. */
   if (st.recv_queued > 0 && len > 0)
-    CK((size_t)n == (len < st.recv_queued ? len : st.recv_queued), "recv %zu of %zu gave %ld",
-       len, st.recv_queued, (long)n);
+    CK((size_t)n == (len < st.recv_queued ? len : st.recv_queued),
+       "recv %zu of %zu gave %ld", len, st.recv_queued, (long)n);
   if (n == 0 && len > 0)
     CK(st.peer_fin && st.recv_queued == 0, "recv returned 0 before the peer's FIN");
   if (n > 0) {
@@ -1502,15 +1518,16 @@ static void op_send(cd *d) {
   n = ptcp_conn_send(h->c, d->rw, len, d->now);
   result(d, "send", (long)n);
   check_err_named(d, n);
-  CK(n >= 0 || n == PTCP_ERR_WOULD_BLOCK || n == PTCP_ERR_NOT_CONNECTED || n == PTCP_ERR_CLOSED ||
-         n == PTCP_ERR_CONN_RESET || n == PTCP_ERR_TIMED_OUT || n == PTCP_ERR_CONN_REFUSED ||
-         n == PTCP_ERR_NOMEM || (n == PTCP_ERR_INVALID_ARGUMENT && h->listener),
+  CK(n >= 0 || n == PTCP_ERR_WOULD_BLOCK || n == PTCP_ERR_NOT_CONNECTED ||
+         n == PTCP_ERR_CLOSED || n == PTCP_ERR_CONN_RESET || n == PTCP_ERR_TIMED_OUT ||
+         n == PTCP_ERR_CONN_REFUSED || n == PTCP_ERR_NOMEM ||
+         (n == PTCP_ERR_INVALID_ARGUMENT && h->listener),
      "send returned %s", ptcp_err_name((int)n));
   CK(n <= (ptcp_ssize)len);
   /* SEND queues exactly what STATUS said there was room for. */
   if (len > 0 && st.send_space > 0 && n != PTCP_ERR_NOMEM)
-    CK((size_t)n == (len < st.send_space ? len : st.send_space), "send %zu, space %zu, took %ld",
-       len, st.send_space, (long)n);
+    CK((size_t)n == (len < st.send_space ? len : st.send_space),
+       "send %zu, space %zu, took %ld", len, st.send_space, (long)n);
   if (len > 0 && st.send_space == 0)
     CK(n < 0, "send took %ld with no space", (long)n);
   if (n > 0)
@@ -1541,7 +1558,8 @@ static void op_shutdown(cd *d) {
   result(d, "shutdown", rv);
   check_err_named(d, rv);
   CK(rv == 0 || rv == PTCP_ERR_NOT_CONNECTED || rv == PTCP_ERR_CLOSED ||
-         rv == PTCP_ERR_CONN_RESET || rv == PTCP_ERR_TIMED_OUT || rv == PTCP_ERR_CONN_REFUSED,
+         rv == PTCP_ERR_CONN_RESET || rv == PTCP_ERR_TIMED_OUT ||
+         rv == PTCP_ERR_CONN_REFUSED,
      "shutdown returned %s", ptcp_err_name(rv));
 }
 
@@ -1564,7 +1582,8 @@ static void op_close(cd *d, int abort_it) {
 }
 
 /* Builds a policy spec for |info| from five selector bytes. */
-static void make_spec(char *out, size_t cap, const ptcp_policy_info *info, const uint8_t *sel) {
+static void make_spec(char *out, size_t cap, const ptcp_policy_info *info,
+                      const uint8_t *sel) {
   size_t used = (size_t)snprintf(out, cap, "%s", info->name);
   char sep = ':';
 
@@ -1597,7 +1616,8 @@ static int fw2_bounded(const char *spec, ptcp_duration msl) {
   ptcp_policy_sel sel;
   const ptcp_close_ops *ops;
 
-  if (ptcp_policy_parse(&sel, registry, PTCP_SLOT_CLOSE, spec ? spec : "rfc9293", NULL, 0) != 0)
+  if (ptcp_policy_parse(&sel, registry, PTCP_SLOT_CLOSE, spec ? spec : "rfc9293", NULL,
+                        0) != 0)
     return 0;
   ops = (const ptcp_close_ops *)sel.ops;
   return ops->fin_wait_2_timeout != NULL && ops->fin_wait_2_timeout(sel.params, msl) > 0;
@@ -1635,7 +1655,8 @@ static const ptcp_conn_cfg *read_cfg(cd *d, ptcp_conn_cfg *buf, char *spec, size
   slot = 1u + (pol & 7u) % 4u;
   {
     size_t cnt = ptcp_registry_count(registry, (ptcp_slot)slot);
-    const ptcp_policy_info *info = ptcp_registry_get(registry, (ptcp_slot)slot, (pol >> 3) % cnt);
+    const ptcp_policy_info *info =
+        ptcp_registry_get(registry, (ptcp_slot)slot, (pol >> 3) % cnt);
     static const uint8_t none[CF_PARAMS_PER_SLOT];
     make_spec(spec, cap, info, none);
     buf->policy[slot] = spec;
@@ -1674,7 +1695,8 @@ static void op_listen(cd *d) {
     rv = ptcp_conn_new(d->stack, cfg, &c);
     result(d, "conn_new", rv);
     check_err_named(d, rv);
-    CK(rv == 0 || rv == PTCP_ERR_LIMIT || rv == PTCP_ERR_NOMEM, "conn_new %s", ptcp_err_name(rv));
+    CK(rv == 0 || rv == PTCP_ERR_LIMIT || rv == PTCP_ERR_NOMEM, "conn_new %s",
+       ptcp_err_name(rv));
     if (rv != 0)
       return;
     memset(h, 0, sizeof(*h));
@@ -1690,7 +1712,8 @@ static void op_listen(cd *d) {
   rv = ptcp_conn_listen(h->c, backlog);
   result(d, "listen", rv);
   check_err_named(d, rv);
-  CK(rv == 0 || rv == PTCP_ERR_STATE || rv == PTCP_ERR_INVALID_ARGUMENT || rv == PTCP_ERR_NOMEM,
+  CK(rv == 0 || rv == PTCP_ERR_STATE || rv == PTCP_ERR_INVALID_ARGUMENT ||
+         rv == PTCP_ERR_NOMEM,
      "listen %s", ptcp_err_name(rv));
   CK(rv != PTCP_ERR_INVALID_ARGUMENT || backlog == 0);
   if (rv == 0) {
@@ -1720,7 +1743,8 @@ static void op_connect(cd *d) {
     rv = ptcp_conn_new(d->stack, cfg, &c);
     result(d, "conn_new", rv);
     check_err_named(d, rv);
-    CK(rv == 0 || rv == PTCP_ERR_LIMIT || rv == PTCP_ERR_NOMEM, "conn_new %s", ptcp_err_name(rv));
+    CK(rv == 0 || rv == PTCP_ERR_LIMIT || rv == PTCP_ERR_NOMEM, "conn_new %s",
+       ptcp_err_name(rv));
     if (rv != 0)
       return;
     memset(h, 0, sizeof(*h));
@@ -1773,8 +1797,8 @@ static void op_accept(cd *d) {
   check_err_named(d, rv);
   CK(rv == 0 || rv == PTCP_ERR_WOULD_BLOCK || rv == PTCP_ERR_STATE, "accept %s",
      ptcp_err_name(rv));
-  CK(rv != PTCP_ERR_STATE || !l->listener || l->state != PTCP_LISTEN, "accept on a listener: %s",
-     ptcp_err_name(rv));
+  CK(rv != PTCP_ERR_STATE || !l->listener || l->state != PTCP_LISTEN,
+     "accept on a listener: %s", ptcp_err_name(rv));
   if (rv != 0)
     return;
   CK(l->listener);
@@ -1832,7 +1856,8 @@ static void op_advance(cd *d) {
     to = d->now + fuzz_u16(&d->in) * PTCP_SECONDS;
     break;
   }
-  say(d, "ADVANCE %llu ns to %llu", (unsigned long long)(to - d->now), (unsigned long long)to);
+  say(d, "ADVANCE %llu ns to %llu", (unsigned long long)(to - d->now),
+      (unsigned long long)to);
   fire_timers(d, to, MAX_TIMER_STEPS);
   if (to > d->now)
     d->now = to;
@@ -1866,7 +1891,8 @@ static void op_fail(cd *d) {
 
 static void *registry_alloc_once(void) {
   if (registry == NULL) {
-    if (ptcp_registry_new(&registry, NULL) != 0 || ptcp_registry_add_builtins(registry) != 0) {
+    if (ptcp_registry_new(&registry, NULL) != 0 ||
+        ptcp_registry_add_builtins(registry) != 0) {
       fprintf(stderr, "conn: cannot build the policy registry\n");
       abort();
     }
@@ -1930,7 +1956,8 @@ static int setup(cd *d, const uint8_t *hdr, char specs[PTCP_SLOT_COUNT][160]) {
     if (ps[0] == 0 || cnt == 0)
       continue;
     make_spec(specs[slot], sizeof(specs[slot]),
-              ptcp_registry_get(registry, (ptcp_slot)slot, (size_t)(ps[0] - 1u) % cnt), ps + 1);
+              ptcp_registry_get(registry, (ptcp_slot)slot, (size_t)(ps[0] - 1u) % cnt),
+              ps + 1);
     cfg.policy[slot] = specs[slot];
   }
   if (!fw2_bounded(cfg.policy[PTCP_SLOT_CLOSE], cfg.conn.msl))
@@ -1941,10 +1968,11 @@ static int setup(cd *d, const uint8_t *hdr, char specs[PTCP_SLOT_COUNT][160]) {
   rv = ptcp_stack_new(&d->stack, &cfg, d->now);
   d->m.fail_nth = 0;
   check_err_named(d, rv);
-  CK(rv == 0 || rv == PTCP_ERR_NOMEM || rv == PTCP_ERR_POLICY || rv == PTCP_ERR_NOT_FOUND ||
-         rv == PTCP_ERR_INVALID_ARGUMENT,
+  CK(rv == 0 || rv == PTCP_ERR_NOMEM || rv == PTCP_ERR_POLICY ||
+         rv == PTCP_ERR_NOT_FOUND || rv == PTCP_ERR_INVALID_ARGUMENT,
      "stack_new %s", ptcp_err_name(rv));
-  CK(rv != PTCP_ERR_POLICY || d->rand_fails, "stack_new refused a policy with randomness");
+  CK(rv != PTCP_ERR_POLICY || d->rand_fails,
+     "stack_new refused a policy with randomness");
   CK(rv != 0 || d->stack != NULL);
   if (rv != 0) {
     CK(d->m.live_bytes == 0, "a failed ptcp_stack_new leaked %llu bytes",
@@ -1984,7 +2012,8 @@ static int setup(cd *d, const uint8_t *hdr, char specs[PTCP_SLOT_COUNT][160]) {
     note_cfg(d, &d->h[0], NULL);
     rv = ptcp_conn_connect(c, &d->remote, CF_PEER_PORT_ACTIVE, d->now);
     result(d, "connect", rv);
-    CK(rv == 0 || (rv == PTCP_ERR_POLICY && d->rand_fails), "connect %s", ptcp_err_name(rv));
+    CK(rv == 0 || (rv == PTCP_ERR_POLICY && d->rand_fails), "connect %s",
+       ptcp_err_name(rv));
     if (rv == 0)
       d->h[0].opened = 1;
   }
@@ -1998,12 +2027,13 @@ static int setup(cd *d, const uint8_t *hdr, char specs[PTCP_SLOT_COUNT][160]) {
 /* Compares what a refused call must leave alone (counters aside). */
 static int same_status(const ptcp_conn_status *a, const ptcp_conn_status *b) {
   return a->state == b->state && a->error == b->error && a->iss == b->iss &&
-         a->snd_una == b->snd_una && a->snd_nxt == b->snd_nxt && a->snd_max == b->snd_max &&
-         a->snd_wnd == b->snd_wnd && a->irs == b->irs && a->rcv_nxt == b->rcv_nxt &&
-         a->rcv_wnd == b->rcv_wnd && a->send_queued == b->send_queued &&
-         a->recv_queued == b->recv_queued && a->ooo_bytes == b->ooo_bytes &&
-         a->peer_fin == b->peer_fin && a->shut_wr == b->shut_wr &&
-         a->local_port == b->local_port && a->remote_port == b->remote_port;
+         a->snd_una == b->snd_una && a->snd_nxt == b->snd_nxt &&
+         a->snd_max == b->snd_max && a->snd_wnd == b->snd_wnd && a->irs == b->irs &&
+         a->rcv_nxt == b->rcv_nxt && a->rcv_wnd == b->rcv_wnd &&
+         a->send_queued == b->send_queued && a->recv_queued == b->recv_queued &&
+         a->ooo_bytes == b->ooo_bytes && a->peer_fin == b->peer_fin &&
+         a->shut_wr == b->shut_wr && a->local_port == b->local_port &&
+         a->remote_port == b->remote_port;
 }
 
 /* Randomness that always works, for the refused configurations: the
@@ -2052,7 +2082,8 @@ static void refused_stack(cd *d, const ptcp_stack_cfg *base, int which) {
     break;
   }
   rv = ptcp_stack_new(&s, &cfg, d->now);
-  CK(rv == want && s == NULL, "stack_new with bad setting %d: %s", which, ptcp_err_name(rv));
+  CK(rv == want && s == NULL, "stack_new with bad setting %d: %s", which,
+     ptcp_err_name(rv));
   CK(ptcp_stack_new(NULL, base, d->now) == PTCP_ERR_INVALID_ARGUMENT);
   CK(ptcp_stack_new(&s, NULL, d->now) == PTCP_ERR_INVALID_ARGUMENT && s == NULL);
 }
@@ -2159,17 +2190,20 @@ static void misuse(cd *d) {
     CK(ptcp_conn_connect(h, NULL, 80, d->now) == PTCP_ERR_INVALID_ARGUMENT);
     {
       int rv = ptcp_conn_connect(h, &d->remote, 0, d->now);
-      CK(rv == PTCP_ERR_INVALID_ARGUMENT || rv == PTCP_ERR_STATE || rv == PTCP_ERR_ALREADY,
+      CK(rv == PTCP_ERR_INVALID_ARGUMENT || rv == PTCP_ERR_STATE ||
+             rv == PTCP_ERR_ALREADY,
          "connect to port 0: %s", ptcp_err_name(rv));
       rv = ptcp_conn_connect(h, &d->bad, 80, d->now);
-      CK(rv == PTCP_ERR_INVALID_ARGUMENT || rv == PTCP_ERR_STATE || rv == PTCP_ERR_ALREADY,
+      CK(rv == PTCP_ERR_INVALID_ARGUMENT || rv == PTCP_ERR_STATE ||
+             rv == PTCP_ERR_ALREADY,
          "connect to multicast: %s", ptcp_err_name(rv));
     }
     CK(ptcp_conn_send(h, NULL, 5, d->now) == PTCP_ERR_INVALID_ARGUMENT);
     CK(ptcp_conn_recv(h, NULL, 5, d->now) == PTCP_ERR_INVALID_ARGUMENT);
     {
       int rv = ptcp_conn_bind(h, &a, 99);
-      CK(rv == PTCP_ERR_INVALID_ARGUMENT || rv == PTCP_ERR_STATE, "bind: %s", ptcp_err_name(rv));
+      CK(rv == PTCP_ERR_INVALID_ARGUMENT || rv == PTCP_ERR_STATE, "bind: %s",
+         ptcp_err_name(rv));
     }
     CK(ptcp_conn_listen(h, 0) == PTCP_ERR_INVALID_ARGUMENT);
     {
@@ -2217,7 +2251,8 @@ static void misuse(cd *d) {
     CK(n != NULL && t != NULL && t[0] != '\0');
     CK(ptcp_err_is_fatal(e) == (e < PTCP_ERR_FATAL));
   }
-  CK(strcmp(ptcp_err_name(-1), "UNKNOWN") == 0 && strcmp(ptcp_strerror(-1), "unknown error") == 0);
+  CK(strcmp(ptcp_err_name(-1), "UNKNOWN") == 0 &&
+     strcmp(ptcp_strerror(-1), "unknown error") == 0);
   CK(strcmp(ptcp_err_name(0), "OK") == 0);
   CK(strcmp(ptcp_state_name(PTCP_STATE_COUNT), "INVALID") == 0);
   CK(strcmp(ptcp_reason_name(PTCP_R_COUNT), "invalid") == 0);
@@ -2302,7 +2337,9 @@ static void finish(cd *d) {
      (unsigned long long)d->m.live_bytes, (unsigned long long)d->m.live_blocks);
 }
 
-static uint8_t hdrbyte0(const uint8_t *data, size_t size) { return size > 0 ? data[0] : 0; }
+static uint8_t hdrbyte0(const uint8_t *data, size_t size) {
+  return size > 0 ? data[0] : 0;
+}
 
 void cd_run(const uint8_t *data, size_t size, const fuzz_tracer *tr, cd_summary *sum) {
   cd *d = &D;
@@ -2325,7 +2362,8 @@ void cd_run(const uint8_t *data, size_t size, const fuzz_tracer *tr, cd_summary 
   d->in.p = data;
   d->in.n = size;
   if (tr != NULL && tr->begin != NULL)
-    tr->begin(tr->ctx, "conn", (hdrbyte0(data, size) & CF_H_V6) ? "plugtcp fd00::1" : "plugtcp 10.0.0.1",
+    tr->begin(tr->ctx, "conn",
+              (hdrbyte0(data, size) & CF_H_V6) ? "plugtcp fd00::1" : "plugtcp 10.0.0.1",
               (hdrbyte0(data, size) & CF_H_V6) ? "peer fd00::2" : "peer 10.0.0.2");
   memset(hdr, 0, sizeof(hdr));
   memcpy(hdr, data, size < sizeof(hdr) ? size : sizeof(hdr));

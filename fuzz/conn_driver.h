@@ -26,12 +26,12 @@
 typedef struct cd_summary {
   unsigned events;
   uint64_t packets_in, packets_out;
-  uint64_t digest;          /* over every packet and state change: determinism */
-  unsigned states_seen;     /* bit per ptcp_state any connection entered */
-  unsigned verdicts_seen;   /* bit per ptcp_verdict */
-  uint64_t reasons_seen;    /* bit per ptcp_reason */
-  unsigned timers_seen;     /* bit per ptcp_timer_kind */
-  int setup_failed;         /* the stack or the set-up could not be made */
+  uint64_t digest;        /* over every packet and state change: determinism */
+  unsigned states_seen;   /* bit per ptcp_state any connection entered */
+  unsigned verdicts_seen; /* bit per ptcp_verdict */
+  uint64_t reasons_seen;  /* bit per ptcp_reason */
+  unsigned timers_seen;   /* bit per ptcp_timer_kind */
+  int setup_failed;       /* the stack or the set-up could not be made */
 } cd_summary;
 
 /* Runs one input.  |tr| may be NULL.  Aborts (after telling the tracer)

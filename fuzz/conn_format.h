@@ -86,17 +86,17 @@
 #define CF_CB_SHUTDOWN 0x10u /* on_peer_fin: shut down our side */
 
 /* Buffer sizes, small ones first so windows fill and close. */
-static const uint32_t cf_buf_sizes[16] = {
-    262144, 65536, 16384, 4096, 2048, 1460, 1000, 536,
-    100,    48,    8,     1,    8192, 32768, 1 << 20, 3000};
+static const uint32_t cf_buf_sizes[16] = {262144, 65536, 16384,   4096, 2048, 1460,
+                                          1000,   536,   100,     48,   8,    1,
+                                          8192,   32768, 1 << 20, 3000};
 static const uint16_t cf_mss_values[8] = {1460, 536, 64, 1220, 9000, 100, 1000, 65495};
 static const ptcp_duration cf_msl_values[8] = {
-    120 * PTCP_SECONDS, 1 * PTCP_SECONDS, 30 * PTCP_SECONDS, 10 * PTCP_MILLISECONDS,
-    1 * PTCP_MILLISECONDS, 60 * PTCP_SECONDS, 3600 * PTCP_SECONDS, 500 * PTCP_MILLISECONDS};
+    120 * PTCP_SECONDS,     1 * PTCP_SECONDS,       30 * PTCP_SECONDS,
+    10 * PTCP_MILLISECONDS, 1 * PTCP_MILLISECONDS,  60 * PTCP_SECONDS,
+    3600 * PTCP_SECONDS,    500 * PTCP_MILLISECONDS};
 /* 0, 1 s, 2^32 ms (the 1 ms timestamp clock wraps), 2^62 ns. */
-static const ptcp_time cf_start_times[4] = {0, PTCP_SECONDS,
-                                            (ptcp_time)4294967296ULL * PTCP_MILLISECONDS,
-                                            (ptcp_time)1 << 62};
+static const ptcp_time cf_start_times[4] = {
+    0, PTCP_SECONDS, (ptcp_time)4294967296ULL * PTCP_MILLISECONDS, (ptcp_time)1 << 62};
 
 /* A parameter selector: 0 leaves the default, 1 the minimum, 2 the
  * maximum, anything else a point spread over [min, max]. */
@@ -179,8 +179,8 @@ enum {
 #define CF_O_TS 0x08u
 #define CF_O_SACK 0x10u
 #define CF_O_URG 0x20u
-#define CF_O_DATA 0x40u    /* payload from the input, not the pattern */
-#define CF_O_BADSUM 0x80u  /* flip a checksum bit */
+#define CF_O_DATA 0x40u   /* payload from the input, not the pattern */
+#define CF_O_BADSUM 0x80u /* flip a checksum bit */
 
 /* TS mode byte: TSval in bits 0-1, TSecr in bits 2-3. */
 enum { CF_TSV_CLOCK = 0, CF_TSV_ABS, CF_TSV_OLD, CF_TSV_ZERO };
@@ -198,19 +198,19 @@ enum {
 
 /* ADVANCE modes. */
 enum {
-  CF_ADV_MS8 = 0,     /* operand u8 milliseconds */
-  CF_ADV_MS16,        /* operand u16 milliseconds */
-  CF_ADV_DEADLINE,    /* to the stack's next deadline */
-  CF_ADV_BEFORE,      /* to 1 ns before it */
-  CF_ADV_SEC16,       /* operand u16 seconds */
+  CF_ADV_MS8 = 0,  /* operand u8 milliseconds */
+  CF_ADV_MS16,     /* operand u16 milliseconds */
+  CF_ADV_DEADLINE, /* to the stack's next deadline */
+  CF_ADV_BEFORE,   /* to 1 ns before it */
+  CF_ADV_SEC16,    /* operand u16 seconds */
   CF_ADV_MODES
 };
 
 /* FAIL modes. */
 enum {
-  CF_FAIL_NTH = 0,    /* fail the n-th allocation from now (n >= 1) */
-  CF_FAIL_EVENT,      /* fail every allocation of the next event */
-  CF_FAIL_EVENTS,     /* fail every allocation for the next n events */
+  CF_FAIL_NTH = 0, /* fail the n-th allocation from now (n >= 1) */
+  CF_FAIL_EVENT,   /* fail every allocation of the next event */
+  CF_FAIL_EVENTS,  /* fail every allocation for the next n events */
   CF_FAIL_OFF,
   CF_FAIL_MODES
 };

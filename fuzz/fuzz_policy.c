@@ -52,7 +52,15 @@ static ptcp_registry *reg;
 static uint64_t rng;
 static int rand_mode; /* 0 works, 1 fails, 2 absent */
 
-enum { MODE_SPEC = 0, MODE_ISN, MODE_RTO, MODE_DUPFILTER, MODE_CLOSE, MODE_CC, MODE_COUNT };
+enum {
+  MODE_SPEC = 0,
+  MODE_ISN,
+  MODE_RTO,
+  MODE_DUPFILTER,
+  MODE_CLOSE,
+  MODE_CC,
+  MODE_COUNT
+};
 
 static int test_rand(void *ctx, uint8_t *dest, size_t len) {
   (void)ctx;
@@ -85,7 +93,8 @@ static int same_state(const ptcp_policy_info *info) {
 }
 
 /* A parameter's value by name, or |dflt| if the policy has none. */
-static uint64_t param(const ptcp_policy_sel *sel, const char *name, uint64_t dflt, int *found) {
+static uint64_t param(const ptcp_policy_sel *sel, const char *name, uint64_t dflt,
+                      int *found) {
   const ptcp_policy_info *info = sel->ops;
   const uint8_t *p = (const uint8_t *)sel->params;
 
@@ -118,7 +127,8 @@ static uint64_t param(const ptcp_policy_sel *sel, const char *name, uint64_t dfl
 /* Picks a policy of |slot| and its parameters from the input; the spec
  * must parse (every value is inside the declared bounds), and format
  * then parse must give it back. */
-static const ptcp_policy_info *pick(fuzz_input *in, ptcp_slot slot, ptcp_policy_sel *sel) {
+static const ptcp_policy_info *pick(fuzz_input *in, ptcp_slot slot,
+                                    ptcp_policy_sel *sel) {
   size_t cnt = ptcp_registry_count(reg, slot);
   const ptcp_policy_info *info;
   char spec[512], err[256], text[512];
@@ -147,7 +157,8 @@ static const ptcp_policy_info *pick(fuzz_input *in, ptcp_slot slot, ptcp_policy_
       snprintf(val, sizeof(val), "%s", (s & 1) ? "yes" : "0");
     else
       snprintf(val, sizeof(val), "%llu", (unsigned long long)v);
-    used += (size_t)snprintf(spec + used, sizeof(spec) - used, "%c%s=%s", sep, d->name, val);
+    used +=
+        (size_t)snprintf(spec + used, sizeof(spec) - used, "%c%s=%s", sep, d->name, val);
     sep = ',';
   }
   rv = ptcp_policy_parse(sel, reg, slot, spec, err, sizeof(err));
@@ -159,7 +170,8 @@ static const ptcp_policy_info *pick(fuzz_input *in, ptcp_slot slot, ptcp_policy_
   len = ptcp_policy_format(text, sizeof(text), sel);
   FUZZ_CHECK(len > 0 && (size_t)len < sizeof(text));
   FUZZ_CHECK(ptcp_policy_parse(&back, reg, slot, text, NULL, 0) == 0);
-  FUZZ_CHECK(info->params_size == 0 || memcmp(back.params, sel->params, info->params_size) == 0);
+  FUZZ_CHECK(info->params_size == 0 ||
+             memcmp(back.params, sel->params, info->params_size) == 0);
   memset(&st_main, 0, sizeof(st_main));
   return info;
 }
@@ -208,11 +220,11 @@ static void fuzz_spec(fuzz_input *in) {
  * different per tuple and over time, as RFC 6528 and the issue's
  * contract ask. */
 typedef enum {
-  ISN_KEYED_CLOCK,   /* RFC 6528: clock plus keyed hash of the tuple */
-  ISN_KEYED_UNIQUE,  /* no clock, never repeats (a keyed permutation) */
-  ISN_COUNTER,       /* start + n * step, predictable on purpose */
-  ISN_FIXED,         /* one value, predictable on purpose */
-  ISN_CLOCK,         /* RFC 793's global clock: no key, no tuple */
+  ISN_KEYED_CLOCK,  /* RFC 6528: clock plus keyed hash of the tuple */
+  ISN_KEYED_UNIQUE, /* no clock, never repeats (a keyed permutation) */
+  ISN_COUNTER,      /* start + n * step, predictable on purpose */
+  ISN_FIXED,        /* one value, predictable on purpose */
+  ISN_CLOCK,        /* RFC 793's global clock: no key, no tuple */
 } isn_kind;
 
 static isn_kind isn_kind_of(const char *name) {
@@ -247,8 +259,8 @@ static void tuple_from(fuzz_input *in, tuple *t) {
 }
 
 static int tuple_eq(const tuple *a, const tuple *b) {
-  return ptcp_addr_equal(&a->l, &b->l) && ptcp_addr_equal(&a->r, &b->r) && a->lp == b->lp &&
-         a->rp == b->rp;
+  return ptcp_addr_equal(&a->l, &b->l) && ptcp_addr_equal(&a->r, &b->r) &&
+         a->lp == b->lp && a->rp == b->rp;
 }
 
 static void fuzz_isn(fuzz_input *in) {
@@ -320,8 +332,8 @@ static void fuzz_isn(fuzz_input *in) {
           /* RFC 6528 §3: M advances every 4 us; F(tuple) is fixed. */
           if (strcmp(info->name, "rfc6528") == 0)
             FUZZ_CHECK(isn - isns[i] == (uint32_t)(now / 4000u - times[i] / 4000u));
-          else if (now / 4000u != times[i] / 4000u &&
-                   now - times[i] < (ptcp_time)4000u << 32)
+          else if (now / 4000u != times[i] / 4000u && now - times[i] < (ptcp_time)4000u
+                                                                           << 32)
             FUZZ_CHECK(isn != isns[i]);
         } else if (times[i] == now) {
           /* Another tuple at the same instant gets another ISN. */
@@ -482,7 +494,8 @@ static void fuzz_dupfilter(fuzz_input *in) {
 
     copy_state(info);
 
-    now += (op & 0x80) ? fuzz_u16(in) * PTCP_MILLISECONDS : fuzz_u8(in) * PTCP_MICROSECONDS;
+    now +=
+        (op & 0x80) ? fuzz_u16(in) * PTCP_MILLISECONDS : fuzz_u8(in) * PTCP_MICROSECONDS;
     if (op & 0x40) {
       /* The connection moved on. */
       rcv_nxt += fuzz_u16(in);

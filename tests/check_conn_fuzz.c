@@ -26,7 +26,9 @@ START_TEST(test_listen_after_refused_connect) {
 
   /* t=10ms: the peer refuses: CLOSED with ECONNREFUSED. */
   ck_assert_int_eq(
-      tp_send(&t, 10 * MS, SEG(.flags = PTCP_RST | PTCP_ACK, .seq = 0, .ack = TP_ISS + 1)), 0);
+      tp_send(&t, 10 * MS,
+              SEG(.flags = PTCP_RST | PTCP_ACK, .seq = 0, .ack = TP_ISS + 1)),
+      0);
   ck_assert_int_eq(ptcp_conn_state(c), PTCP_CLOSED);
   /* t=20ms: it cannot become a listener. */
   ck_assert_int_eq(ptcp_conn_listen(c, 4), PTCP_ERR_STATE);
@@ -40,9 +42,10 @@ START_TEST(test_listen_after_reset_with_out_of_order_data) {
   ptcp_conn *l2;
 
   /* t=20ms: bytes 100..199 arrive ahead of a gap: one range held. */
-  ck_assert_int_eq(tp_send(&t, 20 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 101,
-                                            .ack = TP_ISS + 1, .len = 100)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, 20 * MS,
+              SEG(.flags = PTCP_ACK, .seq = TP_IRS + 101, .ack = TP_ISS + 1, .len = 100)),
+      0);
   tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1));
   /* t=30ms: a RST at RCV.NXT resets the connection. */
   ck_assert_int_eq(tp_send(&t, 30 * MS, SEG(.flags = PTCP_RST, .seq = TP_IRS + 1)), 0);
@@ -66,9 +69,10 @@ START_TEST(test_data_after_fin_is_acked) {
   ptcp_conn_status st;
 
   /* t=30ms: 10 bytes beyond the peer's own FIN: ignored, and ACKed. */
-  ck_assert_int_eq(tp_send(&t, 30 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 2,
-                                            .ack = TP_ISS + 1, .len = 10)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, 30 * MS,
+              SEG(.flags = PTCP_ACK, .seq = TP_IRS + 2, .ack = TP_ISS + 1, .len = 10)),
+      0);
   tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 2));
   tp_expect_nothing(&t);
   ptcp_conn_status_get(c, &st);
@@ -83,7 +87,8 @@ END_TEST
  * and beyond the peer's window, and then set SND.NXT past SND.MAX. */
 START_TEST(test_rto_resends_only_what_was_sent) {
   ptcp_conn *c = tp_syn_sent(&t, 0);
-  tp_seg sa = SEG(.flags = PTCP_SYN | PTCP_ACK, .seq = TP_IRS, .ack = TP_ISS + 1, .window = 500);
+  tp_seg sa =
+      SEG(.flags = PTCP_SYN | PTCP_ACK, .seq = TP_IRS, .ack = TP_ISS + 1, .window = 500);
   ptcp_conn_status st;
   const ptcp_seg *s;
 
@@ -97,12 +102,14 @@ START_TEST(test_rto_resends_only_what_was_sent) {
     static uint8_t buf[4000];
     ck_assert_int_eq(ptcp_conn_send(c, buf, sizeof(buf), 20 * MS), 4000);
   }
-  s = tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1, .len = 500));
+  s = tp_expect(&t,
+                SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1, .len = 500));
   ck_assert_uint_eq(s->payload_len, 500);
   tp_expect_nothing(&t);
   /* t=1.02s: the timer resends those 500 bytes, nothing beyond them. */
   tp_advance(&t, 20 * MS + 1 * SEC);
-  s = tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1, .len = 500));
+  s = tp_expect(&t,
+                SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1, .len = 500));
   ck_assert_uint_eq(s->payload_len, 500);
   tp_expect_nothing(&t);
   ptcp_conn_status_get(c, &st);
@@ -123,8 +130,8 @@ START_TEST(test_challenge_ack_cap_at_time_zero) {
   tp_init(&t, &o);
   tp_syn_received(&t, 0);
   /* t=0: the handshake completes at time 0. */
-  ck_assert_int_eq(tp_send(&t, 0, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, 0, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1)), 0);
   ck_assert_int_eq(ptcp_conn_accept(t.listener, &t.conn), 0);
   /* t=0: 15 in-window RSTs; the stack's cap (10 a second) binds before
    * the policy's (20). */
@@ -160,8 +167,9 @@ START_TEST(test_fin_beyond_window_is_trimmed) {
   tp_init(&t, &o);
   c = tp_established(&t, 0);
   /* t=20ms: 1000 bytes and a FIN: the data fills the window. */
-  ck_assert_int_eq(tp_send(&t, 20 * MS, SEG(.flags = PTCP_ACK | PTCP_FIN, .seq = TP_IRS + 1,
-                                            .ack = TP_ISS + 1, .len = 1000)),
+  ck_assert_int_eq(tp_send(&t, 20 * MS,
+                           SEG(.flags = PTCP_ACK | PTCP_FIN, .seq = TP_IRS + 1,
+                               .ack = TP_ISS + 1, .len = 1000)),
                    0);
   s = tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1001));
   ck_assert_uint_eq(s->window, 0);
@@ -174,9 +182,10 @@ START_TEST(test_fin_beyond_window_is_trimmed) {
   ck_assert_int_eq(ptcp_conn_recv(c, buf, sizeof(buf), 30 * MS), 1000);
   s = tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1001));
   ck_assert_uint_eq(s->window, 1000);
-  ck_assert_int_eq(tp_send(&t, 40 * MS, SEG(.flags = PTCP_ACK | PTCP_FIN, .seq = TP_IRS + 1001,
-                                            .ack = TP_ISS + 1)),
-                   0);
+  ck_assert_int_eq(
+      tp_send(&t, 40 * MS,
+              SEG(.flags = PTCP_ACK | PTCP_FIN, .seq = TP_IRS + 1001, .ack = TP_ISS + 1)),
+      0);
   tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1002));
   ck_assert_int_eq(ptcp_conn_state(c), PTCP_CLOSE_WAIT);
   ck_assert_int_eq(ptcp_conn_recv(c, buf, sizeof(buf), 40 * MS), 0);

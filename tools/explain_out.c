@@ -101,8 +101,8 @@ static void on_begin(void *ctx, const char *target, const char *left, const char
     fprintf(o->json, "}\n");
   }
   if (o->ladder != NULL) {
-    fprintf(o->ladder, "%-13s  %-*s%s\n", "time s", LADDER_WIDTH - 1 - (int)strlen(right), left,
-            right);
+    fprintf(o->ladder, "%-13s  %-*s%s\n", "time s", LADDER_WIDTH - 1 - (int)strlen(right),
+            left, right);
     fflush(o->ladder);
   }
 }
@@ -141,8 +141,8 @@ static void on_result(void *ctx, ptcp_time now, int side, const char *call, long
     ladder_line(o, now, "%*s%s -> %ld", side ? LADDER_WIDTH / 2 : 1, "", call, rv);
 }
 
-static void on_packet(void *ctx, ptcp_time now, int dir, const char *note, const uint8_t *pkt,
-                      size_t len) {
+static void on_packet(void *ctx, ptcp_time now, int dir, const char *note,
+                      const uint8_t *pkt, size_t len) {
   explain_out *o = ctx;
   ptcp_ip ip;
   ptcp_seg seg;
@@ -154,16 +154,18 @@ static void on_packet(void *ctx, ptcp_time now, int dir, const char *note, const
   rv = ptcp_packet_parse(&ip, &seg, pkt, len, 0);
   if (rv == 0)
     ptcp_seg_format(desc, sizeof(desc), &seg);
-  else if (ptcp_packet_parse(&ip, &seg, pkt, len, PTCP_IP_NO_CHECKSUM | PTCP_TCP_NO_CHECKSUM) ==
-           0) {
+  else if (ptcp_packet_parse(&ip, &seg, pkt, len,
+                             PTCP_IP_NO_CHECKSUM | PTCP_TCP_NO_CHECKSUM) == 0) {
     int n = ptcp_seg_format(desc, sizeof(desc), &seg);
     if (n >= 0 && (size_t)n < sizeof(desc))
       snprintf(desc + n, sizeof(desc) - (size_t)n, " (%s)", ptcp_err_name(rv));
   } else {
-    snprintf(desc, sizeof(desc), "%zu bytes that do not parse (%s)", len, ptcp_err_name(rv));
+    snprintf(desc, sizeof(desc), "%zu bytes that do not parse (%s)", len,
+             ptcp_err_name(rv));
   }
   if (o->json != NULL) {
-    fprintf(o->json, "{\"t\":%llu,\"type\":\"packet\",\"dir\":\"%s\",\"len\":%zu,\"seg\":",
+    fprintf(o->json,
+            "{\"t\":%llu,\"type\":\"packet\",\"dir\":\"%s\",\"len\":%zu,\"seg\":",
             (unsigned long long)now, dir == FT_TO_RIGHT ? "right" : "left", len);
     json_str(o->json, desc);
     if (note != NULL) {
@@ -199,10 +201,12 @@ static void on_trace(void *ctx, int side, const ptcp_trace *ev) {
   int indent = side ? LADDER_WIDTH / 2 : 1;
 
   if (o->json != NULL) {
-    fprintf(o->json, "{\"t\":%llu,\"type\":\"trace\",\"side\":%d,\"kind\":\"%s\",\"local_port\":%u,"
-                     "\"remote_port\":%u",
-            (unsigned long long)ev->now, side, ptcp_trace_kind_name(ev->kind), ev->local_port,
-            ev->remote_port);
+    fprintf(
+        o->json,
+        "{\"t\":%llu,\"type\":\"trace\",\"side\":%d,\"kind\":\"%s\",\"local_port\":%u,"
+        "\"remote_port\":%u",
+        (unsigned long long)ev->now, side, ptcp_trace_kind_name(ev->kind), ev->local_port,
+        ev->remote_port);
     switch (ev->kind) {
     case PTCP_TRACE_STATE:
       fprintf(o->json, ",\"from\":\"%s\",\"to\":\"%s\",\"reason\":\"%s\"",
@@ -241,12 +245,13 @@ static void on_trace(void *ctx, int side, const ptcp_trace *ev) {
   }
   switch (ev->kind) {
   case PTCP_TRACE_STATE:
-    ladder_line(o, ev->now, "%*s[%s -> %s] port %u", indent, "", ptcp_state_name(ev->old_state),
-                ptcp_state_name(ev->new_state), ev->local_port);
+    ladder_line(o, ev->now, "%*s[%s -> %s] port %u", indent, "",
+                ptcp_state_name(ev->old_state), ptcp_state_name(ev->new_state),
+                ev->local_port);
     break;
   case PTCP_TRACE_SEG_IN:
-    ladder_line(o, ev->now, "%*sin: %s (%s) in %s", indent, "", ptcp_verdict_name(ev->verdict),
-                ptcp_reason_name(ev->reason),
+    ladder_line(o, ev->now, "%*sin: %s (%s) in %s", indent, "",
+                ptcp_verdict_name(ev->verdict), ptcp_reason_name(ev->reason),
                 ev->conn ? ptcp_state_name(ev->new_state) : "no connection");
     break;
   case PTCP_TRACE_TIMER:
@@ -265,7 +270,8 @@ static void on_failure(void *ctx, ptcp_time now, const char *what) {
   explain_out *o = ctx;
 
   if (o->json != NULL) {
-    fprintf(o->json, "{\"t\":%llu,\"type\":\"failure\",\"what\":", (unsigned long long)now);
+    fprintf(o->json,
+            "{\"t\":%llu,\"type\":\"failure\",\"what\":", (unsigned long long)now);
     json_str(o->json, what);
     fprintf(o->json, "}\n");
     fflush(o->json);
@@ -325,7 +331,8 @@ int explain_out_close(explain_out *o, char *err, size_t errlen) {
       snprintf(err, errlen, "%s", perr);
     rv = -1;
   }
-  if (o->json != NULL && (fflush(o->json) != 0 || (o->json_own && fclose(o->json) != 0))) {
+  if (o->json != NULL &&
+      (fflush(o->json) != 0 || (o->json_own && fclose(o->json) != 0))) {
     if (err != NULL && rv == 0)
       snprintf(err, errlen, "cannot write the JSON lines");
     rv = -1;

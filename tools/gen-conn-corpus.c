@@ -49,12 +49,12 @@ static void header(cf_buf *b, const hdr_opts *o) {
   h[2] = o->sndbuf;
   h[3] = o->rcvbuf;
   h[4] = o->mss;
-  h[5] = o->msl ? o->msl : 1;           /* MSL 1 s: TIME-WAIT ends soon */
+  h[5] = o->msl ? o->msl : 1;            /* MSL 1 s: TIME-WAIT ends soon */
   h[6] = o->retries ? o->retries : 0x75; /* 6 SYN, 8 data retries */
   h[7] = o->backlog_m1 ? o->backlog_m1 : 3;
-  h[8] = 9;                              /* 10 challenge ACKs a second */
-  h[9] = 12;                             /* 16 connections */
-  h[10] = o->start ? o->start : 1;       /* start at 1 s */
+  h[8] = 9;                        /* 10 challenge ACKs a second */
+  h[9] = 12;                       /* 16 connections */
+  h[10] = o->start ? o->start : 1; /* start at 1 s */
   h[11] = o->rand;
   h[12] = 0x5a;
   h[13] = o->fail_setup;
@@ -69,13 +69,13 @@ static const hdr_opts plain;
 
 /* SEG options, as a script writes them. */
 typedef struct segopt {
-  uint16_t window;       /* 0: 65535 */
+  uint16_t window; /* 0: 65535 */
   int zero_window;
-  int mss;               /* 0: none, else the value */
-  int ws;                /* -1: none */
-  int sack_perm, ts;     /* ts: 1 = clock + echo */
-  int ts_old;            /* TSval 1000 ms in the past */
-  int sack_blocks;       /* blocks from SND.UNA + 100 */
+  int mss;           /* 0: none, else the value */
+  int ws;            /* -1: none */
+  int sack_perm, ts; /* ts: 1 = clock + echo */
+  int ts_old;        /* TSval 1000 ms in the past */
+  int sack_blocks;   /* blocks from SND.UNA + 100 */
   int urgent;
   uint16_t len;
 } segopt;
@@ -203,7 +203,8 @@ static void passive_open(cf_buf *b, unsigned t, unsigned slot, segopt o) {
 
 /* Peer data on tuple |t|: |len| bytes at its next sequence number. */
 static void peer_data(cf_buf *b, unsigned t, uint16_t len, int ts) {
-  seg(b, t, PTCP_ACK | PTCP_PSH, CF_SEQ_PEER_NXT, 0, CF_ACK_OUR_MAX, 0, O(.len = len, .ts = ts));
+  seg(b, t, PTCP_ACK | PTCP_PSH, CF_SEQ_PEER_NXT, 0, CF_ACK_OUR_MAX, 0,
+      O(.len = len, .ts = ts));
 }
 
 /* The peer acknowledges everything we sent on tuple |t|. */
@@ -215,10 +216,10 @@ static void peer_ack(cf_buf *b, unsigned t, int ts) {
 /* The scripts                                                         */
 
 typedef struct goal {
-  unsigned states;        /* every one of these states is entered */
-  unsigned verdicts;      /* every one of these verdicts is seen */
-  uint64_t reasons;       /* every one of these reasons is seen */
-  unsigned timers;        /* every one of these timers fires */
+  unsigned states;   /* every one of these states is entered */
+  unsigned verdicts; /* every one of these verdicts is seen */
+  uint64_t reasons;  /* every one of these reasons is seen */
+  unsigned timers;   /* every one of these timers fires */
 } goal;
 
 typedef struct scenario {
@@ -317,8 +318,10 @@ static void sc_sack_blocks(cf_buf *b) {
   header(b, &plain);
   active_open(b);
   send_(b, 0, 12000);
-  seg(b, 0, PTCP_ACK, CF_SEQ_PEER_NXT, 0, CF_ACK_SND_UNA, 0, O(.ts = 1, .sack_blocks = 2));
-  seg(b, 0, PTCP_ACK, CF_SEQ_PEER_NXT, 0, CF_ACK_SND_UNA, 0, O(.ts = 1, .sack_blocks = 3));
+  seg(b, 0, PTCP_ACK, CF_SEQ_PEER_NXT, 0, CF_ACK_SND_UNA, 0,
+      O(.ts = 1, .sack_blocks = 2));
+  seg(b, 0, PTCP_ACK, CF_SEQ_PEER_NXT, 0, CF_ACK_SND_UNA, 0,
+      O(.ts = 1, .sack_blocks = 3));
   peer_ack(b, 0, 1);
 }
 
@@ -350,12 +353,12 @@ static void sc_close_active(cf_buf *b) {
   header(b, &plain);
   active_open(b);
   send_(b, 0, 1000);
-  user(b, CF_OP_SHUTDOWN, 0);                /* FIN-WAIT-1 */
-  peer_ack(b, 0, 1);                         /* FIN-WAIT-2 */
+  user(b, CF_OP_SHUTDOWN, 0); /* FIN-WAIT-1 */
+  peer_ack(b, 0, 1);          /* FIN-WAIT-2 */
   seg(b, 0, PTCP_FIN | PTCP_ACK, CF_SEQ_PEER_NXT, 0, CF_ACK_OUR_MAX, 0, O(.ts = 1));
   adv_ms(b, 500);
   seg(b, 0, PTCP_FIN | PTCP_ACK, CF_SEQ_PEER_ISN, 1, CF_ACK_OUR_MAX, 0, O(.ts = 1));
-  adv_deadline(b);                           /* 2 MSL: CLOSED */
+  adv_deadline(b); /* 2 MSL: CLOSED */
   user(b, CF_OP_CLOSE, 0);
 }
 
@@ -365,11 +368,11 @@ static void sc_close_passive(cf_buf *b) {
   peer_data(b, 1, 300, 1);
   seg(b, 1, PTCP_FIN | PTCP_ACK, CF_SEQ_PEER_NXT, 0, CF_ACK_OUR_MAX, 0, O(.ts = 1));
   recv_(b, 2, 1000);
-  recv_(b, 2, 1000);                         /* end of stream */
+  recv_(b, 2, 1000); /* end of stream */
   send_(b, 2, 200);
-  user(b, CF_OP_CLOSE, 2);                   /* LAST-ACK */
+  user(b, CF_OP_CLOSE, 2); /* LAST-ACK */
   adv_ms(b, 10);
-  peer_ack(b, 1, 1);                         /* CLOSED */
+  peer_ack(b, 1, 1); /* CLOSED */
 }
 
 static void sc_close_simultaneous(cf_buf *b) {
@@ -378,7 +381,7 @@ static void sc_close_simultaneous(cf_buf *b) {
   user(b, CF_OP_SHUTDOWN, 0);
   /* The peer's FIN crosses ours: it does not acknowledge ours yet. */
   seg(b, 0, PTCP_FIN | PTCP_ACK, CF_SEQ_PEER_NXT, 0, CF_ACK_OUR_MAX, -1, O(.ts = 1));
-  peer_ack(b, 0, 1);                         /* CLOSING -> TIME-WAIT */
+  peer_ack(b, 0, 1); /* CLOSING -> TIME-WAIT */
   adv_deadline(b);
 }
 
@@ -388,7 +391,7 @@ static void sc_close_fin_ack_together(cf_buf *b) {
   user(b, CF_OP_SHUTDOWN, 2);
   /* FIN and the ACK of ours in one segment: FIN-WAIT-1 -> TIME-WAIT. */
   seg(b, 3, PTCP_FIN | PTCP_ACK, CF_SEQ_PEER_NXT, 0, CF_ACK_OUR_MAX, 0, O(.ts = 1));
-  user(b, CF_OP_CLOSE, 2);                   /* a compact TIME-WAIT entry */
+  user(b, CF_OP_CLOSE, 2); /* a compact TIME-WAIT entry */
   seg(b, 3, PTCP_FIN | PTCP_ACK, CF_SEQ_PEER_ISN, 1, CF_ACK_OUR_MAX, 0, O(.ts = 1));
   adv_sec(b, 3);
 }
@@ -396,17 +399,17 @@ static void sc_close_fin_ack_together(cf_buf *b) {
 static void sc_close_orphan_fin_wait_2(cf_buf *b) {
   header(b, &plain);
   active_open(b);
-  user(b, CF_OP_CLOSE, 0);                   /* orphaned FIN-WAIT-1 */
-  peer_ack(b, 0, 1);                         /* FIN-WAIT-2, bounded */
-  adv_sec(b, 61);                            /* the FIN-WAIT-2 limit */
+  user(b, CF_OP_CLOSE, 0); /* orphaned FIN-WAIT-1 */
+  peer_ack(b, 0, 1);       /* FIN-WAIT-2, bounded */
+  adv_sec(b, 61);          /* the FIN-WAIT-2 limit */
 }
 
 static void sc_close_with_unread_data(cf_buf *b) {
   header(b, &plain);
   passive_open(b, 1, 2, syn_opts);
   peer_data(b, 1, 700, 1);
-  user(b, CF_OP_CLOSE, 2);                   /* unread data: RST */
-  peer_data(b, 1, 100, 1);                   /* nobody is there */
+  user(b, CF_OP_CLOSE, 2); /* unread data: RST */
+  peer_data(b, 1, 100, 1); /* nobody is there */
 }
 
 static void sc_abort(cf_buf *b) {
@@ -447,11 +450,13 @@ static void sc_rst_in_window_challenge(cf_buf *b) {
   header(b, &plain);
   passive_open(b, 1, 2, syn_opts);
   seg(b, 1, PTCP_RST, CF_SEQ_RCV_NXT, 100, CF_ACK_ABS, 0, O(.ts = 0));
-  seg(b, 1, PTCP_RST | PTCP_ACK, CF_SEQ_RCV_NXT, 100000000, CF_ACK_OUR_MAX, 0, O(.ts = 0));
-  seg(b, 1, PTCP_SYN, CF_SEQ_RCV_NXT, 5, CF_ACK_ABS, 0, O(.ts = 1));       /* RFC 5961 §4 */
-  seg(b, 1, PTCP_ACK, CF_SEQ_RCV_NXT, 0, CF_ACK_OUR_MAX, 100000, O(.ts = 1)); /* ACK unsent */
+  seg(b, 1, PTCP_RST | PTCP_ACK, CF_SEQ_RCV_NXT, 100000000, CF_ACK_OUR_MAX, 0,
+      O(.ts = 0));
+  seg(b, 1, PTCP_SYN, CF_SEQ_RCV_NXT, 5, CF_ACK_ABS, 0, O(.ts = 1)); /* RFC 5961 §4 */
+  seg(b, 1, PTCP_ACK, CF_SEQ_RCV_NXT, 0, CF_ACK_OUR_MAX, 100000,
+      O(.ts = 1)); /* ACK unsent */
   seg(b, 1, PTCP_ACK, CF_SEQ_RCV_NXT, 0, CF_ACK_SND_UNA, -1000000000, O(.ts = 1));
-  seg(b, 1, PTCP_RST, CF_SEQ_RCV_NXT, 0, CF_ACK_ABS, 0, O(.ts = 0));        /* exact */
+  seg(b, 1, PTCP_RST, CF_SEQ_RCV_NXT, 0, CF_ACK_ABS, 0, O(.ts = 0)); /* exact */
 }
 
 static void sc_challenge_ack_limit(cf_buf *b) {
@@ -470,7 +475,7 @@ static void sc_refused(cf_buf *b) {
   seg(b, 0, PTCP_RST, CF_SEQ_ABS, 5, CF_ACK_ABS, 0, O(.ts = 0));
   seg(b, 0, PTCP_RST | PTCP_ACK, CF_SEQ_ABS, 0, CF_ACK_OUR_MAX, 0, O(.ts = 0));
   recv_(b, 0, 10);
-  connect_(b, 0, 0);                          /* a used connection: refused */
+  connect_(b, 0, 0); /* a used connection: refused */
   listen_(b, 0, 1, 4);
 }
 
@@ -534,7 +539,7 @@ static void sc_zero_window_persist(cf_buf *b) {
   seg(b, 0, PTCP_SYN | PTCP_ACK, CF_SEQ_ABS, 1000, CF_ACK_OUR_MAX, 0,
       O(.mss = 1460, .zero_window = 1));
   send_(b, 0, 3000);
-  adv_deadline(b);                           /* a probe */
+  adv_deadline(b); /* a probe */
   seg(b, 0, PTCP_ACK, CF_SEQ_PEER_NXT, 0, CF_ACK_SND_UNA, 0, O(.zero_window = 1));
   adv_deadline(b);
   seg(b, 0, PTCP_ACK, CF_SEQ_PEER_NXT, 0, CF_ACK_SND_UNA, 0, O(.window = 2000));
@@ -561,10 +566,10 @@ static void sc_keepalive(cf_buf *b) {
   h.flags = CF_H_KEEPALIVE;
   header(b, &h);
   active_open(b);
-  adv_deadline(b);                           /* idle: a probe */
-  peer_ack(b, 0, 1);                         /* alive */
+  adv_deadline(b);   /* idle: a probe */
+  peer_ack(b, 0, 1); /* alive */
   for (int i = 0; i < 5; i++)
-    adv_deadline(b);                         /* silence: ETIMEDOUT */
+    adv_deadline(b); /* silence: ETIMEDOUT */
   recv_(b, 0, 1);
 }
 
@@ -575,8 +580,9 @@ static void sc_urgent_and_odd_flags(cf_buf *b) {
       O(.len = 100, .urgent = 0xffff, .ts = 1));
   seg(b, 0, PTCP_ACK | PTCP_URG, CF_SEQ_PEER_NXT, 0, CF_ACK_OUR_MAX, 0,
       O(.len = 10, .urgent = 0, .ts = 1));
-  seg(b, 0, 0, CF_SEQ_PEER_NXT, 0, CF_ACK_ABS, 0, O(.len = 10));             /* no flags */
-  seg(b, 0, 0xc0 | PTCP_ACK, CF_SEQ_PEER_NXT, 0, CF_ACK_OUR_MAX, 0, O(.ts = 1)); /* ECE CWR */
+  seg(b, 0, 0, CF_SEQ_PEER_NXT, 0, CF_ACK_ABS, 0, O(.len = 10)); /* no flags */
+  seg(b, 0, 0xc0 | PTCP_ACK, CF_SEQ_PEER_NXT, 0, CF_ACK_OUR_MAX, 0,
+      O(.ts = 1)); /* ECE CWR */
   recv_(b, 0, 500);
 }
 
@@ -589,13 +595,14 @@ static void sc_paws_old_timestamp(cf_buf *b) {
 }
 
 static void sc_raw_malformed(cf_buf *b) {
-  static const uint8_t opt_len0[] = {0x13, 0x88, 0xc0, 0x00, 0, 0, 0, 1, 0, 0, 0, 0,
-                                     0x60, 0x10, 0xff, 0xff, 0, 0, 0, 0,
-                                     0x1e, 0x00, 0x00, 0x00};
-  static const uint8_t short_hdr[] = {0x9c, 0x41, 0x00, 0x50, 0, 0, 0, 1, 0, 0, 0, 0, 0x40};
-  static const uint8_t mss_zero[] = {0x9c, 0x41, 0x00, 0x50, 0, 0, 0x10, 0, 0, 0, 0, 0,
-                                     0x60, 0x02, 0xff, 0xff, 0, 0, 0, 0,
-                                     0x02, 0x04, 0x00, 0x00};
+  static const uint8_t opt_len0[] = {0x13, 0x88, 0xc0, 0x00, 0,    0,    0,    1,
+                                     0,    0,    0,    0,    0x60, 0x10, 0xff, 0xff,
+                                     0,    0,    0,    0,    0x1e, 0x00, 0x00, 0x00};
+  static const uint8_t short_hdr[] = {0x9c, 0x41, 0x00, 0x50, 0, 0,   0,
+                                      1,    0,    0,    0,    0, 0x40};
+  static const uint8_t mss_zero[] = {0x9c, 0x41, 0x00, 0x50, 0,    0,    0x10, 0,
+                                     0,    0,    0,    0,    0x60, 0x02, 0xff, 0xff,
+                                     0,    0,    0,    0,    0x02, 0x04, 0x00, 0x00};
   header(b, &plain);
   cf_u8(b, CF_OP_RAW);
   cf_u8(b, CF_RAW_TCP_FIXSUM | CF_RAW_PORTS);
@@ -608,11 +615,11 @@ static void sc_raw_malformed(cf_buf *b) {
   cf_u8(b, CF_OP_RAW);
   cf_u8(b, CF_RAW_TCP_FIXSUM);
   cf_u16(b, sizeof(mss_zero));
-  cf_put(b, mss_zero, sizeof(mss_zero));       /* a SYN with MSS 0 to port 80 */
+  cf_put(b, mss_zero, sizeof(mss_zero)); /* a SYN with MSS 0 to port 80 */
   cf_u8(b, CF_OP_RAW);
   cf_u8(b, CF_RAW_TCP_ASIS);
   cf_u16(b, sizeof(mss_zero));
-  cf_put(b, mss_zero, sizeof(mss_zero));       /* checksum not right */
+  cf_put(b, mss_zero, sizeof(mss_zero)); /* checksum not right */
   cf_u8(b, CF_OP_RAW);
   cf_u8(b, CF_RAW_IP);
   cf_u16(b, sizeof(short_hdr));
@@ -623,10 +630,10 @@ static void sc_alloc_failures(cf_buf *b) {
   header(b, &plain);
   active_open(b);
   fail_(b, CF_FAIL_EVENT, 0);
-  peer_data(b, 0, 300, 1);                   /* no receive buffer */
+  peer_data(b, 0, 300, 1); /* no receive buffer */
   peer_data(b, 0, 300, 1);
   fail_(b, CF_FAIL_EVENT, 0);
-  send_(b, 0, 100);                          /* no send buffer */
+  send_(b, 0, 100); /* no send buffer */
   fail_(b, CF_FAIL_NTH, 1);
   seg(b, 2, PTCP_SYN, CF_SEQ_ABS, 5000, CF_ACK_ABS, 0, syn_opts); /* no connection */
   fail_(b, CF_FAIL_EVENTS, 3);
@@ -652,17 +659,17 @@ static void sc_no_randomness(cf_buf *b) {
 
 static void sc_listen_connect_more(cf_buf *b) {
   header(b, &plain);
-  listen_(b, 2, 1, 2);                       /* port 81 */
+  listen_(b, 2, 1, 2); /* port 81 */
   seg(b, 5, PTCP_SYN, CF_SEQ_ABS, 4000, CF_ACK_ABS, 0, syn_opts);
   seg(b, 5, PTCP_ACK, CF_SEQ_PEER_NXT, 0, CF_ACK_OUR_MAX, 0, O(.ts = 1));
   accept_(b, 2, 3);
-  connect_(b, 4, 1);                         /* to port 5001: tuple 6 */
+  connect_(b, 4, 1); /* to port 5001: tuple 6 */
   seg(b, 6, PTCP_SYN | PTCP_ACK, CF_SEQ_ABS, 8000, CF_ACK_OUR_MAX, 0, syn_opts);
-  connect_(b, 5, CF_CONN_BIND_PORT | 2);     /* to 5002 from port 7000 */
-  connect_(b, 6, CF_CONN_BIND_PORT | 2);     /* the same: refused */
-  connect_(b, 7, CF_CONN_BAD_ADDR);          /* multicast: refused */
-  listen_(b, 7, 0, 1);                       /* port 80 is taken */
-  user(b, CF_OP_CLOSE, 1);                   /* the listener goes */
+  connect_(b, 5, CF_CONN_BIND_PORT | 2); /* to 5002 from port 7000 */
+  connect_(b, 6, CF_CONN_BIND_PORT | 2); /* the same: refused */
+  connect_(b, 7, CF_CONN_BAD_ADDR);      /* multicast: refused */
+  listen_(b, 7, 0, 1);                   /* port 80 is taken */
+  user(b, CF_OP_CLOSE, 1);               /* the listener goes */
   seg(b, 1, PTCP_SYN, CF_SEQ_ABS, 1, CF_ACK_ABS, 0, syn_opts);
 }
 
@@ -692,7 +699,8 @@ static unsigned policy_index(int slot, const char *name) {
   for (size_t i = 0; i < n; i++)
     if (strcmp(ptcp_registry_get(reg, (ptcp_slot)slot, i)->name, name) == 0)
       return (unsigned)i;
-  fprintf(stderr, "gen-conn-corpus: no %s policy '%s'\n", ptcp_slot_name((ptcp_slot)slot), name);
+  fprintf(stderr, "gen-conn-corpus: no %s policy '%s'\n", ptcp_slot_name((ptcp_slot)slot),
+          name);
   exit(2);
 }
 
@@ -745,10 +753,10 @@ static void sc_per_connection_settings(cf_buf *b) {
   header(b, &plain);
   cf_u8(b, CF_OP_CONNECT);
   cf_u8(b, 3);
-  cf_u8(b, 1);                               /* port 5001 */
-  cf_u8(b, 1);                               /* own settings: */
+  cf_u8(b, 1); /* port 5001 */
+  cf_u8(b, 1); /* own settings: */
   cf_u8(b, CF_H_NO_TS | CF_H_NO_SACK | CF_H_NO_NAGLE);
-  cf_u8(b, 0x83);                            /* send 4096, receive 100 */
+  cf_u8(b, 0x83); /* send 4096, receive 100 */
   cf_u8(b, (uint8_t)(policy_index(PTCP_SLOT_RTO, "fixed") << 3 | 0)); /* rto fixed */
   seg(b, 6, PTCP_SYN | PTCP_ACK, CF_SEQ_ABS, 500, CF_ACK_OUR_MAX, 0, O(.mss = 200));
   send_(b, 3, 5000);
@@ -757,85 +765,117 @@ static void sc_per_connection_settings(cf_buf *b) {
 }
 
 static const scenario scenarios[] = {
-    {"handshake-active", sc_handshake_active, {S(SYN_SENT) | S(ESTABLISHED), V(ACCEPT), 0, 0}},
-    {"handshake-passive", sc_handshake_passive,
+    {"handshake-active",
+     sc_handshake_active,
+     {S(SYN_SENT) | S(ESTABLISHED), V(ACCEPT), 0, 0}},
+    {"handshake-passive",
+     sc_handshake_passive,
      {S(SYN_RECEIVED) | S(ESTABLISHED), V(ACCEPT), 0, 0}},
     {"handshake-no-options", sc_handshake_no_options, {S(ESTABLISHED), V(ACCEPT), 0, 0}},
-    {"handshake-ipv6", sc_handshake_ipv6,
-     {S(ESTABLISHED), V(ACCEPT), R(IN_ORDER), 0}},
+    {"handshake-ipv6", sc_handshake_ipv6, {S(ESTABLISHED), V(ACCEPT), R(IN_ORDER), 0}},
     {"data-both-ways", sc_data_both_ways, {S(ESTABLISHED), V(ACCEPT), R(IN_ORDER), 0}},
-    {"delayed-ack", sc_delayed_ack, {S(ESTABLISHED), V(ACCEPT), R(IN_ORDER),
-                                     1u << PTCP_TIMER_DELACK}},
-    {"loss-retransmit", sc_loss_retransmit,
+    {"delayed-ack",
+     sc_delayed_ack,
+     {S(ESTABLISHED), V(ACCEPT), R(IN_ORDER), 1u << PTCP_TIMER_DELACK}},
+    {"loss-retransmit",
+     sc_loss_retransmit,
      {S(ESTABLISHED), V(ACCEPT), 0, 1u << PTCP_TIMER_RETRANSMIT}},
     {"fast-retransmit", sc_fast_retransmit, {S(ESTABLISHED), V(ACCEPT), 0, 0}},
     {"sack-blocks", sc_sack_blocks, {S(ESTABLISHED), V(ACCEPT), 0, 0}},
-    {"out-of-order", sc_out_of_order,
+    {"out-of-order",
+     sc_out_of_order,
      {S(ESTABLISHED) | S(CLOSE_WAIT), V(ACCEPT), R(OUT_OF_ORDER) | R(IN_ORDER), 0}},
-    {"duplicate-data", sc_duplicate_data,
+    {"duplicate-data",
+     sc_duplicate_data,
      {S(ESTABLISHED), V(ACK), R(DUPLICATE) | R(PARTIAL_DUPLICATE) | R(OUT_OF_WINDOW), 0}},
-    {"close-active", sc_close_active,
+    {"close-active",
+     sc_close_active,
      {S(FIN_WAIT_1) | S(FIN_WAIT_2) | S(TIME_WAIT) | S(CLOSED), V(ACCEPT) | V(ACK),
       R(TIME_WAIT), 1u << PTCP_TIMER_TIME_WAIT}},
-    {"close-passive", sc_close_passive,
+    {"close-passive",
+     sc_close_passive,
      {S(CLOSE_WAIT) | S(LAST_ACK) | S(CLOSED), V(ACCEPT), 0, 0}},
-    {"close-simultaneous", sc_close_simultaneous,
+    {"close-simultaneous",
+     sc_close_simultaneous,
      {S(FIN_WAIT_1) | S(CLOSING) | S(TIME_WAIT) | S(CLOSED), V(ACCEPT), 0, 0}},
-    {"close-fin-and-ack", sc_close_fin_ack_together,
+    {"close-fin-and-ack",
+     sc_close_fin_ack_together,
      {S(FIN_WAIT_1) | S(TIME_WAIT), V(ACCEPT) | V(ACK), R(TIME_WAIT), 0}},
-    {"close-orphan-fin-wait-2", sc_close_orphan_fin_wait_2,
-     {S(FIN_WAIT_1) | S(FIN_WAIT_2) | S(CLOSED), V(ACCEPT), 0, 1u << PTCP_TIMER_FIN_WAIT_2}},
-    {"close-unread-data-rst", sc_close_with_unread_data,
+    {"close-orphan-fin-wait-2",
+     sc_close_orphan_fin_wait_2,
+     {S(FIN_WAIT_1) | S(FIN_WAIT_2) | S(CLOSED), V(ACCEPT), 0,
+      1u << PTCP_TIMER_FIN_WAIT_2}},
+    {"close-unread-data-rst",
+     sc_close_with_unread_data,
      {S(ESTABLISHED) | S(CLOSED), V(ACCEPT) | V(RST), R(LISTEN_ACK), 0}},
     {"abort", sc_abort, {S(ESTABLISHED) | S(CLOSED), V(RST), R(NO_CONNECTION), 0}},
-    {"time-wait-reopen", sc_time_wait_reopen,
-     {S(TIME_WAIT) | S(SYN_RECEIVED), V(ACCEPT) | V(DROP), R(TIME_WAIT_REOPEN) | R(TIME_WAIT),
-      0}},
+    {"time-wait-reopen",
+     sc_time_wait_reopen,
+     {S(TIME_WAIT) | S(SYN_RECEIVED), V(ACCEPT) | V(DROP),
+      R(TIME_WAIT_REOPEN) | R(TIME_WAIT), 0}},
     {"rst-exact", sc_rst_exact, {S(ESTABLISHED) | S(CLOSED), V(RESET), R(RST_EXACT), 0}},
-    {"rst-syn-ack-checks", sc_rst_in_window_challenge,
+    {"rst-syn-ack-checks",
+     sc_rst_in_window_challenge,
      {S(ESTABLISHED) | S(CLOSED), V(CHALLENGE) | V(DROP) | V(ACK) | V(RESET),
       R(RST_IN_WINDOW) | R(RST_OUT_OF_WINDOW) | R(SYN_SYNCHRONIZED) | R(ACK_UNSENT) |
           R(ACK_TOO_OLD) | R(RST_EXACT),
       0}},
-    {"challenge-ack-limit", sc_challenge_ack_limit,
+    {"challenge-ack-limit",
+     sc_challenge_ack_limit,
      {S(ESTABLISHED), V(CHALLENGE) | V(DROP), R(CHALLENGE_LIMITED), 0}},
-    {"refused", sc_refused,
+    {"refused",
+     sc_refused,
      {S(SYN_SENT) | S(CLOSED), V(RST) | V(DROP) | V(RESET), R(ACK_BAD_SYN_SENT), 0}},
-    {"stray-segments", sc_stray_segments,
+    {"stray-segments",
+     sc_stray_segments,
      {0, V(RST) | V(DROP), R(NO_CONNECTION) | R(LISTEN_ACK) | R(LISTEN_BAD), 0}},
-    {"simultaneous-open", sc_simultaneous_open,
+    {"simultaneous-open",
+     sc_simultaneous_open,
      {S(SYN_SENT) | S(SYN_RECEIVED) | S(ESTABLISHED), V(ACCEPT), 0, 0}},
-    {"simultaneous-open-ack", sc_simultaneous_open_ack,
+    {"simultaneous-open-ack",
+     sc_simultaneous_open_ack,
      {S(SYN_RECEIVED) | S(ESTABLISHED), V(ACCEPT), R(IN_ORDER), 0}},
-    {"syn-retransmit-timeout", sc_syn_retransmit_timeout,
+    {"syn-retransmit-timeout",
+     sc_syn_retransmit_timeout,
      {S(SYN_SENT) | S(CLOSED) | S(SYN_RECEIVED) | S(LISTEN), V(ACK), R(SYN_RETRANSMIT),
       1u << PTCP_TIMER_SYN}},
-    {"syn-backlog-full", sc_syn_backlog_full,
+    {"syn-backlog-full",
+     sc_syn_backlog_full,
      {S(SYN_RECEIVED) | S(ESTABLISHED), V(DROP), R(BACKLOG_FULL), 0}},
-    {"zero-window-persist", sc_zero_window_persist,
+    {"zero-window-persist",
+     sc_zero_window_persist,
      {S(ESTABLISHED), V(ACCEPT), 0, 1u << PTCP_TIMER_PERSIST}},
-    {"receive-window-full", sc_receive_window_full,
+    {"receive-window-full",
+     sc_receive_window_full,
      {S(ESTABLISHED), V(ACCEPT) | V(ACK), R(IN_ORDER), 0}},
-    {"keepalive", sc_keepalive, {S(ESTABLISHED) | S(CLOSED), V(ACCEPT), 0,
-                                 1u << PTCP_TIMER_KEEPALIVE}},
-    {"urgent-and-odd-flags", sc_urgent_and_odd_flags,
+    {"keepalive",
+     sc_keepalive,
+     {S(ESTABLISHED) | S(CLOSED), V(ACCEPT), 0, 1u << PTCP_TIMER_KEEPALIVE}},
+    {"urgent-and-odd-flags",
+     sc_urgent_and_odd_flags,
      {S(ESTABLISHED), V(ACCEPT) | V(DROP), R(NO_ACK), 0}},
     {"paws-old-timestamp", sc_paws_old_timestamp, {S(ESTABLISHED), V(ACCEPT), 0, 0}},
     {"raw-malformed", sc_raw_malformed, {S(SYN_RECEIVED), V(ACCEPT), 0, 0}},
     {"alloc-failures", sc_alloc_failures, {S(ESTABLISHED), V(ACK), R(NOMEM), 0}},
     {"setup-alloc-failure", sc_setup_alloc_failure, {0, 0, 0, 0}},
     {"no-randomness", sc_no_randomness, {0, 0, 0, 0}},
-    {"listen-connect-more", sc_listen_connect_more,
+    {"listen-connect-more",
+     sc_listen_connect_more,
      {S(LISTEN) | S(SYN_RECEIVED) | S(ESTABLISHED) | S(SYN_SENT), V(ACCEPT), 0, 0}},
-    {"callbacks-reentrant", sc_callbacks_reentrant,
-     {S(ESTABLISHED) | S(CLOSE_WAIT) | S(LAST_ACK) | S(CLOSED), V(ACCEPT) | V(RESET), 0, 0}},
+    {"callbacks-reentrant",
+     sc_callbacks_reentrant,
+     {S(ESTABLISHED) | S(CLOSE_WAIT) | S(LAST_ACK) | S(CLOSED), V(ACCEPT) | V(RESET), 0,
+      0}},
     {"policy-isn-counter", sc_policy_isn_counter, {S(ESTABLISHED), V(ACCEPT), 0, 0}},
-    {"policy-rto-fixed", sc_policy_rto_fixed,
+    {"policy-rto-fixed",
+     sc_policy_rto_fixed,
      {S(ESTABLISHED), V(ACCEPT), 0, 1u << PTCP_TIMER_RETRANSMIT}},
     {"policy-cc-none", sc_policy_cc_none, {S(ESTABLISHED), V(ACCEPT), 0, 0}},
-    {"policy-rto-bounds", sc_policy_rto_min,
+    {"policy-rto-bounds",
+     sc_policy_rto_min,
      {S(ESTABLISHED), V(ACCEPT), 0, 1u << PTCP_TIMER_RETRANSMIT}},
-    {"per-connection-settings", sc_per_connection_settings,
+    {"per-connection-settings",
+     sc_per_connection_settings,
      {S(SYN_SENT) | S(ESTABLISHED), V(ACCEPT), R(IN_ORDER), 0}},
 };
 
@@ -845,7 +885,8 @@ static int missing(const char *name, const char *what, unsigned long long want,
                    unsigned long long got) {
   if ((want & got) == want)
     return 0;
-  fprintf(stderr, "gen-conn-corpus: %s: does not reach its %s (wanted %#llx, saw %#llx)\n", name,
+  fprintf(stderr,
+          "gen-conn-corpus: %s: does not reach its %s (wanted %#llx, saw %#llx)\n", name,
           what, want, got);
   return 1;
 }
@@ -871,13 +912,16 @@ int main(int argc, char **argv) {
     if (strcmp(argv[i], "--check") == 0) {
       check = 1;
     } else if (argv[i][0] == '-') {
-      fprintf(stderr, "gen-conn-corpus: unknown option '%s'\nusage: gen-conn-corpus [--check] OUTDIR\n",
+      fprintf(stderr,
+              "gen-conn-corpus: unknown option '%s'\nusage: gen-conn-corpus [--check] "
+              "OUTDIR\n",
               argv[i]);
       return 2;
     } else if (dir == NULL) {
       dir = argv[i];
     } else {
-      fprintf(stderr, "gen-conn-corpus: one output directory only ('%s' is a second)\n", argv[i]);
+      fprintf(stderr, "gen-conn-corpus: one output directory only ('%s' is a second)\n",
+              argv[i]);
       return 2;
     }
   }
@@ -910,7 +954,8 @@ int main(int argc, char **argv) {
     if (check) {
       int exists;
       if (!same_file(path, b.p, b.len, &exists) && exists) {
-        fprintf(stderr, "gen-conn-corpus: %s differs from what the script writes now\n", path);
+        fprintf(stderr, "gen-conn-corpus: %s differs from what the script writes now\n",
+                path);
         bad = 1;
       }
     } else {

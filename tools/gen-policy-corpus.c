@@ -57,7 +57,8 @@ static void emit(const char *name, cf_buf *b) {
   if (check) {
     int exists;
     if (!same_file(path, b->p, b->len, &exists) && exists) {
-      fprintf(stderr, "gen-policy-corpus: %s differs from what the script writes now\n", path);
+      fprintf(stderr, "gen-policy-corpus: %s differs from what the script writes now\n",
+              path);
       bad = 1;
     }
   } else {
@@ -84,10 +85,17 @@ static const uint8_t extremes[5] = {1, 2, 1, 2, 1};
 
 static void specs(void) {
   static const char *const broken[] = {
-      "rfc6298:min=0s",         "rfc6298:mn=1s",         "rfc6298:min=1s,min=2s",
-      "rfc6298:min=1.5ns",      "rfc6298:",              "nosuch",
-      "fixed:backoff=maybe",    "fixed:rto=600s,max=1ms", "counter:start=0x",
-      "counter:step=4294967296", "rfc6298:initial=18446744073709551616ns",
+      "rfc6298:min=0s",
+      "rfc6298:mn=1s",
+      "rfc6298:min=1s,min=2s",
+      "rfc6298:min=1.5ns",
+      "rfc6298:",
+      "nosuch",
+      "fixed:backoff=maybe",
+      "fixed:rto=600s,max=1ms",
+      "counter:start=0x",
+      "counter:step=4294967296",
+      "rfc6298:initial=18446744073709551616ns",
   };
   for (int slot = 0; slot < PTCP_SLOT_COUNT; slot++) {
     size_t n = ptcp_registry_count(reg, (ptcp_slot)slot);
@@ -102,7 +110,8 @@ static void specs(void) {
       cf_u8(&b, MODE_SPEC);
       cf_u8(&b, (uint8_t)slot);
       cf_put(&b, text, strlen(text));
-      snprintf(name, sizeof(name), "spec-%s-%s", ptcp_slot_name((ptcp_slot)slot), info->name);
+      snprintf(name, sizeof(name), "spec-%s-%s", ptcp_slot_name((ptcp_slot)slot),
+               info->name);
       emit(name, &b);
     }
   }
@@ -110,13 +119,15 @@ static void specs(void) {
     cf_buf b = {0};
     char name[64];
     cf_u8(&b, MODE_SPEC);
-    cf_u8(&b, (uint8_t)(strncmp(broken[i], "counter", 7) == 0 ? PTCP_SLOT_ISN : PTCP_SLOT_RTO));
+    cf_u8(&b, (uint8_t)(strncmp(broken[i], "counter", 7) == 0 ? PTCP_SLOT_ISN
+                                                              : PTCP_SLOT_RTO));
     cf_put(&b, broken[i], strlen(broken[i]));
     snprintf(name, sizeof(name), "spec-refused-%zu", i + 1);
     emit(name, &b);
   }
   {
-    static const char *const durations[] = {"250ms", "1.5s", "40us", "100ns", "2", "0.000000001s"};
+    static const char *const durations[] = {"250ms", "1.5s", "40us",
+                                            "100ns", "2",    "0.000000001s"};
     for (size_t i = 0; i < sizeof(durations) / sizeof(durations[0]); i++) {
       cf_buf b = {0};
       char name[64];
@@ -131,23 +142,23 @@ static void specs(void) {
 
 /* isn: the same tuple at later times, other tuples at the same time. */
 static void isn_session(cf_buf *b, uint8_t rand_mode) {
-  cf_u32(b, 1000000);            /* now */
-  cf_u8(b, rand_mode);           /* 0: randomness works */
-  cf_u16(b, 0x1234);             /* seed */
+  cf_u32(b, 1000000);  /* now */
+  cf_u8(b, rand_mode); /* 0: randomness works */
+  cf_u16(b, 0x1234);   /* seed */
   /* A new IPv4 tuple 10.0.0.1:80 <- 10.0.0.2:40000, 4 us later. */
   cf_u8(b, 1 | 2);
   cf_u8(b, 4);
   cf_u8(b, 0);
   cf_u16(b, 40000);
   for (int i = 0; i < 4; i++) {
-    cf_u8(b, 1);                 /* a few us later: the same tuple */
+    cf_u8(b, 1); /* a few us later: the same tuple */
     cf_u8(b, (uint8_t)(4 + i * 40));
     cf_u8(b, 0);
   }
-  cf_u8(b, 0);                   /* seconds later */
+  cf_u8(b, 0); /* seconds later */
   cf_u32(b, 3000000);
   cf_u8(b, 0);
-  cf_u8(b, 2);                   /* an IPv6 tuple, random addresses */
+  cf_u8(b, 2); /* an IPv6 tuple, random addresses */
   cf_u32(b, 1);
   cf_u8(b, 1 | 6);
   for (int i = 0; i < 32; i++)
@@ -221,8 +232,8 @@ static void rto_seeds(void) {
 }
 
 /* dupfilter op: mode bits, time, the segment and the connection. */
-static void df_op(cf_buf *b, uint8_t op, uint8_t flags, int16_t seq, int16_t ack, uint16_t len,
-                  uint32_t wnd) {
+static void df_op(cf_buf *b, uint8_t op, uint8_t flags, int16_t seq, int16_t ack,
+                  uint16_t len, uint32_t wnd) {
   cf_u8(b, op);
   if (op & 0x80)
     cf_u16(b, 100);
@@ -237,17 +248,17 @@ static void df_op(cf_buf *b, uint8_t op, uint8_t flags, int16_t seq, int16_t ack
   if (op & 0x20)
     cf_u32(b, 0x80000000u);
   cf_u16(b, (uint16_t)ack);
-  cf_u16(b, 65535);              /* window (odd: ask for a challenge) */
+  cf_u16(b, 65535); /* window (odd: ask for a challenge) */
   cf_u16(b, len);
   if (op & 0x10) {
     cf_u32(b, 100);
     cf_u32(b, 7);
   }
-  cf_u8(b, 1);                   /* ESTABLISHED */
+  cf_u8(b, 1); /* ESTABLISHED */
   cf_u32(b, wnd);
-  cf_u16(b, 3000);               /* SND.NXT = SND.UNA + 3000 */
-  cf_u32(b, 65535);              /* max window */
-  cf_u32(b, 90);                 /* TS.Recent */
+  cf_u16(b, 3000);  /* SND.NXT = SND.UNA + 3000 */
+  cf_u32(b, 65535); /* max window */
+  cf_u32(b, 90);    /* TS.Recent */
   cf_u8(b, 10);
 }
 
@@ -260,25 +271,25 @@ static void dupfilter_seeds(void) {
 
     head(&b, MODE_DUPFILTER, i, defaults);
     cf_u32(&b, 1000000000);
-    cf_u32(&b, 0xfffff000u);     /* RCV.NXT just below the wrap */
-    cf_u32(&b, 0xffffff00u);     /* SND.UNA too */
-    df_op(&b, 0x00, PTCP_ACK, 0, 0, 500, 8192);          /* in order */
-    df_op(&b, 0x00, PTCP_ACK, 8000, 0, 500, 8192);       /* straddles the edge */
-    df_op(&b, 0x00, PTCP_ACK, -600, 0, 500, 8192);       /* old */
-    df_op(&b, 0x08, PTCP_ACK, 0, 0, 1, 0);               /* zero window */
-    df_op(&b, 0x08, PTCP_ACK, 0, 0, 0, 0);               /* probe-like ACK */
-    df_op(&b, 0x01, PTCP_RST, 0, 0, 0, 8192);            /* exact RST */
-    df_op(&b, 0x01, PTCP_RST, 100, 0, 0, 8192);          /* in-window RST */
-    df_op(&b, 0x00, PTCP_RST, 20000, 0, 0, 8192);        /* outside */
-    df_op(&b, 0x02, PTCP_SYN, 10, 0, 0, 8192);           /* SYN */
-    df_op(&b, 0x03, PTCP_ACK, 0, 2000, 0, 8192);         /* good ACK */
-    df_op(&b, 0x03, PTCP_ACK, 0, 8000, 0, 8192);         /* unsent */
-    df_op(&b, 0x03, PTCP_ACK, 0, -30000, 0, 8192);       /* too old */
-    df_op(&b, 0x14, PTCP_ACK, 0, 0, 100, 8192);          /* with timestamps */
-    df_op(&b, 0x40, PTCP_ACK, 0, 0, 100, 8192);          /* moved on */
-    df_op(&b, 0xa0, PTCP_ACK, 0, 0, 100, 8192);          /* far away */
+    cf_u32(&b, 0xfffff000u);                       /* RCV.NXT just below the wrap */
+    cf_u32(&b, 0xffffff00u);                       /* SND.UNA too */
+    df_op(&b, 0x00, PTCP_ACK, 0, 0, 500, 8192);    /* in order */
+    df_op(&b, 0x00, PTCP_ACK, 8000, 0, 500, 8192); /* straddles the edge */
+    df_op(&b, 0x00, PTCP_ACK, -600, 0, 500, 8192); /* old */
+    df_op(&b, 0x08, PTCP_ACK, 0, 0, 1, 0);         /* zero window */
+    df_op(&b, 0x08, PTCP_ACK, 0, 0, 0, 0);         /* probe-like ACK */
+    df_op(&b, 0x01, PTCP_RST, 0, 0, 0, 8192);      /* exact RST */
+    df_op(&b, 0x01, PTCP_RST, 100, 0, 0, 8192);    /* in-window RST */
+    df_op(&b, 0x00, PTCP_RST, 20000, 0, 0, 8192);  /* outside */
+    df_op(&b, 0x02, PTCP_SYN, 10, 0, 0, 8192);     /* SYN */
+    df_op(&b, 0x03, PTCP_ACK, 0, 2000, 0, 8192);   /* good ACK */
+    df_op(&b, 0x03, PTCP_ACK, 0, 8000, 0, 8192);   /* unsent */
+    df_op(&b, 0x03, PTCP_ACK, 0, -30000, 0, 8192); /* too old */
+    df_op(&b, 0x14, PTCP_ACK, 0, 0, 100, 8192);    /* with timestamps */
+    df_op(&b, 0x40, PTCP_ACK, 0, 0, 100, 8192);    /* moved on */
+    df_op(&b, 0xa0, PTCP_ACK, 0, 0, 100, 8192);    /* far away */
     for (int k = 0; k < 15; k++)
-      df_op(&b, 0x01, PTCP_RST, 50, 0, 0, 8192);         /* challenge limit */
+      df_op(&b, 0x01, PTCP_RST, 50, 0, 0, 8192); /* challenge limit */
     snprintf(name, sizeof(name), "dupfilter-%s", info->name);
     emit(name, &b);
   }
@@ -289,14 +300,15 @@ static void close_seeds(void) {
   for (size_t i = 0; i < n; i++) {
     const ptcp_policy_info *info = ptcp_registry_get(reg, PTCP_SLOT_CLOSE, i);
     char name[128];
-    static const uint8_t tw_flags[] = {PTCP_ACK | PTCP_FIN, PTCP_RST, PTCP_SYN, PTCP_ACK,
-                                       PTCP_SYN | PTCP_ACK, PTCP_ACK | PTCP_PSH, PTCP_RST | PTCP_ACK};
+    static const uint8_t tw_flags[] = {
+        PTCP_ACK | PTCP_FIN, PTCP_RST,           PTCP_SYN, PTCP_ACK, PTCP_SYN | PTCP_ACK,
+        PTCP_ACK | PTCP_PSH, PTCP_RST | PTCP_ACK};
     cf_buf b = {0};
 
     head(&b, MODE_CLOSE, i, i % 2 ? extremes : defaults);
-    cf_u8(&b, 0);                /* timers, MSL 120 s */
+    cf_u8(&b, 0); /* timers, MSL 120 s */
     cf_u32(&b, 120000000);
-    cf_u8(&b, 0);                /* timers, MSL 1 us */
+    cf_u8(&b, 0); /* timers, MSL 1 us */
     cf_u32(&b, 1);
     for (size_t k = 0; k < sizeof(tw_flags); k++) {
       uint8_t op = (uint8_t)(1 | (k & 1 ? 0x20 : 0) | 0x80 | (k == 2 ? 0 : 0x10));
@@ -317,7 +329,7 @@ static void close_seeds(void) {
       cf_u32(&b, 1000);
       cf_u32(&b, 1000);
     }
-    cf_u8(&b, 2);                /* close_action with unread data */
+    cf_u8(&b, 2); /* close_action with unread data */
     cf_u32(&b, 1);
     cf_u8(&b, PTCP_ESTABLISHED);
     cf_u32(&b, 10);
@@ -336,7 +348,7 @@ static void cc_seeds(void) {
     cf_buf b = {0};
 
     head(&b, MODE_CC, i, defaults);
-    cf_u16(&b, 1460 - 48);       /* SMSS 1460 */
+    cf_u16(&b, 1460 - 48); /* SMSS 1460 */
     cf_u32(&b, 0);
     for (int k = 0; k < 12; k++) { /* slow start, then avoidance */
       cf_u8(&b, 0);
@@ -345,29 +357,29 @@ static void cc_seeds(void) {
       cf_u16(&b, 1460);
       cf_u16(&b, 20000);
     }
-    cf_u8(&b, 2);                /* three dupacks: recovery */
+    cf_u8(&b, 2); /* three dupacks: recovery */
     cf_u16(&b, 14600);
     cf_u8(&b, 1);
     cf_u8(&b, 3);
     cf_u16(&b, 14600);
     cf_u8(&b, 1);
-    cf_u8(&b, 4);                /* a partial ACK */
+    cf_u8(&b, 4); /* a partial ACK */
     cf_u16(&b, 14600);
     cf_u8(&b, 1);
     cf_u16(&b, 2920);
-    cf_u8(&b, 5);                /* recovery ends */
+    cf_u8(&b, 5); /* recovery ends */
     cf_u16(&b, 5000);
     cf_u8(&b, 1);
-    cf_u8(&b, 6);                /* a timeout */
+    cf_u8(&b, 6); /* a timeout */
     cf_u16(&b, 7300);
     cf_u8(&b, 200);
-    cf_u8(&b, 7 | 0x10);         /* idle */
+    cf_u8(&b, 7 | 0x10); /* idle */
     cf_u16(&b, 0);
     cf_u8(&b, 255);
-    cf_u8(&b, 7);                /* spurious: undo */
+    cf_u8(&b, 7); /* spurious: undo */
     cf_u16(&b, 0);
     cf_u8(&b, 1);
-    cf_u8(&b, 0x80 | 0x40);      /* a huge ACK */
+    cf_u8(&b, 0x80 | 0x40); /* a huge ACK */
     cf_u32(&b, 0xffffffff);
     cf_u8(&b, 1);
     cf_u32(&b, 0xffffffff);
@@ -381,8 +393,9 @@ int main(int argc, char **argv) {
     if (strcmp(argv[i], "--check") == 0) {
       check = 1;
     } else if (argv[i][0] == '-' || outdir != NULL) {
-      fprintf(stderr, "gen-policy-corpus: unexpected argument '%s'\n"
-                      "usage: gen-policy-corpus [--check] OUTDIR\n",
+      fprintf(stderr,
+              "gen-policy-corpus: unexpected argument '%s'\n"
+              "usage: gen-policy-corpus [--check] OUTDIR\n",
               argv[i]);
       return 2;
     } else {

@@ -29,11 +29,11 @@
 
 #define MAX_INPUT (1u << 20)
 
-typedef void (*run_fn)(const uint8_t *data, size_t size, const fuzz_tracer *tr, char *summary,
-                       size_t cap);
+typedef void (*run_fn)(const uint8_t *data, size_t size, const fuzz_tracer *tr,
+                       char *summary, size_t cap);
 
-static void run_conn(const uint8_t *data, size_t size, const fuzz_tracer *tr, char *summary,
-                     size_t cap) {
+static void run_conn(const uint8_t *data, size_t size, const fuzz_tracer *tr,
+                     char *summary, size_t cap) {
   cd_summary s;
   char states[256] = "";
   size_t used = 0;
@@ -41,12 +41,13 @@ static void run_conn(const uint8_t *data, size_t size, const fuzz_tracer *tr, ch
   cd_run(data, size, tr, &s);
   for (int i = 0; i < PTCP_STATE_COUNT; i++)
     if (s.states_seen & (1u << i))
-      used += (size_t)snprintf(states + used, sizeof(states) - used, "%s%s", used ? " " : "",
-                               ptcp_state_name((ptcp_state)i));
-  snprintf(summary, cap,
-           "%u events, %llu packets in, %llu out, states entered: %s%s; every oracle held",
-           s.events, (unsigned long long)s.packets_in, (unsigned long long)s.packets_out,
-           used ? states : "none", s.setup_failed ? " (the set-up failed)" : "");
+      used += (size_t)snprintf(states + used, sizeof(states) - used, "%s%s",
+                               used ? " " : "", ptcp_state_name((ptcp_state)i));
+  snprintf(
+      summary, cap,
+      "%u events, %llu packets in, %llu out, states entered: %s%s; every oracle held",
+      s.events, (unsigned long long)s.packets_in, (unsigned long long)s.packets_out,
+      used ? states : "none", s.setup_failed ? " (the set-up failed)" : "");
 }
 
 static const struct {
@@ -57,9 +58,11 @@ static const struct {
 };
 
 static void usage(FILE *f) {
-  fprintf(f, "usage: plugtcp-fuzz-explain [-t TARGET] [-o PREFIX] [--pcap FILE] [--json FILE]\n"
-             "                            [--ladder FILE] [-q] INPUT\n"
-             "targets:");
+  fprintf(
+      f,
+      "usage: plugtcp-fuzz-explain [-t TARGET] [-o PREFIX] [--pcap FILE] [--json FILE]\n"
+      "                            [--ladder FILE] [-q] INPUT\n"
+      "targets:");
   for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++)
     fprintf(f, " %s", targets[i].name);
   fprintf(f, "\n");
@@ -67,8 +70,8 @@ static void usage(FILE *f) {
 
 /* A wrong command line says what is wrong and exits 2. */
 static int bad_usage(const char *what, const char *arg) {
-  fprintf(stderr, "plugtcp-fuzz-explain: %s%s%s%s\n", what, arg ? " '" : "", arg ? arg : "",
-          arg ? "'" : "");
+  fprintf(stderr, "plugtcp-fuzz-explain: %s%s%s%s\n", what, arg ? " '" : "",
+          arg ? arg : "", arg ? "'" : "");
   usage(stderr);
   return 2;
 }
