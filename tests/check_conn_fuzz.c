@@ -192,6 +192,36 @@ START_TEST(test_fin_beyond_window_is_trimmed) {
 }
 END_TEST
 
+/* fuzz/regressions/conn/read-with-out-of-order-data: reading the last
+ * in-order byte while out-of-order bytes waited in the receive ring
+ * reset the ring's head to 0, so the waiting bytes (placed relative to
+ * the old head) were delivered shifted: the application got wrong data. */
+START_TEST(test_read_keeps_out_of_order_bytes_in_place) {
+  ptcp_conn *c = tp_established(&t, 0);
+  uint8_t stream[64], buf[64];
+
+  for (unsigned i = 0; i < sizeof(stream); i++)
+    stream[i] = tp_pattern(i);
+  /* t=20ms: byte 0, then bytes 2..11 beyond a one-byte gap. */
+  ck_assert_int_eq(tp_send(&t, 20 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
+                                            .ack = TP_ISS + 1, .len = 1, .data = stream)),
+                   0);
+  ck_assert_int_eq(tp_send(&t, 21 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 3,
+                                            .ack = TP_ISS + 1, .len = 10, .data = stream + 2)),
+                   0);
+  tp_discard(&t);
+  /* t=30ms: the user reads byte 0; bytes 2..11 still wait. */
+  ck_assert_int_eq(ptcp_conn_recv(c, buf, sizeof(buf), 30 * MS), 1);
+  ck_assert_uint_eq(buf[0], stream[0]);
+  /* t=40ms: byte 1 fills the gap: 11 bytes, each the one sent. */
+  ck_assert_int_eq(tp_send(&t, 40 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 2,
+                                            .ack = TP_ISS + 1, .len = 1, .data = stream + 1)),
+                   0);
+  ck_assert_int_eq(ptcp_conn_recv(c, buf, sizeof(buf), 40 * MS), 11);
+  ck_assert_mem_eq(buf, stream + 1, 11);
+}
+END_TEST
+
 Suite *ptcp_conn_fuzz_suite(void) {
   Suite *s = suite_create("conn_fuzz");
   TCase *api = tcase_create("api");
@@ -211,6 +241,7 @@ Suite *ptcp_conn_fuzz_suite(void) {
   tcase_add_checked_fixture(text, setup, teardown);
   tcase_add_test(text, test_data_after_fin_is_acked);
   tcase_add_test(text, test_fin_beyond_window_is_trimmed);
+  tcase_add_test(text, test_read_keeps_out_of_order_bytes_in_place);
   suite_add_tcase(s, text);
 
   tcase_add_checked_fixture(rtx, setup, teardown);

@@ -28,10 +28,12 @@ void ptcp_ring_write_at(ptcp_ring *r, uint32_t off, const uint8_t *src, uint32_t
 /* Copies |n| bytes out from logical offset |off|; off + n <= cap. */
 void ptcp_ring_read_at(const ptcp_ring *r, uint32_t off, uint8_t *dst, uint32_t n);
 
-/* Drops |n| bytes from the front (n <= len). */
+/* Drops |n| bytes from the front (n <= len).  The head moves on even
+ * when nothing readable is left: out-of-order bytes beyond |len| sit at
+ * their offset from it and must stay there. */
 static inline void ptcp_ring_consume(ptcp_ring *r, uint32_t n) {
   r->len -= n;
-  r->head = r->len == 0 ? 0 : (uint32_t)(((uint64_t)r->head + n) % r->cap);
+  r->head = (uint32_t)(((uint64_t)r->head + n) % r->cap);
 }
 
 static inline uint32_t ptcp_ring_space(const ptcp_ring *r) { return r->cap - r->len; }
