@@ -29,8 +29,8 @@ void ptcp_ring_write_at(ptcp_ring *r, uint32_t off, const uint8_t *src, uint32_t
 void ptcp_ring_read_at(const ptcp_ring *r, uint32_t off, uint8_t *dst, uint32_t n);
 
 /* Drops |n| bytes from the front (n <= len).  The head moves on even
- * when nothing readable is left: out-of-order bytes beyond |len| sit at
- * their offset from it and must stay there. */
+ * when the ring empties: out-of-order bytes may be held beyond |len| at
+ * their offset from the head. */
 static inline void ptcp_ring_consume(ptcp_ring *r, uint32_t n) {
   r->len -= n;
   r->head = (uint32_t)(((uint64_t)r->head + n) % r->cap);

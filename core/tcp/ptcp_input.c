@@ -616,16 +616,14 @@ static int input_sync(ptcp_conn *c, const ptcp_seg *seg, ptcp_time now) {
   if ((c->flags & CF_PEER_FIN_SEEN) && c->fin_seq == c->rcv_nxt)
     deliver_fin(c, now);
 
-  /* Text that was not taken is answered with an ACK, as the verdict
-   * says: it tells the peer what we still expect (RFC 9293 §3.10.7.4,
-   * RFC 5681 §4.2), whether the bytes were old, beyond the window,
-   * beyond the reassembly bound, without memory, or after its FIN. */
-  {
-    int refused = text == PTCP_R_DUPLICATE || text == PTCP_R_OUT_OF_WINDOW ||
-                  text == PTCP_R_OOO_FULL || text == PTCP_R_NOMEM || text == PTCP_R_AFTER_FIN;
-    verdict(c, seg, refused ? PTCP_VERDICT_ACK : PTCP_VERDICT_ACCEPT, text, now);
-    if (refused)
-      c->flags |= CF_ACK_NOW;
+  /* Text that was not taken is answered with an ACK that says what was
+   * (RCV.NXT and the window), as the verdict reports. */
+  if (text == PTCP_R_DUPLICATE || text == PTCP_R_OUT_OF_WINDOW || text == PTCP_R_OOO_FULL ||
+      text == PTCP_R_NOMEM || text == PTCP_R_AFTER_FIN) {
+    verdict(c, seg, PTCP_VERDICT_ACK, text, now);
+    c->flags |= CF_ACK_NOW;
+  } else {
+    verdict(c, seg, PTCP_VERDICT_ACCEPT, text, now);
   }
   return 0;
 }

@@ -223,11 +223,10 @@ static void karn(ptcp_conn *c, uint32_t seq, uint32_t len) {
 
 uint32_t ptcp_output_retransmit_first(ptcp_conn *c, ptcp_time now) {
   uint32_t end = ptcp_data_end(c);
-  /* RFC 6298 §5.4: the earliest segment not acknowledged, so only bytes
-   * that went out before; those beyond SND.MAX are new data and wait for
-   * the peer's window like any other. */
-  uint32_t sent = ptcp_seq_lt(c->snd_max, end) ? c->snd_max : end;
-  uint32_t left = sent - c->snd_una;
+  /* Only bytes sent before are sent again: queued bytes never sent wait
+   * for the send window like any new data (RFC 9293 §3.8.6), and SND.MAX
+   * stays the highest sequence number sent. */
+  uint32_t left = (ptcp_seq_lt(c->snd_max, end) ? c->snd_max : end) - c->snd_una;
   uint32_t len = left < c->snd_mss ? left : c->snd_mss;
   /* Our FIN went out before if SND.MAX is past the data. */
   int fin = (c->flags & CF_SHUT_WR) && len == left && ptcp_seq_gt(c->snd_max, end);
