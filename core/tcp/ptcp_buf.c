@@ -83,13 +83,14 @@ int ptcp_reasm_add(ptcp_reasm *r, uint32_t rcv_nxt, uint32_t s, uint32_t e) {
 }
 
 uint32_t ptcp_reasm_take(ptcp_reasm *r, uint32_t rcv_nxt) {
-  uint32_t end;
-
-  if (r->n == 0 || ptcp_seq_gt(r->start[0], rcv_nxt))
-    return rcv_nxt;
-  end = ptcp_seq_max(r->end[0], rcv_nxt);
-  remove_at(r, 0);
-  return end;
+  /* One in-order segment may reach past several ranges (a peer may
+   * repacketize what it retransmits, RFC 9293 §3.8.6): every range that
+   * now starts at or before RCV.NXT is taken, each one extending it. */
+  while (r->n > 0 && ptcp_seq_le(r->start[0], rcv_nxt)) {
+    rcv_nxt = ptcp_seq_max(r->end[0], rcv_nxt);
+    remove_at(r, 0);
+  }
+  return rcv_nxt;
 }
 
 uint32_t ptcp_reasm_bytes(const ptcp_reasm *r) {

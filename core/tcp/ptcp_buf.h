@@ -56,8 +56,9 @@ typedef struct ptcp_reasm {
  * ranges (nothing changes then). */
 int ptcp_reasm_add(ptcp_reasm *r, uint32_t rcv_nxt, uint32_t s, uint32_t e);
 
-/* When the first range starts at or before |rcv_nxt|, removes it and
- * returns its end; otherwise returns |rcv_nxt|. */
+/* Removes every range that starts at or before |rcv_nxt| (or at or before
+ * the end of a range removed before it) and returns the new RCV.NXT: the
+ * end of the data now contiguous, or |rcv_nxt| when nothing was. */
 uint32_t ptcp_reasm_take(ptcp_reasm *r, uint32_t rcv_nxt);
 
 /* Total bytes held in ranges. */
