@@ -222,6 +222,39 @@ START_TEST(test_read_keeps_out_of_order_bytes_in_place) {
 }
 END_TEST
 
+/* fuzz/regressions/conn/one-segment-fills-two-gaps: a segment that
+ * reached past several out-of-order ranges took only the first, so the
+ * others stayed behind RCV.NXT: counted as held, reported in SACK, and
+ * beyond what the buffer could hold with the data now readable (fixed by
+ * the enginetests branch's 19eede6, taken here). */
+START_TEST(test_one_segment_fills_two_gaps) {
+  ptcp_conn *c = tp_established(&t, 0);
+  ptcp_conn_status st;
+  uint8_t stream[400], buf[400];
+
+  for (unsigned i = 0; i < sizeof(stream); i++)
+    stream[i] = tp_pattern(i);
+  /* t=20ms: bytes 100..199 and 300..399 wait beyond gaps. */
+  ck_assert_int_eq(tp_send(&t, 20 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 101,
+                                            .ack = TP_ISS + 1, .len = 100, .data = stream + 100)),
+                   0);
+  ck_assert_int_eq(tp_send(&t, 21 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 301,
+                                            .ack = TP_ISS + 1, .len = 100, .data = stream + 300)),
+                   0);
+  tp_discard(&t);
+  /* t=30ms: bytes 0..349 in one segment reach both ranges. */
+  ck_assert_int_eq(tp_send(&t, 30 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
+                                            .ack = TP_ISS + 1, .len = 350, .data = stream)),
+                   0);
+  tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 401));
+  ptcp_conn_status_get(c, &st);
+  ck_assert_uint_eq(st.rcv_nxt, TP_IRS + 401);
+  ck_assert_uint_eq(st.ooo_bytes, 0);
+  ck_assert_int_eq(ptcp_conn_recv(c, buf, sizeof(buf), 30 * MS), 400);
+  ck_assert_mem_eq(buf, stream, 400);
+}
+END_TEST
+
 Suite *ptcp_conn_fuzz_suite(void) {
   Suite *s = suite_create("conn_fuzz");
   TCase *api = tcase_create("api");
@@ -242,6 +275,7 @@ Suite *ptcp_conn_fuzz_suite(void) {
   tcase_add_test(text, test_data_after_fin_is_acked);
   tcase_add_test(text, test_fin_beyond_window_is_trimmed);
   tcase_add_test(text, test_read_keeps_out_of_order_bytes_in_place);
+  tcase_add_test(text, test_one_segment_fills_two_gaps);
   suite_add_tcase(s, text);
 
   tcase_add_checked_fixture(rtx, setup, teardown);
