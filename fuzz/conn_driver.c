@@ -566,6 +566,7 @@ static int drv_emit(void *user, const uint8_t *pkt, size_t len) {
       p->our_iss = seg.seq;
       p->max_known = 0;
       p->irs_pinned = 0;
+      p->nchal = 0; /* a new connection: its own challenge allowance */
     }
     /* A SYN,ACK names the SYN it answers, which the peer must have sent;
      * from then on ACKs count from there.  (One sent again may carry
@@ -673,6 +674,14 @@ static void drv_trace(void *user, const ptcp_trace *ev) {
       d->reason[d->seg_in] = ev->reason;
     }
     d->seg_in++;
+    {
+      int t = tuple_find(d, ev->local_port, ev->remote_port);
+      /* The limit is per connection: a SYN a listener takes starts a new
+       * one on the tuple, with its own allowance. */
+      if (t >= 0 && ev->verdict == PTCP_VERDICT_ACCEPT && ev->conn != NULL &&
+          ev->new_state == PTCP_LISTEN)
+        d->p[t].nchal = 0;
+    }
     if (ev->verdict == PTCP_VERDICT_CHALLENGE) {
       int t = tuple_find(d, ev->local_port, ev->remote_port);
       if (t >= 0) {
