@@ -7,6 +7,8 @@ FUZZ_NAMES = segment conn policy
 
 EXTRA_DIST += fuzz/smoke.sh fuzz/merge.sh fuzz/segment.dict fuzz/segment.options \
 	fuzz/regressions/README.md
+# Whole directories: the replay tests read every file in them.
+EXTRA_DIST += corpus/segment fuzz/regressions/segment
 FUZZ_COMMON = fuzz/fuzz_input.h
 
 # Adding a target <t> (docs/fuzzing.md, "Adding a target"): its name in

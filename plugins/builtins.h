@@ -23,20 +23,34 @@ extern "C" {
 /* isn */
 extern const ptcp_isn_ops ptcp_isn_rfc6528;   /* default */
 extern const ptcp_isn_ops ptcp_isn_counter;
+extern const ptcp_isn_ops ptcp_isn_fixed;
+extern const ptcp_isn_ops ptcp_isn_random;
+extern const ptcp_isn_ops ptcp_isn_rfc793;
 
 /* rto */
 extern const ptcp_rto_ops ptcp_rto_rfc6298;   /* default */
 extern const ptcp_rto_ops ptcp_rto_fixed;
+extern const ptcp_rto_ops ptcp_rto_freebsd;
+extern const ptcp_rto_ops ptcp_rto_jacobson88;
+extern const ptcp_rto_ops ptcp_rto_linux;
+extern const ptcp_rto_ops ptcp_rto_rfc793;
 
 /* dupfilter */
 extern const ptcp_dupfilter_ops ptcp_dupfilter_rfc9293; /* default */
+extern const ptcp_dupfilter_ops ptcp_dupfilter_paws;
+extern const ptcp_dupfilter_ops ptcp_dupfilter_rfc793;
 
 /* close */
 extern const ptcp_close_ops ptcp_close_rfc9293;         /* default */
+extern const ptcp_close_ops ptcp_close_abort;
+extern const ptcp_close_ops ptcp_close_rfc6191;
+extern const ptcp_close_ops ptcp_close_rfc793;
+extern const ptcp_close_ops ptcp_close_short;
 
 /* cc */
 extern const ptcp_cc_ops ptcp_cc_newreno;     /* default */
 extern const ptcp_cc_ops ptcp_cc_none;
+extern const ptcp_cc_ops ptcp_cc_cubic;
 
 #ifdef __cplusplus
 }

@@ -311,6 +311,151 @@ START_TEST(test_conn_every_second_full_segment_acked) {
 }
 END_TEST
 
+/* With timestamps a full-sized segment carries 1460 - 12 = 1448 bytes
+ * (RFC 6691 §2, RFC 7323 §3.2): two of them must draw the ACK at once
+ * (RFC 5681 §4.2), not wait for a third segment or the delayed-ACK
+ * timer. */
+START_TEST(test_conn_every_second_full_segment_acked_with_timestamps) {
+  ptcp_conn *c;
+  tp_seg syn = SEG(.flags = PTCP_SYN, .seq = TP_IRS, .window = 65535);
+  tp_seg seg;
+  const ptcp_seg *sa;
+  uint32_t tsval;
+
+  syn.opts.present = PTCP_OPT_MSS | PTCP_OPT_TS;
+  syn.opts.mss = 1460;
+  syn.opts.ts_val = 100;
+  tp_listen(&t, 80, 4);
+  ck_assert_int_eq(tp_send(&t, 0, syn), 0);
+  sa = tp_expect(&t, SEG(.flags = PTCP_SYN | PTCP_ACK, .seq = TP_ISS, .ack = TP_IRS + 1));
+  ck_assert(sa->opts.present & PTCP_OPT_TS);
+  tsval = sa->opts.ts_val;
+  seg = SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1);
+  seg.opts.present = PTCP_OPT_TS;
+  seg.opts.ts_val = 110;
+  seg.opts.ts_ecr = tsval;
+  ck_assert_int_eq(tp_send(&t, 10 * MS, seg), 0);
+  ck_assert_int_eq(ptcp_conn_accept(t.listener, &c), 0);
+  tp_expect_nothing(&t);
+  /* t=100ms: one full segment: delayed; the second: ACK at once. */
+  seg.len = 1448;
+  seg.opts.ts_val = 120;
+  ck_assert_int_eq(tp_send(&t, 100 * MS, seg), 0);
+  tp_expect_nothing(&t);
+  seg.seq = TP_IRS + 1 + 1448;
+  seg.opts.ts_val = 121;
+  ck_assert_int_eq(tp_send(&t, 101 * MS, seg), 0);
+  tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1 + 2896));
+}
+END_TEST
+
+/* The answers to zero-window probes are not duplicate ACKs: the probe
+ * bytes lie beyond a window of zero and are not in flight, so three
+ * answers must not start a fast retransmission (RFC 5681 §3.2) of a full
+ * segment into the closed window. */
+START_TEST(test_conn_zero_window_probe_answers_are_not_dupacks) {
+  ptcp_conn *c = tp_established(&t, 0);
+  uint8_t data[1000];
+  ptcp_conn_status st;
+  ptcp_time at = 1100 * MS;
+
+  memset(data, 7, sizeof(data));
+  /* t=100ms: the peer's window closes; 1000 bytes wait. */
+  ck_assert_int_eq(tp_send(&t, 100 * MS,
+                           SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1,
+                               .window_zero = 1)),
+                   0);
+  ck_assert_int_eq(ptcp_conn_send(c, data, sizeof(data), 100 * MS), 1000);
+  tp_expect_nothing(&t);
+  /* Four probes, each answered with the window still closed: only
+   * one-byte probes ever go out. */
+  for (int i = 0; i < 4; i++) {
+    while (tp_pending(&t) == 0)
+      tp_advance(&t, at += 100 * MS);
+    tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1, .len = 1));
+    ck_assert_int_eq(tp_send(&t, at + 10 * MS,
+                             SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1,
+                                 .window_zero = 1)),
+                     0);
+    tp_expect_nothing(&t);
+    at += 10 * MS;
+  }
+  ptcp_conn_status_get(c, &st);
+  ck_assert_uint_eq(st.fast_retransmits, 0);
+}
+END_TEST
+
+/* RFC 9293 §3.8.6.1 (SHLD-29, SHLD-30): the first zero-window probe
+ * after one RTO, then exponentially longer intervals, also while the
+ * peer answers each probe (which only keeps the connection from giving
+ * up, MUST-26). */
+START_TEST(test_conn_persist_probes_back_off) {
+  ptcp_conn *c = tp_established(&t, 0);
+  uint8_t data[100];
+  const ptcp_time probe[] = {1100 * MS, 3100 * MS, 7100 * MS, 15100 * MS};
+
+  memset(data, 7, sizeof(data));
+  /* t=100ms: the peer's window closes; 100 bytes wait. */
+  ck_assert_int_eq(tp_send(&t, 100 * MS,
+                           SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1,
+                               .window_zero = 1)),
+                   0);
+  ck_assert_int_eq(ptcp_conn_send(c, data, sizeof(data), 100 * MS), 100);
+  tp_expect_nothing(&t);
+  /* Probes at RTO (1 s), then 2, 4 and 8 s apart, each answered. */
+  for (unsigned i = 0; i < sizeof(probe) / sizeof(probe[0]); i++) {
+    tp_advance(&t, probe[i] - 1 * MS);
+    tp_expect_nothing(&t);
+    tp_advance(&t, probe[i]);
+    tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1, .len = 1));
+    ck_assert_int_eq(tp_send(&t, probe[i] + 10 * MS,
+                             SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1,
+                                 .window_zero = 1)),
+                     0);
+    tp_expect_nothing(&t);
+  }
+  ck_assert_int_eq(ptcp_conn_state(c), PTCP_ESTABLISHED);
+}
+END_TEST
+
+/* A probe byte sent into a zero window and not acknowledged when the
+ * window opens was dropped by the peer: the queued data, that byte
+ * first, goes out with the window update, not one RTO later (Nagle must
+ * not take the lost probe for data in flight). */
+START_TEST(test_conn_window_opening_sends_at_once) {
+  ptcp_conn *c = tp_established(&t, 0);
+  uint8_t data[100];
+
+  memset(data, 7, sizeof(data));
+  ck_assert_int_eq(tp_send(&t, 100 * MS,
+                           SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1,
+                               .window_zero = 1)),
+                   0);
+  ck_assert_int_eq(ptcp_conn_send(c, data, sizeof(data), 100 * MS), 100);
+  tp_advance(&t, 1100 * MS);
+  tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1, .len = 1));
+  ck_assert_int_eq(tp_send(&t, 1110 * MS,
+                           SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1,
+                               .window_zero = 1)),
+                   0);
+  tp_expect_nothing(&t);
+  /* t=1.5s: the window opens without covering the probe byte. */
+  ck_assert_int_eq(tp_send(&t, 1500 * MS,
+                           SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1,
+                               .window = 65535)),
+                   0);
+  tp_expect(&t, SEG(.flags = PTCP_ACK | PTCP_PSH, .seq = TP_ISS + 1, .ack = TP_IRS + 1,
+                    .len = 100));
+  tp_expect_nothing(&t);
+  ck_assert_int_eq(
+      tp_send(&t, 1600 * MS,
+              SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 101)),
+      0);
+  tp_advance(&t, 10 * SEC);
+  tp_expect_nothing(&t);
+}
+END_TEST
+
 START_TEST(test_conn_duplicate_data_discarded_and_reacked) {
   ptcp_conn *c = tp_established(&t, 0);
   uint8_t buf[500];
@@ -359,6 +504,133 @@ START_TEST(test_conn_out_of_order_then_filled) {
 }
 END_TEST
 
+/* Out-of-order bytes sit in the receive ring beyond the readable ones.
+ * Reading every readable byte must not move them: found by the kernel
+ * interop tests (byte-exactness under loss), where the reader drains the
+ * ring while a later segment waits for a retransmission. */
+START_TEST(test_conn_out_of_order_survives_drained_reader) {
+  ptcp_conn *c = tp_established(&t, 0);
+  uint8_t data[300], buf[400];
+
+  for (int i = 0; i < 300; i++)
+    data[i] = (uint8_t)(i * 7 + 3);
+  /* t=100ms: bytes 0..99 in order; t=110ms: 200..299 beyond a hole. */
+  ck_assert_int_eq(tp_send(&t, 100 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
+                                             .ack = TP_ISS + 1, .len = 100, .data = data)),
+                   0);
+  ck_assert_int_eq(tp_send(&t, 110 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 201,
+                                             .ack = TP_ISS + 1, .len = 100, .data = data + 200)),
+                   0);
+  tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 101));
+  /* The reader takes everything readable: the ring is empty but for the
+   * out-of-order bytes. */
+  ck_assert_int_eq(ptcp_conn_recv(c, buf, sizeof(buf), 111 * MS), 100);
+  ck_assert(memcmp(buf, data, 100) == 0);
+  /* t=120ms: 100..199 fill the hole; all 200 bytes come out intact. */
+  ck_assert_int_eq(tp_send(&t, 120 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 101,
+                                             .ack = TP_ISS + 1, .len = 100, .data = data + 100)),
+                   0);
+  tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 301));
+  ck_assert_int_eq(ptcp_conn_recv(c, buf, sizeof(buf), 120 * MS), 200);
+  ck_assert(memcmp(buf, data + 100, 200) == 0);
+}
+END_TEST
+
+/* RFC 6691 (RFC 9293 §3.7.1): the sender reduces a segment's data by
+ * the options it carries.  While out-of-order data waits, every segment
+ * carries SACK blocks (RFC 2018 §4), so full-sized data segments must
+ * shrink by the SACK option: found by the kernel interop tests, where
+ * such segments went over the TUN's MTU and were lost. */
+START_TEST(test_conn_sack_blocks_shrink_the_payload) {
+  tp_seg syn = SEG(.flags = PTCP_SYN, .seq = TP_IRS, .window = 65535);
+  tp_seg seg;
+  uint8_t data[1952];
+  const ptcp_seg *g;
+  uint32_t our_ts;
+  ptcp_conn *c;
+
+  syn.opts.present = PTCP_OPT_MSS | PTCP_OPT_SACK_PERM | PTCP_OPT_TS;
+  syn.opts.mss = 1000;
+  syn.opts.ts_val = 100;
+  tp_listen(&t, 80, 8);
+  ck_assert_int_eq(tp_send(&t, 0, syn), 0);
+  g = tp_expect(&t, SEG(.flags = PTCP_SYN | PTCP_ACK, .seq = TP_ISS, .ack = TP_IRS + 1));
+  ck_assert(g->opts.present & PTCP_OPT_SACK_PERM);
+  our_ts = g->opts.ts_val;
+  seg = SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1, .window = 65535);
+  seg.opts.present = PTCP_OPT_TS;
+  seg.opts.ts_val = 110;
+  seg.opts.ts_ecr = our_ts;
+  ck_assert_int_eq(tp_send(&t, 10 * MS, seg), 0);
+  ck_assert_int_eq(ptcp_conn_accept(t.listener, &c), 0);
+  /* t=20ms: bytes 100..199 beyond a hole: a duplicate ACK with SACK. */
+  seg = SEG(.flags = PTCP_ACK, .seq = TP_IRS + 101, .ack = TP_ISS + 1, .window = 65535,
+            .len = 100);
+  seg.opts.present = PTCP_OPT_TS;
+  seg.opts.ts_val = 120;
+  seg.opts.ts_ecr = our_ts;
+  ck_assert_int_eq(tp_send(&t, 20 * MS, seg), 0);
+  g = tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1));
+  ck_assert(g->opts.present & PTCP_OPT_SACK);
+  /* t=30ms: two full segments of 1000 - 12 (timestamps) - 12 (one SACK
+   * block) = 976 bytes, each within the peer's MSS with its options. */
+  memset(data, 'x', sizeof(data));
+  ck_assert_int_eq(ptcp_conn_send(c, data, sizeof(data), 30 * MS), (ptcp_ssize)sizeof(data));
+  for (uint32_t i = 0; i < 2; i++) {
+    g = tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1 + 976 * i, .ack = TP_IRS + 1,
+                          .len = 976));
+    ck_assert(g->opts.present & PTCP_OPT_SACK);
+    ck_assert_int_le((ptcp_ssize)g->payload_len + ptcp_seg_opts_len(g), 1000);
+  }
+  tp_expect_nothing(&t);
+}
+END_TEST
+
+/* A retransmission resends what was sent, never more: here 100 bytes
+ * went into a 100-byte window, and the timeout must resend those 100,
+ * not a full segment past SND.MAX (whose ACK would then be refused as
+ * acknowledging unsent data, stalling the connection for good). */
+START_TEST(test_conn_retransmission_stays_within_what_was_sent) {
+  ptcp_conn *c = tp_established_active(&t, 0);
+  uint8_t data[3000];
+  ptcp_time now = 20 * MS;
+
+  memset(data, 0xa5, sizeof(data));
+  /* t=20ms: a 100-byte window.  Sender SWS avoidance waits ... */
+  ck_assert_int_eq(tp_send(&t, now, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
+                                        .ack = TP_ISS + 1, .window = 100)),
+                   0);
+  ck_assert_int_eq(ptcp_conn_send(c, data, sizeof(data), now), (ptcp_ssize)sizeof(data));
+  tp_expect_nothing(&t);
+  /* ... until the persist timer forces the 100 bytes out. */
+  now = ptcp_stack_next_deadline(t.stack);
+  tp_advance(&t, now);
+  tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1, .len = 100));
+  tp_expect_nothing(&t);
+  /* No answer: the retransmission timer resends exactly those bytes. */
+  now = ptcp_stack_next_deadline(t.stack);
+  tp_advance(&t, now);
+  tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1, .len = 100));
+  {
+    ptcp_conn_status st;
+    ptcp_conn_status_get(c, &st);
+    ck_assert_uint_eq(st.snd_max, TP_ISS + 101);
+    ck_assert(ptcp_seq_le(st.snd_nxt, st.snd_max));
+  }
+  tp_discard(&t);
+  /* The peer takes them and opens up: acknowledged, and the rest flows. */
+  now += 10 * MS;
+  ck_assert_int_eq(
+      tp_send(&t, now, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 101)), 0);
+  tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 101, .ack = TP_IRS + 1, .len = 1460));
+  {
+    ptcp_conn_status st;
+    ptcp_conn_status_get(c, &st);
+    ck_assert_uint_eq(st.snd_una, TP_ISS + 101);
+  }
+}
+END_TEST
+
 START_TEST(test_conn_send_segments_by_mss) {
   ptcp_conn *c = tp_established(&t, 0);
   uint8_t data[3000];
@@ -386,6 +658,55 @@ START_TEST(test_conn_send_segments_by_mss) {
     ck_assert_uint_eq(st.snd_una, TP_ISS + 3001);
     ck_assert_uint_eq(st.send_queued, 0);
   }
+}
+END_TEST
+
+/* The peer's window is relative to the ACK that carried it.  A segment
+ * with an old SEQ (the peer retransmitting data we lost) may acknowledge
+ * more of ours, but RFC 9293 §3.10.7.4 does not let it update the
+ * window, so SND.WND is older than SND.UNA: the right edge the peer last
+ * offered must stay put, not slide with SND.UNA.  Found by the kernel
+ * interop tests: Linux retransmitted its echo while acknowledging ours,
+ * and plugtcp sent 30 KiB past Linux's window. */
+START_TEST(test_conn_old_segment_ack_keeps_window_edge) {
+  ptcp_conn *c = tp_established(&t, 0);
+  uint8_t data[6000];
+  const ptcp_seg *g;
+
+  memset(data, 'y', sizeof(data));
+  /* t=10ms: the peer has sent 200 bytes we lost; its ACK (SEQ = its
+   * SND.NXT) sets the window to 3000: the right edge is ISS+1+3000. */
+  ck_assert_int_eq(tp_send(&t, 10 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 201,
+                                            .ack = TP_ISS + 1, .window = 3000)),
+                   0);
+  tp_expect_nothing(&t);
+  /* t=30ms: 6000 bytes to send; the window takes two full segments. */
+  ck_assert_int_eq(ptcp_conn_send(c, data, sizeof(data), 30 * MS), (ptcp_ssize)sizeof(data));
+  tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1, .len = 1460));
+  tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1461, .ack = TP_IRS + 1, .len = 1460));
+  tp_expect_nothing(&t);
+  /* t=40ms: the peer resends the lost 200 bytes, acknowledging both our
+   * segments with a window of 80 (the same edge, ISS+3001).  Its SEQ is
+   * older than the last window update's, so the window is not taken;
+   * the edge must not move to SND.UNA + 3000.  80 bytes fit: nothing
+   * goes (sender SWS avoidance, RFC 9293 §3.8.6.2.1). */
+  ck_assert_int_eq(tp_send(&t, 40 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1,
+                                            .ack = TP_ISS + 2921, .window = 80, .len = 200)),
+                   0);
+  while (tp_pending(&t) > 0) {
+    g = tp_expect(&t, SEG(.flags = PTCP_ACK, .any_seq = 1, .ack = TP_IRS + 201,
+                          .len = (uint32_t)t.out[t.head].seg.payload_len));
+    ck_assert_msg(ptcp_seq_le(g->seq + (uint32_t)g->payload_len, TP_ISS + 3001),
+                  "sent %u..%u, beyond the peer's window edge %u", g->seq,
+                  g->seq + (uint32_t)g->payload_len, TP_ISS + 3001);
+  }
+  /* t=50ms: a current ACK updates the window to 3000 from ISS+2921: two
+   * more full segments go. */
+  ck_assert_int_eq(tp_send(&t, 50 * MS, SEG(.flags = PTCP_ACK, .seq = TP_IRS + 201,
+                                            .ack = TP_ISS + 2921, .window = 3000)),
+                   0);
+  tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 2921, .ack = TP_IRS + 201, .len = 1460));
+  tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 4381, .ack = TP_IRS + 201, .len = 1460));
 }
 END_TEST
 
@@ -612,10 +933,18 @@ Suite *ptcp_conn_suite(void) {
   tcase_add_checked_fixture(data, setup, teardown);
   tcase_add_test(data, test_conn_data_delayed_ack);
   tcase_add_test(data, test_conn_every_second_full_segment_acked);
+  tcase_add_test(data, test_conn_every_second_full_segment_acked_with_timestamps);
+  tcase_add_test(data, test_conn_zero_window_probe_answers_are_not_dupacks);
+  tcase_add_test(data, test_conn_persist_probes_back_off);
+  tcase_add_test(data, test_conn_window_opening_sends_at_once);
   tcase_add_test(data, test_conn_duplicate_data_discarded_and_reacked);
   tcase_add_test(data, test_conn_out_of_order_then_filled);
+  tcase_add_test(data, test_conn_out_of_order_survives_drained_reader);
+  tcase_add_test(data, test_conn_sack_blocks_shrink_the_payload);
+  tcase_add_test(data, test_conn_retransmission_stays_within_what_was_sent);
   tcase_add_test(data, test_conn_send_segments_by_mss);
   tcase_add_test(data, test_conn_retransmission_on_timeout);
+  tcase_add_test(data, test_conn_old_segment_ack_keeps_window_edge);
   suite_add_tcase(s, data);
 
   tcase_add_checked_fixture(rst, setup, teardown);

@@ -148,8 +148,18 @@ START_TEST(test_contract_rto_bounds_and_backoff) {
       "rfc6298:min=1ms,max=1ms,initial=1ms,granularity=0",
       "rfc6298:min=600s,max=600s,initial=600s,backoff_cap=64",
       "rfc6298:min=600s,max=1ms",
-      "fixed:rto=1ms,max=600s",
-      "fixed:rto=600s,max=1ms",
+      "fixed:value=1ms,max=600s",
+      "fixed:value=600s,max=1ms,backoff_cap=64",
+      "rfc6298:eifel=on,min=1ms,granularity=0",
+      "rfc6298:eifel=on,min=600s,max=1ms",
+      "rfc793:alpha_milli=0,beta_milli=10000,min=1ms,max=600s,karn=off",
+      "rfc793:alpha_milli=1000,beta_milli=1000,min=600s,max=1ms,backoff_cap=64",
+      "jacobson88:k=16,min=1ms,max=600s,initial=1ms",
+      "jacobson88:k=1,min=600s,max=1ms",
+      "linux:min=1ms,max=600s,initial=600s",
+      "linux:min=600s,max=1ms",
+      "freebsd:min=1ms,slop=10s,granularity=1s,max=600s,backoff_cap=64",
+      "freebsd:min=600s,slop=0,granularity=0,max=1ms",
   };
   ptcp_registry *reg = builtin_registry();
   size_t n = ptcp_registry_count(reg, PTCP_SLOT_RTO);

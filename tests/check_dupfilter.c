@@ -4,7 +4,12 @@
  * right edge, just outside on both sides), with RCV.NXT far from the
  * wrap, with the window straddling 2^32, and at 0xffffffff; RST exact and
  * in window (RFC 5961 §3.2); SYN (§4.2); the ACK range (§5.2); and the
- * per-connection challenge-ACK limit (§7).
+ * per-connection challenge-ACK limit (§7).  The acceptability cases run
+ * for every policy that shares the four-case test (rfc9293, paws without
+ * timestamps, rfc793).  "paws" adds RFC 7323 §3.2 and §5 (old TSval,
+ * missing TSopt, the 24-day TS.Recent lifetime, RST exemption) and
+ * "rfc793" answers RSTs and SYNs the RFC 793 way and has no RFC 5961 ACK
+ * floor.
  */
 #include <check.h>
 #include <string.h>
@@ -17,6 +22,11 @@
 Suite *ptcp_dupfilter_suite(void);
 
 #define WND 100u
+
+/* Policies that share the four-case acceptability test; check_seq cases
+ * run as loop tests over them (Check's _i). */
+static const char *const window_specs[] = {"rfc9293", "paws", "rfc793"};
+#define N_WINDOW_SPECS ((int)(sizeof(window_specs) / sizeof(window_specs[0])))
 
 /* RCV.NXT values: ordinary, window across 2^32, just before the wrap. */
 static const uint32_t rcv_nxts[] = {1000u, 0xffffffceu, 0xffffffffu};
@@ -81,7 +91,7 @@ START_TEST(test_seq_len0_wnd0) {
   df_fixture f;
   size_t i;
 
-  df_setup(&f, "rfc9293", 0);
+  df_setup(&f, window_specs[_i], 0);
   for (i = 0; i < sizeof(rcv_nxts) / sizeof(rcv_nxts[0]); i++) {
     uint32_t n = rcv_nxts[i];
 
@@ -97,7 +107,7 @@ START_TEST(test_seq_len0_wnd) {
   df_fixture f;
   size_t i;
 
-  df_setup(&f, "rfc9293", 0);
+  df_setup(&f, window_specs[_i], 0);
   for (i = 0; i < sizeof(rcv_nxts) / sizeof(rcv_nxts[0]); i++) {
     uint32_t n = rcv_nxts[i];
 
@@ -114,7 +124,7 @@ START_TEST(test_seq_len_wnd0) {
   df_fixture f;
   size_t i;
 
-  df_setup(&f, "rfc9293", 0);
+  df_setup(&f, window_specs[_i], 0);
   for (i = 0; i < sizeof(rcv_nxts) / sizeof(rcv_nxts[0]); i++) {
     uint32_t n = rcv_nxts[i];
 
@@ -132,7 +142,7 @@ START_TEST(test_seq_len_wnd) {
   df_fixture f;
   size_t i;
 
-  df_setup(&f, "rfc9293", 0);
+  df_setup(&f, window_specs[_i], 0);
   for (i = 0; i < sizeof(rcv_nxts) / sizeof(rcv_nxts[0]); i++) {
     uint32_t n = rcv_nxts[i];
 
@@ -159,7 +169,7 @@ START_TEST(test_seq_window_across_wrap) {
 
   /* RCV.NXT 2^32 - 50, window 100: sequence numbers 0..49 are inside,
    * 50 is the first outside. */
-  df_setup(&f, "rfc9293", 0);
+  df_setup(&f, window_specs[_i], 0);
   ACCEPT(0, 0, 0xffffffceu, WND);
   ACCEPT(49, 0, 0xffffffceu, WND);
   ACKED(50, 0, 0xffffffceu, WND, PTCP_R_OUT_OF_WINDOW);
@@ -179,7 +189,7 @@ START_TEST(test_seq_rst_never_acked) {
   df_fixture f;
   size_t i;
 
-  df_setup(&f, "rfc9293", 0);
+  df_setup(&f, window_specs[_i], 0);
   for (i = 0; i < sizeof(rcv_nxts) / sizeof(rcv_nxts[0]); i++) {
     uint32_t n = rcv_nxts[i];
 
@@ -371,18 +381,242 @@ START_TEST(test_challenge_limit_far_future) {
 }
 END_TEST
 
+
+/* ------------------------------------------------------------------ */
+/* paws (RFC 7323 §3.2, §5)                                            */
+
+#define DAY (24ULL * 3600 * PTCP_SECONDS)
+
+/* A non-RST data segment in the window, with timestamps in use on the
+ * connection: TS.Recent |recent| set at |recent_at|, the segment carrying
+ * TSval |tsval| (or no TSopt when |has_ts| is 0), seen at |now|. */
+static ptcp_df_verdict paws_seq(df_fixture *f, uint8_t flags, uint32_t seq, int has_ts,
+                                uint32_t tsval, uint32_t recent, ptcp_time recent_at,
+                                ptcp_time now, ptcp_reason *why) {
+  df_case c;
+
+  df_case_init(&c, flags, seq, (flags & PTCP_RST) ? 0 : 10, 1000, WND, now);
+  c.ctx.ts_enabled = 1;
+  c.ctx.ts_recent = recent;
+  c.ctx.ts_recent_at = recent_at;
+  if (has_ts) {
+    c.seg.opts.present = PTCP_OPT_TS;
+    c.seg.opts.ts_val = tsval;
+    c.seg.opts.ts_ecr = 1;
+  }
+  *why = PTCP_R_COUNT;
+  return f->ops->check_seq(&f->st, f->sel.params, &c.ctx, why);
+}
+
+START_TEST(test_paws_old_tsval) {
+  const ptcp_time t0 = 100 * PTCP_SECONDS;
+  df_fixture f;
+  ptcp_reason why;
+
+  df_setup(&f, "paws", t0);
+  /* §5.3 R1: SEG.TSval < TS.Recent: ACK and drop, reason PAWS. */
+  ck_assert_int_eq(paws_seq(&f, PTCP_ACK, 1000, 1, 4999, 5000, t0, t0 + 1, &why),
+                   PTCP_DF_ACK);
+  ck_assert_int_eq(why, PTCP_R_PAWS);
+  /* Equal or newer is acceptable. */
+  ck_assert_int_eq(paws_seq(&f, PTCP_ACK, 1000, 1, 5000, 5000, t0, t0 + 1, &why),
+                   PTCP_DF_ACCEPT);
+  ck_assert_int_eq(why, PTCP_R_NONE);
+  ck_assert_int_eq(paws_seq(&f, PTCP_ACK, 1000, 1, 5001, 5000, t0, t0 + 1, &why),
+                   PTCP_DF_ACCEPT);
+  /* Modulo 2^32 (§5.2): 0xfffffff0 is older than 5, 5 newer than
+   * 0xfffffff0; 2^31 - 1 ahead is newer, 2^31 + 1 ahead is older. */
+  ck_assert_int_eq(paws_seq(&f, PTCP_ACK, 1000, 1, 0xfffffff0u, 5, t0, t0 + 1, &why),
+                   PTCP_DF_ACK);
+  ck_assert_int_eq(paws_seq(&f, PTCP_ACK, 1000, 1, 5, 0xfffffff0u, t0, t0 + 1, &why),
+                   PTCP_DF_ACCEPT);
+  ck_assert_int_eq(paws_seq(&f, PTCP_ACK, 1000, 1, 0x7fffffffu, 0, t0, t0 + 1, &why),
+                   PTCP_DF_ACCEPT);
+  ck_assert_int_eq(paws_seq(&f, PTCP_ACK, 1000, 1, 0x80000001u, 0, t0, t0 + 1, &why),
+                   PTCP_DF_ACK);
+  /* PAWS comes before the window test: an old, out-of-window segment
+   * says PAWS; a new, out-of-window one says OUT_OF_WINDOW. */
+  ck_assert_int_eq(paws_seq(&f, PTCP_ACK, 1000 + WND, 1, 1, 2, t0, t0 + 1, &why),
+                   PTCP_DF_ACK);
+  ck_assert_int_eq(why, PTCP_R_PAWS);
+  ck_assert_int_eq(paws_seq(&f, PTCP_ACK, 1000 + WND, 1, 3, 2, t0, t0 + 1, &why),
+                   PTCP_DF_ACK);
+  ck_assert_int_eq(why, PTCP_R_OUT_OF_WINDOW);
+  /* A SYN is not exempt. */
+  ck_assert_int_eq(paws_seq(&f, PTCP_SYN, 1000, 1, 1, 2, t0, t0 + 1, &why), PTCP_DF_ACK);
+  ck_assert_int_eq(why, PTCP_R_PAWS);
+}
+END_TEST
+
+START_TEST(test_paws_rst_exempt) {
+  const ptcp_time t0 = 100 * PTCP_SECONDS;
+  df_fixture f;
+  ptcp_reason why;
+
+  df_setup(&f, "paws", t0);
+  /* §5.3 R1 is for non-RST segments; a RST needs no TSopt (§3.2).  In
+   * the window it goes on to check_rst, outside it is dropped silently. */
+  ck_assert_int_eq(paws_seq(&f, PTCP_RST, 1000, 1, 1, 2, t0, t0 + 1, &why),
+                   PTCP_DF_ACCEPT);
+  ck_assert_int_eq(paws_seq(&f, PTCP_RST | PTCP_ACK, 1001, 0, 0, 2, t0, t0 + 1, &why),
+                   PTCP_DF_ACCEPT);
+  ck_assert_int_eq(paws_seq(&f, PTCP_RST, 1000 + WND, 1, 1, 2, t0, t0 + 1, &why),
+                   PTCP_DF_DROP);
+  ck_assert_int_eq(why, PTCP_R_RST_OUT_OF_WINDOW);
+}
+END_TEST
+
+START_TEST(test_paws_missing_tsopt) {
+  const ptcp_time t0 = 100 * PTCP_SECONDS;
+  df_fixture f;
+  ptcp_reason why;
+
+  /* §3.2: a non-RST segment without TSopt SHOULD be dropped silently. */
+  df_setup(&f, "paws", t0);
+  ck_assert_int_eq(paws_seq(&f, PTCP_ACK, 1000, 0, 0, 5000, t0, t0 + 1, &why),
+                   PTCP_DF_DROP);
+  ck_assert_int_eq(why, PTCP_R_PAWS);
+  /* The SHOULD turned off: the window decides. */
+  df_setup(&f, "paws:require_ts=off", t0);
+  ck_assert_int_eq(paws_seq(&f, PTCP_ACK, 1000, 0, 0, 5000, t0, t0 + 1, &why),
+                   PTCP_DF_ACCEPT);
+  ck_assert_int_eq(paws_seq(&f, PTCP_ACK, 1000 + WND, 0, 0, 5000, t0, t0 + 1, &why),
+                   PTCP_DF_ACK);
+  ck_assert_int_eq(why, PTCP_R_OUT_OF_WINDOW);
+  /* Without timestamps on the connection, no TSopt is expected. */
+  {
+    df_case c;
+
+    df_setup(&f, "paws", t0);
+    df_case_init(&c, PTCP_ACK, 1000, 10, 1000, WND, t0);
+    ck_assert_int_eq(f.ops->check_seq(&f.st, f.sel.params, &c.ctx, &why),
+                     PTCP_DF_ACCEPT);
+  }
+}
+END_TEST
+
+START_TEST(test_paws_ts_recent_lifetime) {
+  const ptcp_time t0 = 7 * PTCP_SECONDS;
+  df_fixture f;
+  ptcp_reason why;
+
+  /* §5.5: TS.Recent is valid for 24 days after it was set... */
+  df_setup(&f, "paws", t0);
+  ck_assert_int_eq(paws_seq(&f, PTCP_ACK, 1000, 1, 1, 2, t0, t0 + 24 * DAY, &why),
+                   PTCP_DF_ACK);
+  /* ... and invalid a nanosecond later: the old TSval passes. */
+  ck_assert_int_eq(paws_seq(&f, PTCP_ACK, 1000, 1, 1, 2, t0, t0 + 24 * DAY + 1, &why),
+                   PTCP_DF_ACCEPT);
+  /* Invalid TS.Recent does not excuse a missing TSopt. */
+  ck_assert_int_eq(paws_seq(&f, PTCP_ACK, 1000, 0, 0, 2, t0, t0 + 30 * DAY, &why),
+                   PTCP_DF_DROP);
+  /* A TS.Recent set "after" now (clock skew in a script) is valid. */
+  ck_assert_int_eq(paws_seq(&f, PTCP_ACK, 1000, 1, 1, 2, t0 + 5, t0, &why), PTCP_DF_ACK);
+  /* The param, at its lower bound: 1 ms. */
+  df_setup(&f, "paws:ts_recent_life=1ms", t0);
+  ck_assert_int_eq(
+      paws_seq(&f, PTCP_ACK, 1000, 1, 1, 2, t0, t0 + PTCP_MILLISECONDS, &why),
+      PTCP_DF_ACK);
+  ck_assert_int_eq(
+      paws_seq(&f, PTCP_ACK, 1000, 1, 1, 2, t0, t0 + PTCP_MILLISECONDS + 1, &why),
+      PTCP_DF_ACCEPT);
+  /* Near the end of time: no overflow. */
+  ck_assert_int_eq(paws_seq(&f, PTCP_ACK, 1000, 1, 1, 2, 0, PTCP_TIME_NONE - 1, &why),
+                   PTCP_DF_ACCEPT);
+}
+END_TEST
+
+START_TEST(test_paws_rest_as_rfc9293) {
+  df_fixture f;
+  ptcp_reason why = PTCP_R_COUNT;
+  df_case c;
+  int i;
+
+  df_setup(&f, "paws:limit=2", 0);
+  df_case_init(&c, PTCP_RST, 1001, 0, 1000, WND, PTCP_SECONDS);
+  ck_assert_int_eq(f.ops->check_rst(&f.st, f.sel.params, &c.ctx, &why), PTCP_DF_CHALLENGE);
+  ck_assert_int_eq(why, PTCP_R_RST_IN_WINDOW);
+  c.seg.seq = 1000;
+  ck_assert_int_eq(f.ops->check_rst(&f.st, f.sel.params, &c.ctx, &why), PTCP_DF_RESET);
+  df_case_init(&c, PTCP_SYN, 1000, 1, 1000, WND, PTCP_SECONDS);
+  ck_assert_int_eq(f.ops->check_syn(&f.st, f.sel.params, &c.ctx, &why), PTCP_DF_CHALLENGE);
+  expect_ack(&f, 499, 1000, 2000, 500, PTCP_DF_ACK, PTCP_R_ACK_TOO_OLD);
+  expect_ack(&f, 500, 1000, 2000, 500, PTCP_DF_ACCEPT, PTCP_R_NONE);
+  for (i = 0; i < 2; i++)
+    ck_assert(allowed(&f, 10));
+  ck_assert(!allowed(&f, 11));
+  ck_assert(allowed(&f, PTCP_SECONDS));
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* rfc793                                                              */
+
+START_TEST(test_rfc793_rst_and_syn_reset) {
+  df_fixture f;
+  size_t i;
+
+  df_setup(&f, "rfc793", 0);
+  ck_assert_ptr_null(f.ops->challenge_allowed);
+  for (i = 0; i < sizeof(rcv_nxts) / sizeof(rcv_nxts[0]); i++) {
+    uint32_t n = rcv_nxts[i];
+    ptcp_reason why = PTCP_R_COUNT;
+    df_case c;
+
+    /* RFC 793 p. 70: any RST that passed the window test resets, exact
+     * or not (RFC 5961 would challenge the second). */
+    df_case_init(&c, PTCP_RST, n, 0, n, WND, PTCP_SECONDS);
+    ck_assert_int_eq(f.ops->check_rst(&f.st, f.sel.params, &c.ctx, &why), PTCP_DF_RESET);
+    ck_assert_int_eq(why, PTCP_R_RST_EXACT);
+    df_case_init(&c, PTCP_RST | PTCP_ACK, ptcp_seq_add(n, WND - 1), 0, n, WND,
+                 PTCP_SECONDS);
+    ck_assert_int_eq(f.ops->check_rst(&f.st, f.sel.params, &c.ctx, &why), PTCP_DF_RESET);
+    ck_assert_int_eq(why, PTCP_R_RST_IN_WINDOW);
+    /* Outside the window it never got here: check_seq dropped it. */
+    expect_seq(&f, PTCP_RST, ptcp_seq_add(n, WND), 0, n, WND, PTCP_DF_DROP,
+               PTCP_R_RST_OUT_OF_WINDOW);
+    /* p. 71: a SYN in the window resets; outside it, check_seq ACKs. */
+    df_case_init(&c, PTCP_SYN, ptcp_seq_add(n, 50), 1, n, WND, PTCP_SECONDS);
+    ck_assert_int_eq(f.ops->check_syn(&f.st, f.sel.params, &c.ctx, &why), PTCP_DF_RESET);
+    ck_assert_int_eq(why, PTCP_R_SYN_SYNCHRONIZED);
+    expect_seq(&f, PTCP_SYN, ptcp_seq_add(n, WND), 1, n, WND, PTCP_DF_ACK,
+               PTCP_R_OUT_OF_WINDOW);
+  }
+}
+END_TEST
+
+START_TEST(test_rfc793_ack_range) {
+  df_fixture f;
+
+  df_setup(&f, "rfc793", 0);
+  /* RFC 793 p. 72: only SEG.ACK > SND.NXT is rejected; no RFC 5961 floor
+   * below SND.UNA, however old. */
+  expect_ack(&f, 2000, 1000, 2000, 500, PTCP_DF_ACCEPT, PTCP_R_NONE);
+  expect_ack(&f, 499, 1000, 2000, 500, PTCP_DF_ACCEPT, PTCP_R_NONE);
+  expect_ack(&f, 0x80000000u + 2001, 1000, 2000, 500, PTCP_DF_ACCEPT, PTCP_R_NONE);
+  expect_ack(&f, 2001, 1000, 2000, 500, PTCP_DF_ACK, PTCP_R_ACK_UNSENT);
+  expect_ack(&f, 0x80000000u + 1999, 1000, 2000, 500, PTCP_DF_ACK, PTCP_R_ACK_UNSENT);
+  /* Across the wrap. */
+  expect_ack(&f, 5, 0xfffffff0u, 5, 1000, PTCP_DF_ACCEPT, PTCP_R_NONE);
+  expect_ack(&f, 6, 0xfffffff0u, 5, 1000, PTCP_DF_ACK, PTCP_R_ACK_UNSENT);
+  expect_ack(&f, 0xfffff000u, 0xfffffff0u, 5, 0, PTCP_DF_ACCEPT, PTCP_R_NONE);
+}
+END_TEST
+
 Suite *ptcp_dupfilter_suite(void) {
   Suite *s = suite_create("dupfilter");
   TCase *seq = tcase_create("check_seq");
   TCase *rest = tcase_create("rst_syn_ack");
   TCase *lim = tcase_create("challenge_limit");
+  TCase *paws = tcase_create("paws");
+  TCase *r793 = tcase_create("rfc793");
 
-  tcase_add_test(seq, test_seq_len0_wnd0);
-  tcase_add_test(seq, test_seq_len0_wnd);
-  tcase_add_test(seq, test_seq_len_wnd0);
-  tcase_add_test(seq, test_seq_len_wnd);
-  tcase_add_test(seq, test_seq_window_across_wrap);
-  tcase_add_test(seq, test_seq_rst_never_acked);
+  tcase_add_loop_test(seq, test_seq_len0_wnd0, 0, N_WINDOW_SPECS);
+  tcase_add_loop_test(seq, test_seq_len0_wnd, 0, N_WINDOW_SPECS);
+  tcase_add_loop_test(seq, test_seq_len_wnd0, 0, N_WINDOW_SPECS);
+  tcase_add_loop_test(seq, test_seq_len_wnd, 0, N_WINDOW_SPECS);
+  tcase_add_loop_test(seq, test_seq_window_across_wrap, 0, N_WINDOW_SPECS);
+  tcase_add_loop_test(seq, test_seq_rst_never_acked, 0, N_WINDOW_SPECS);
   suite_add_tcase(s, seq);
 
   tcase_add_test(rest, test_rst_exact_or_challenge);
@@ -395,5 +629,16 @@ Suite *ptcp_dupfilter_suite(void) {
   tcase_add_test(lim, test_challenge_limit_per_connection);
   tcase_add_test(lim, test_challenge_limit_far_future);
   suite_add_tcase(s, lim);
+
+  tcase_add_test(paws, test_paws_old_tsval);
+  tcase_add_test(paws, test_paws_rst_exempt);
+  tcase_add_test(paws, test_paws_missing_tsopt);
+  tcase_add_test(paws, test_paws_ts_recent_lifetime);
+  tcase_add_test(paws, test_paws_rest_as_rfc9293);
+  suite_add_tcase(s, paws);
+
+  tcase_add_test(r793, test_rfc793_rst_and_syn_reset);
+  tcase_add_test(r793, test_rfc793_ack_range);
+  suite_add_tcase(s, r793);
   return s;
 }

@@ -2,9 +2,12 @@
  * Tests for the isn slot: SipHash-2-4 (plugins/isn/siphash.c) against the
  * reference vectors of the SipHash paper, the "rfc6528" policy (RFC 6528
  * §3: 4 us clock + keyed PRF of the 4-tuple, failing closed without
- * randomness) and the deterministic "counter" policy.
+ * randomness), the deterministic "counter" and "fixed" policies, the RFC
+ * 793 §3.3 clock ("rfc793") and the keyed permutation of a connection
+ * counter ("random").
  */
 #include <check.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <plugtcp/policy.h>
@@ -434,11 +437,214 @@ START_TEST(test_counter_params_and_wrap) {
 }
 END_TEST
 
+
+/* ------------------------------------------------------------------ */
+/* fixed                                                               */
+
+START_TEST(test_fixed_isn) {
+  isn_fixture f;
+  ptcp_addr l = ptcp_addr_v4(10, 0, 0, 1), r = ptcp_addr_v4(10, 0, 0, 2);
+
+  /* ns-3's behaviour: 0 for every connection, whatever tuple or time. */
+  isn_setup(&f, "fixed", 0, 0);
+  ck_assert_uint_eq(isn_at(&f, &l, 1, &r, 2, 0), 0);
+  ck_assert_uint_eq(isn_at(&f, &r, 7, &l, 9, 3 * PTCP_SECONDS), 0);
+  ck_assert_uint_eq(isn_at(&f, &l, 1, &r, 2, PTCP_TIME_NONE - 1), 0);
+  ck_assert_uint_eq(f.rand.calls, 0);
+  ck_assert_ptr_null(f.ops->init);
+  /* Any value, the top of the range included. */
+  isn_setup(&f, "fixed:value=0xffffffff", 0, 0);
+  ck_assert_uint_eq(isn_at(&f, &l, 1, &r, 2, 0), 0xffffffffu);
+  ck_assert_uint_eq(isn_at(&f, &l, 1, &r, 2, 1), 0xffffffffu);
+  isn_setup(&f, "fixed:value=12345", 0, 0);
+  ck_assert_uint_eq(isn_at(&f, &l, 1, &r, 2, 0), 12345);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* rfc793                                                              */
+
+START_TEST(test_rfc793_clock) {
+  isn_fixture f;
+  ptcp_addr l = ptcp_addr_v4(10, 0, 0, 1), r = ptcp_addr_v4(10, 0, 0, 2);
+  ptcp_addr l2 = ptcp_addr_v4(192, 0, 2, 1);
+
+  /* RFC 793 §3.3: a 32-bit clock ticking every 4 us, from time 0. */
+  isn_setup(&f, "rfc793", 0, 0);
+  ck_assert_uint_eq(isn_at(&f, &l, 1000, &r, 80, 0), 0);
+  ck_assert_uint_eq(isn_at(&f, &l, 1000, &r, 80, TICK - 1), 0);
+  ck_assert_uint_eq(isn_at(&f, &l, 1000, &r, 80, TICK), 1);
+  ck_assert_uint_eq(isn_at(&f, &l, 1000, &r, 80, PTCP_SECONDS), 250000);
+  /* Global: any tuple at the same instant gets the same ISN. */
+  ck_assert_uint_eq(isn_at(&f, &l2, 5, &r, 443, PTCP_SECONDS), 250000);
+  /* The clock wraps after 2^32 ticks (4.77 hours). */
+  ck_assert_uint_eq(isn_at(&f, &l, 1000, &r, 80, (1ULL << 32) * TICK), 0);
+  ck_assert_uint_eq(isn_at(&f, &l, 1000, &r, 80, ((1ULL << 32) - 1) * TICK), 0xffffffffu);
+  /* The largest time: (2^64 - 2) / 4000 = 4611686018427387 ticks, whose
+   * low 32 bits are 0xd2f1a9fb. */
+  ck_assert_uint_eq(isn_at(&f, &l, 1000, &r, 80, PTCP_TIME_NONE - 1), 0xd2f1a9fbu);
+  ck_assert_uint_eq(f.rand.calls, 0);
+}
+END_TEST
+
+START_TEST(test_rfc793_params) {
+  isn_fixture f;
+  ptcp_addr l = ptcp_addr_v4(10, 0, 0, 1), r = ptcp_addr_v4(10, 0, 0, 2);
+  ptcp_registry *reg = NULL;
+  ptcp_policy_sel sel;
+
+  /* An offset near 2^32 exercises the wrap at once: 16 ticks later the
+   * clock reads 0. */
+  isn_setup(&f, "rfc793:offset=0xfffffff0", 0, 0);
+  ck_assert_uint_eq(isn_at(&f, &l, 1, &r, 2, 0), 0xfffffff0u);
+  ck_assert_uint_eq(isn_at(&f, &l, 1, &r, 2, 16 * TICK), 0);
+  ck_assert_uint_eq(isn_at(&f, &l, 1, &r, 2, 17 * TICK), 1);
+  /* A 1 ms tick: 1.5 s is 1500 ticks. */
+  isn_setup(&f, "rfc793:tick=1ms", 0, 0);
+  ck_assert_uint_eq(isn_at(&f, &l, 1, &r, 2, 1500 * PTCP_MILLISECONDS), 1500);
+  /* The bounds: 1 ns (the clock is the time itself) and 1 s. */
+  isn_setup(&f, "rfc793:tick=1ns", 0, 0);
+  ck_assert_uint_eq(isn_at(&f, &l, 1, &r, 2, 0x123456789ULL), 0x23456789u);
+  isn_setup(&f, "rfc793:tick=1s", 0, 0);
+  ck_assert_uint_eq(isn_at(&f, &l, 1, &r, 2, 3 * PTCP_SECONDS - 1), 2);
+  ck_assert_int_eq(ptcp_registry_new(&reg, NULL), 0);
+  ck_assert_int_eq(ptcp_registry_add_builtins(reg), 0);
+  ck_assert_int_eq(ptcp_policy_parse(&sel, reg, PTCP_SLOT_ISN, "rfc793:tick=0", NULL, 0),
+                   PTCP_ERR_INVALID_ARGUMENT);
+  ck_assert_int_eq(ptcp_policy_parse(&sel, reg, PTCP_SLOT_ISN, "rfc793:tick=2s", NULL, 0),
+                   PTCP_ERR_INVALID_ARGUMENT);
+  ptcp_registry_free(reg);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* random                                                              */
+
+/*
+ * The documented permutation, written out again round by round: 8
+ * Feistel rounds on 16-bit halves, F_r(R) = low 16 bits of SipHash-2-4
+ * of the 3 bytes {r, R >> 8, R & 0xff}.
+ */
+static uint32_t ref_feistel(const uint8_t key[PTCP_SIPHASH_KEY_LEN], uint32_t n) {
+  uint32_t half[2] = {n >> 16, n & 0xffffu};
+  int r;
+
+  for (r = 0; r < 8; r++) {
+    uint8_t m[3] = {(uint8_t)r, (uint8_t)(half[1] >> 8), (uint8_t)(half[1] & 0xffu)};
+    uint32_t f = (uint32_t)(ptcp_siphash24(key, m, 3) & 0xffffu);
+    uint32_t next_right = half[0] ^ f;
+
+    half[0] = half[1];
+    half[1] = next_right;
+  }
+  return half[0] << 16 | half[1];
+}
+
+START_TEST(test_random_is_keyed_permutation_of_counter) {
+  isn_fixture f;
+  test_rand again = {.x = 4242};
+  uint8_t key[PTCP_SIPHASH_KEY_LEN];
+  ptcp_addr l = ptcp_addr_v4(10, 0, 0, 1), r = ptcp_addr_v4(10, 0, 0, 2);
+  uint32_t n;
+
+  isn_setup(&f, "random", 4242, 0);
+  /* One draw of 16 bytes at init: the key. */
+  ck_assert_uint_eq(f.rand.calls, 1);
+  test_rand_fill(&again, key, sizeof(key));
+  /* The n-th connection gets P_key(n), whatever its tuple or time. */
+  for (n = 0; n < 50; n++) {
+    ptcp_addr *a = (n & 1) ? &l : &r;
+
+    ck_assert_uint_eq(isn_at(&f, a, (uint16_t)(1000 + n), &r, 80, (ptcp_time)n * 1000),
+                      ref_feistel(key, n));
+  }
+  ck_assert_uint_eq(f.rand.calls, 1);
+}
+END_TEST
+
+static int cmp_u32(const void *a, const void *b) {
+  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+  return x < y ? -1 : x > y;
+}
+
+START_TEST(test_random_never_repeats) {
+  enum { N = 1 << 16 };
+  uint32_t *isn = malloc(N * sizeof(*isn));
+  ptcp_addr l = ptcp_addr_v4(10, 0, 0, 1), r = ptcp_addr_v4(10, 0, 0, 2);
+  isn_fixture f;
+  unsigned i, low_bits = 0, high = 0;
+
+  ck_assert_ptr_nonnull(isn);
+  /* 2^16 connections: a truncated 32-bit PRF would repeat an ISN here
+   * with probability about 1 - e^-0.5 = 0.39; a permutation never does. */
+  isn_setup(&f, "random", 99, 0);
+  for (i = 0; i < N; i++)
+    isn[i] = isn_at(&f, &l, 40000, &r, 80, 5 * PTCP_SECONDS);
+  /* Not the counter itself, nor anything close to it. */
+  for (i = 0; i < N; i++) {
+    low_bits += (isn[i] & 1u);
+    high += isn[i] >= 0x80000000u;
+  }
+  ck_assert_uint_gt(low_bits, N / 2 - 1000);
+  ck_assert_uint_lt(low_bits, N / 2 + 1000);
+  ck_assert_uint_gt(high, N / 2 - 1000);
+  ck_assert_uint_lt(high, N / 2 + 1000);
+  qsort(isn, N, sizeof(*isn), cmp_u32);
+  for (i = 1; i < N; i++)
+    ck_assert_msg(isn[i] != isn[i - 1], "ISN %08x repeated", isn[i]);
+  free(isn);
+}
+END_TEST
+
+START_TEST(test_random_secrets_differ) {
+  isn_fixture a, b, a2;
+  ptcp_addr l = ptcp_addr_v4(10, 0, 0, 1), r = ptcp_addr_v4(10, 0, 0, 2);
+  int i, same = 0;
+
+  isn_setup(&a, "random", 1, 0);
+  isn_setup(&b, "random", 2, 0);
+  isn_setup(&a2, "random", 1, 0);
+  for (i = 0; i < 16; i++) {
+    uint32_t x = isn_at(&a, &l, 1, &r, 2, 0), y = isn_at(&b, &l, 1, &r, 2, 0);
+
+    same += x == y;
+    ck_assert_uint_eq(isn_at(&a2, &l, 1, &r, 2, 0), x);
+  }
+  ck_assert_int_lt(same, 2);
+}
+END_TEST
+
+START_TEST(test_random_fails_closed_and_wipes) {
+  ptcp_policy_sel sel = policy_select(PTCP_SLOT_ISN, "random");
+  const ptcp_isn_ops *ops = (const ptcp_isn_ops *)sel.ops;
+  ptcp_policy_env env = {.rand = NULL, .rand_ctx = NULL, .now = 0};
+  policy_state st, zero;
+  isn_fixture f;
+
+  memset(&zero, 0, sizeof(zero));
+  policy_state_zero(&st, sel.ops);
+  ck_assert_int_ne(ops->init(&st, sel.params, NULL), 0);
+  ck_assert_int_ne(ops->init(&st, sel.params, &env), 0);
+  env.rand = failing_rand;
+  ck_assert_int_ne(ops->init(&st, sel.params, &env), 0);
+  ck_assert_mem_eq(&st, &zero, sizeof(st));
+
+  isn_setup(&f, "random", 3, 0);
+  ck_assert_int_ne(memcmp(&f.st, &zero, f.sel.ops->state_size), 0);
+  f.ops->release(&f.st);
+  ck_assert_mem_eq(&f.st, &zero, sizeof(f.st));
+}
+END_TEST
+
 Suite *ptcp_isn_suite(void) {
   Suite *s = suite_create("isn");
   TCase *sip = tcase_create("siphash");
   TCase *rfc = tcase_create("rfc6528");
   TCase *ctr = tcase_create("counter");
+  TCase *fixed = tcase_create("fixed");
+  TCase *r793 = tcase_create("rfc793");
+  TCase *rnd = tcase_create("random");
 
   tcase_add_test(sip, test_siphash_paper_example);
   tcase_add_test(sip, test_siphash_reference_vectors);
@@ -457,5 +663,18 @@ Suite *ptcp_isn_suite(void) {
   tcase_add_test(ctr, test_counter_default);
   tcase_add_test(ctr, test_counter_params_and_wrap);
   suite_add_tcase(s, ctr);
+
+  tcase_add_test(fixed, test_fixed_isn);
+  suite_add_tcase(s, fixed);
+
+  tcase_add_test(r793, test_rfc793_clock);
+  tcase_add_test(r793, test_rfc793_params);
+  suite_add_tcase(s, r793);
+
+  tcase_add_test(rnd, test_random_is_keyed_permutation_of_counter);
+  tcase_add_test(rnd, test_random_never_repeats);
+  tcase_add_test(rnd, test_random_secrets_differ);
+  tcase_add_test(rnd, test_random_fails_closed_and_wipes);
+  suite_add_tcase(s, rnd);
   return s;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <plugtcp/plugtcp.h>
 #include <plugtcp/policy.h>
 
 #include "builtins.h"
@@ -92,26 +93,45 @@ END_TEST
 START_TEST(test_registry_builtins) {
   ptcp_registry *reg = builtin_registry();
 
-  ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_ISN), 2);
-  ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_RTO), 2);
-  ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_DUPFILTER), 1);
-  ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_CLOSE), 1);
-  ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_CC), 2);
+  ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_ISN), 5);
+  ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_RTO), 6);
+  ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_DUPFILTER), 3);
+  ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_CLOSE), 5);
+  ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_CC), 3);
 
   ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_ISN, "rfc6528"),
                    &ptcp_isn_rfc6528.info);
   ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_ISN, "counter"),
                    &ptcp_isn_counter.info);
+  ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_ISN, "fixed"), &ptcp_isn_fixed.info);
+  ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_ISN, "random"), &ptcp_isn_random.info);
+  ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_ISN, "rfc793"), &ptcp_isn_rfc793.info);
   ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_RTO, "rfc6298"),
                    &ptcp_rto_rfc6298.info);
   ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_RTO, "fixed"), &ptcp_rto_fixed.info);
+  ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_RTO, "rfc793"), &ptcp_rto_rfc793.info);
+  ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_RTO, "jacobson88"),
+                   &ptcp_rto_jacobson88.info);
+  ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_RTO, "linux"), &ptcp_rto_linux.info);
+  ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_RTO, "freebsd"), &ptcp_rto_freebsd.info);
   ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_DUPFILTER, "rfc9293"),
                    &ptcp_dupfilter_rfc9293.info);
+  ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_DUPFILTER, "paws"),
+                   &ptcp_dupfilter_paws.info);
+  ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_DUPFILTER, "rfc793"),
+                   &ptcp_dupfilter_rfc793.info);
   ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_CLOSE, "rfc9293"),
                    &ptcp_close_rfc9293.info);
+  ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_CLOSE, "abort"), &ptcp_close_abort.info);
+  ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_CLOSE, "rfc6191"),
+                   &ptcp_close_rfc6191.info);
+  ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_CLOSE, "rfc793"),
+                   &ptcp_close_rfc793.info);
+  ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_CLOSE, "short"), &ptcp_close_short.info);
   ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_CC, "newreno"),
                    &ptcp_cc_newreno.info);
   ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_CC, "none"), &ptcp_cc_none.info);
+  ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_CC, "cubic"), &ptcp_cc_cubic.info);
 
   /* Names are per slot. */
   ck_assert_ptr_null(ptcp_registry_find(reg, PTCP_SLOT_RTO, "newreno"));
@@ -121,15 +141,19 @@ START_TEST(test_registry_builtins) {
 
   /* Listing is in name order. */
   ck_assert_str_eq(ptcp_registry_get(reg, PTCP_SLOT_ISN, 0)->name, "counter");
-  ck_assert_str_eq(ptcp_registry_get(reg, PTCP_SLOT_ISN, 1)->name, "rfc6528");
-  ck_assert_ptr_null(ptcp_registry_get(reg, PTCP_SLOT_ISN, 2));
-  ck_assert_str_eq(ptcp_registry_get(reg, PTCP_SLOT_CC, 0)->name, "newreno");
-  ck_assert_str_eq(ptcp_registry_get(reg, PTCP_SLOT_CC, 1)->name, "none");
+  ck_assert_str_eq(ptcp_registry_get(reg, PTCP_SLOT_ISN, 1)->name, "fixed");
+  ck_assert_str_eq(ptcp_registry_get(reg, PTCP_SLOT_ISN, 2)->name, "random");
+  ck_assert_str_eq(ptcp_registry_get(reg, PTCP_SLOT_ISN, 3)->name, "rfc6528");
+  ck_assert_str_eq(ptcp_registry_get(reg, PTCP_SLOT_ISN, 4)->name, "rfc793");
+  ck_assert_ptr_null(ptcp_registry_get(reg, PTCP_SLOT_ISN, 5));
+  ck_assert_str_eq(ptcp_registry_get(reg, PTCP_SLOT_CC, 0)->name, "cubic");
+  ck_assert_str_eq(ptcp_registry_get(reg, PTCP_SLOT_CC, 1)->name, "newreno");
+  ck_assert_str_eq(ptcp_registry_get(reg, PTCP_SLOT_CC, 2)->name, "none");
 
   /* A second call changes nothing and says why. */
   ck_assert_int_eq(ptcp_registry_add_builtins(reg), PTCP_ERR_EXISTS);
-  ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_ISN), 2);
-  ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_CC), 2);
+  ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_ISN), 5);
+  ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_CC), 3);
   ck_assert_int_eq(ptcp_registry_add_builtins(NULL), PTCP_ERR_INVALID_ARGUMENT);
   ptcp_registry_free(reg);
 }
@@ -233,6 +257,7 @@ START_TEST(test_registry_incomplete_ops) {
   ptcp_dupfilter_ops df;
   ptcp_close_ops cl;
   ptcp_cc_ops cc;
+  char want[128];
 
   ck_assert_int_eq(ptcp_registry_new(&reg, NULL), 0);
 
@@ -242,6 +267,9 @@ START_TEST(test_registry_incomplete_ops) {
     var.hook = NULL;                                                                 \
     ck_assert_msg(ptcp_registry_add(reg, &var.info) == PTCP_ERR_OPS_INCOMPLETE,      \
                   "%s without " #hook " was accepted", var.info.name);               \
+    snprintf(want, sizeof(want), "%s policy '%s' lacks the required hook '%s'",       \
+             ptcp_slot_name(var.info.slot), var.info.name, #hook);                   \
+    ck_assert_str_eq(ptcp_registry_errmsg(reg), want);                               \
   } while (0)
 
   EXPECT_INCOMPLETE(isn, ptcp_isn_rfc6528, generate);
@@ -465,6 +493,250 @@ START_TEST(test_registry_param_descriptors) {
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* Error sentences and removal                                         */
+
+/* ptcp_registry_add(reg, ops) must fail with |code| and say |want|. */
+static void expect_add(ptcp_registry *reg, const ptcp_policy_info *ops, int code,
+                       const char *want) {
+  size_t before[PTCP_SLOT_COUNT];
+  int rv, i;
+
+  for (i = 0; i < PTCP_SLOT_COUNT; i++)
+    before[i] = ptcp_registry_count(reg, (ptcp_slot)i);
+  rv = ptcp_registry_add(reg, ops);
+  ck_assert_msg(rv == code, "add returned %s, want %s (%s)", ptcp_err_name(rv),
+                ptcp_err_name(code), ptcp_registry_errmsg(reg));
+  ck_assert_str_eq(ptcp_registry_errmsg(reg), want);
+  for (i = 0; i < PTCP_SLOT_COUNT; i++)
+    ck_assert_uint_eq(ptcp_registry_count(reg, (ptcp_slot)i), before[i]);
+}
+
+START_TEST(test_registry_errmsg) {
+  static const char long_name[] = "this-name-is-far-too-long-for-any-policy-slot-at-all";
+  static char names[65][8];
+  static ptcp_cc_ops many[65];
+  ptcp_registry *reg = NULL;
+  ptcp_rto_ops rto;
+  ptcp_cc_ops cc;
+  ptcp_param_desc bad[2] = {
+      {.name = "min", .type = PTCP_PARAM_DURATION, .offset = 0, .min = 5, .max = 10},
+      {.name = "min", .type = PTCP_PARAM_DURATION, .offset = 0, .min = 0, .max = 10},
+  };
+  int i;
+
+  ck_assert_str_eq(ptcp_registry_errmsg(NULL), "no registry (NULL)");
+  ck_assert_int_eq(ptcp_registry_new(&reg, NULL), 0);
+  ck_assert_str_eq(ptcp_registry_errmsg(reg), "");
+
+  expect_add(reg, NULL, PTCP_ERR_INVALID_ARGUMENT, "no policy ops given (NULL)");
+  rto = ptcp_rto_fixed;
+  rto.info.abi = PTCP_POLICY_ABI + 1;
+  rto.info.name = NULL; /* never read under another ABI */
+  expect_add(reg, &rto.info, PTCP_ERR_ABI,
+             "policy ops built for policy ABI 2; this library has ABI 1");
+  rto = ptcp_rto_fixed;
+  rto.info.slot = PTCP_SLOT_COUNT;
+  expect_add(reg, &rto.info, PTCP_ERR_INVALID_ARGUMENT,
+             "policy ops name slot 5, which does not exist (0 to 4)");
+  rto = ptcp_rto_fixed;
+  rto.info.name = NULL;
+  expect_add(reg, &rto.info, PTCP_ERR_INVALID_ARGUMENT, "rto policy ops have no name (NULL)");
+  rto.info.name = "Fixed";
+  expect_add(reg, &rto.info, PTCP_ERR_INVALID_ARGUMENT,
+             "rto policy name 'Fixed' is not 1-15 characters of [a-z0-9_-]");
+  /* User text is quoted at most 40 bytes long. */
+  rto.info.name = long_name;
+  expect_add(reg, &rto.info, PTCP_ERR_INVALID_ARGUMENT,
+             "rto policy name 'this-name-is-far-too-long-for-any-policy' is not 1-15 "
+             "characters of [a-z0-9_-]");
+
+  /* Parameter tables: which parameter, and what is wrong with it. */
+  cc = ptcp_cc_none;
+  cc.info.name = "tbl";
+  cc.info.params_size = PTCP_PARAMS_MAX + 1;
+  expect_add(reg, &cc.info, PTCP_ERR_INVALID_ARGUMENT,
+             "cc policy 'tbl': params_size 65 is above PTCP_PARAMS_MAX (64)");
+  cc.info.params_size = sizeof(ptcp_duration);
+  cc.info.params = bad;
+  cc.info.nparams = 1;
+  expect_add(reg, &cc.info, PTCP_ERR_INVALID_ARGUMENT,
+             "cc policy 'tbl': parameter 'min' defaults to 0s, outside its bounds 5ns to "
+             "10ns");
+  cc.info.params = &bad[1];
+  cc.info.params_size = sizeof(uint32_t);
+  expect_add(reg, &cc.info, PTCP_ERR_INVALID_ARGUMENT,
+             "cc policy 'tbl': parameter 'min' (8 bytes at offset 0) is beyond "
+             "params_size 4");
+  bad[0].min = 0;
+  cc.info.params = bad;
+  cc.info.nparams = 2;
+  cc.info.params_size = sizeof(ptcp_duration);
+  expect_add(reg, &cc.info, PTCP_ERR_INVALID_ARGUMENT,
+             "cc policy 'tbl': parameter 'min' appears twice");
+  bad[1].name = "max";
+  bad[1].min = 11;
+  expect_add(reg, &cc.info, PTCP_ERR_INVALID_ARGUMENT,
+             "cc policy 'tbl': parameter 'max' has bounds [11, 10] that cross");
+
+  /* A success clears the sentence; a duplicate names the policy. */
+  ck_assert_int_eq(ptcp_registry_add(reg, &ptcp_rto_fixed.info), 0);
+  ck_assert_str_eq(ptcp_registry_errmsg(reg), "");
+  rto = ptcp_rto_rfc6298;
+  rto.info.name = "fixed";
+  expect_add(reg, &rto.info, PTCP_ERR_EXISTS, "rto policy 'fixed' is already registered");
+  expect_add(reg, &ptcp_rto_fixed.info, PTCP_ERR_EXISTS,
+             "rto policy 'fixed' is already registered");
+
+  /* A full slot. */
+  for (i = 0; i < 65; i++) {
+    snprintf(names[i], sizeof(names[i]), "cc%02d", i);
+    many[i] = ptcp_cc_none;
+    many[i].info.name = names[i];
+    if (i < 64)
+      ck_assert_int_eq(ptcp_registry_add(reg, &many[i].info), 0);
+  }
+  expect_add(reg, &many[64].info, PTCP_ERR_LIMIT,
+             "the cc slot is full (64 policies); cc policy 'cc64' does not fit");
+  ptcp_registry_free(reg);
+
+  /* ptcp_registry_add_builtins says which built-in was already there. */
+  reg = builtin_registry();
+  ck_assert_int_eq(ptcp_registry_add_builtins(reg), PTCP_ERR_EXISTS);
+  ck_assert_str_eq(ptcp_registry_errmsg(reg), "isn policy 'rfc6528' is already registered");
+  ptcp_registry_free(reg);
+}
+END_TEST
+
+/* The names of |slot| in listing order, comma-separated. */
+static const char *slot_list(const ptcp_registry *reg, ptcp_slot slot) {
+  static char buf[512];
+  size_t i, len = 0;
+
+  buf[0] = '\0';
+  for (i = 0; i < ptcp_registry_count(reg, slot); i++) {
+    int n = snprintf(buf + len, sizeof(buf) - len, "%s%s", i ? "," : "",
+                     ptcp_registry_get(reg, slot, i)->name);
+    ck_assert_int_gt(n, 0);
+    len += (size_t)n;
+    ck_assert_uint_lt(len, sizeof(buf));
+  }
+  return buf;
+}
+
+START_TEST(test_registry_remove) {
+  ptcp_registry *reg = builtin_registry();
+  ptcp_rto_ops impostor = ptcp_rto_fixed; /* same name, other ops */
+  ptcp_rto_ops noname = ptcp_rto_fixed, noslot = ptcp_rto_fixed;
+  ptcp_policy_sel sel;
+  char err[256];
+
+  ck_assert_str_eq(slot_list(reg, PTCP_SLOT_RTO),
+                   "fixed,freebsd,jacobson88,linux,rfc6298,rfc793");
+
+  /* From the middle, the front and the end: the rest stays sorted. */
+  ck_assert_int_eq(ptcp_registry_remove(reg, &ptcp_rto_linux.info), 0);
+  ck_assert_str_eq(ptcp_registry_errmsg(reg), "");
+  ck_assert_ptr_null(ptcp_registry_find(reg, PTCP_SLOT_RTO, "linux"));
+  ck_assert_str_eq(slot_list(reg, PTCP_SLOT_RTO), "fixed,freebsd,jacobson88,rfc6298,rfc793");
+  ck_assert_int_eq(ptcp_registry_remove(reg, &ptcp_rto_fixed.info), 0);
+  ck_assert_int_eq(ptcp_registry_remove(reg, &ptcp_rto_rfc793.info), 0);
+  ck_assert_str_eq(slot_list(reg, PTCP_SLOT_RTO), "freebsd,jacobson88,rfc6298");
+  ck_assert_ptr_null(ptcp_registry_get(reg, PTCP_SLOT_RTO, 3));
+  for (int i = 0; i < 3; i++)
+    ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_RTO,
+                                        ptcp_registry_get(reg, PTCP_SLOT_RTO, (size_t)i)->name),
+                     ptcp_registry_get(reg, PTCP_SLOT_RTO, (size_t)i));
+
+  /* A removed name no longer resolves in specs. */
+  ck_assert_int_eq(ptcp_policy_parse(&sel, reg, PTCP_SLOT_RTO, "linux", err, sizeof(err)),
+                   PTCP_ERR_NOT_FOUND);
+  ck_assert_str_eq(err, "no rto policy named 'linux'; available: freebsd, jacobson88, rfc6298");
+
+  /* Twice, or by name with other ops: NOT_FOUND, nothing changes. */
+  ck_assert_int_eq(ptcp_registry_remove(reg, &ptcp_rto_linux.info), PTCP_ERR_NOT_FOUND);
+  ck_assert_str_eq(ptcp_registry_errmsg(reg), "rto policy 'linux' is not registered");
+  impostor.info.name = "rfc6298";
+  ck_assert_int_eq(ptcp_registry_remove(reg, &impostor.info), PTCP_ERR_NOT_FOUND);
+  ck_assert_str_eq(ptcp_registry_errmsg(reg),
+                   "rto policy 'rfc6298' is not registered with these ops (other ops hold "
+                   "the name)");
+  ck_assert_ptr_eq(ptcp_registry_find(reg, PTCP_SLOT_RTO, "rfc6298"), &ptcp_rto_rfc6298.info);
+  ck_assert_str_eq(slot_list(reg, PTCP_SLOT_RTO), "freebsd,jacobson88,rfc6298");
+
+  /* Bad arguments. */
+  ck_assert_int_eq(ptcp_registry_remove(NULL, &ptcp_rto_rfc6298.info),
+                   PTCP_ERR_INVALID_ARGUMENT);
+  ck_assert_int_eq(ptcp_registry_remove(reg, NULL), PTCP_ERR_INVALID_ARGUMENT);
+  ck_assert_str_eq(ptcp_registry_errmsg(reg), "no policy ops given (NULL)");
+  noname.info.name = NULL;
+  ck_assert_int_eq(ptcp_registry_remove(reg, &noname.info), PTCP_ERR_INVALID_ARGUMENT);
+  ck_assert_str_eq(ptcp_registry_errmsg(reg), "rto policy ops have no name (NULL)");
+  noslot.info.slot = (ptcp_slot)7;
+  ck_assert_int_eq(ptcp_registry_remove(reg, &noslot.info), PTCP_ERR_INVALID_ARGUMENT);
+  ck_assert_str_eq(ptcp_registry_errmsg(reg),
+                   "policy ops name slot 7, which does not exist (0 to 4)");
+  ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_RTO), 3);
+
+  /* Removed policies can come back; emptying a slot works too. */
+  ck_assert_int_eq(ptcp_registry_add(reg, &ptcp_rto_linux.info), 0);
+  ck_assert_str_eq(slot_list(reg, PTCP_SLOT_RTO), "freebsd,jacobson88,linux,rfc6298");
+  ck_assert_int_eq(ptcp_registry_remove(reg, &ptcp_cc_cubic.info), 0);
+  ck_assert_int_eq(ptcp_registry_remove(reg, &ptcp_cc_none.info), 0);
+  ck_assert_int_eq(ptcp_registry_remove(reg, &ptcp_cc_newreno.info), 0);
+  ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_CC), 0);
+  ck_assert_ptr_null(ptcp_registry_get(reg, PTCP_SLOT_CC, 0));
+  ck_assert_int_eq(ptcp_policy_parse(&sel, reg, PTCP_SLOT_CC, "newreno", err, sizeof(err)),
+                   PTCP_ERR_NOT_FOUND);
+  ck_assert_str_eq(err, "no cc policy named 'newreno'; available: none");
+  ck_assert_uint_eq(ptcp_registry_count(reg, PTCP_SLOT_ISN), 5);
+  ptcp_registry_free(reg);
+}
+END_TEST
+
+static int discard_emit(void *user, const uint8_t *pkt, size_t len) {
+  (void)user;
+  (void)pkt;
+  (void)len;
+  return 0;
+}
+
+START_TEST(test_registry_remove_in_use) {
+  /* A stack keeps what it resolved; only new lookups see the removal. */
+  ptcp_registry *reg = builtin_registry();
+  ptcp_rto_ops mine = ptcp_rto_fixed;
+  ptcp_stack_cfg cfg;
+  ptcp_conn_cfg ccfg;
+  ptcp_conn_status st;
+  ptcp_stack *stack = NULL;
+  ptcp_conn *a = NULL, *b = NULL;
+  test_rand rnd = {.x = 1};
+
+  mine.info.name = "mine";
+  ck_assert_int_eq(ptcp_registry_add(reg, &mine.info), 0);
+  ptcp_stack_cfg_default(&cfg);
+  cfg.registry = reg;
+  cfg.rand = test_rand_fill;
+  cfg.rand_ctx = &rnd;
+  cfg.callbacks.emit = discard_emit;
+  cfg.policy[PTCP_SLOT_RTO] = "mine";
+  ck_assert_int_eq(ptcp_stack_new(&stack, &cfg, 0), 0);
+
+  ck_assert_int_eq(ptcp_registry_remove(reg, &mine.info), 0);
+  /* The stack's default was resolved when it was created. */
+  ck_assert_int_eq(ptcp_conn_new(stack, NULL, &a), 0);
+  ptcp_conn_status_get(a, &st);
+  ck_assert_str_eq(st.policy[PTCP_SLOT_RTO], "mine");
+  /* A spec that names it now fails. */
+  ptcp_conn_cfg_default(&ccfg);
+  ccfg.policy[PTCP_SLOT_RTO] = "mine:value=2s";
+  ck_assert_int_eq(ptcp_conn_new(stack, &ccfg, &b), PTCP_ERR_NOT_FOUND);
+  ck_assert_ptr_null(b);
+  ptcp_stack_free(stack);
+  ptcp_registry_free(reg);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 /* Specs                                                               */
 
 /* Formats |sel| into a static buffer (one at a time). */
@@ -488,7 +760,7 @@ START_TEST(test_parse_defaults) {
                    0);
   ck_assert_ptr_eq(sel.ops, &ptcp_rto_rfc6298.info);
   ck_assert_str_eq(fmt(&sel), "rfc6298:min=1s,max=60s,initial=1s,granularity=1ms,"
-                              "backoff_cap=16");
+                              "backoff_cap=16,eifel=off");
   ck_assert_str_eq(err, "");
 
   ck_assert_int_eq(ptcp_policy_parse(&sel, reg, PTCP_SLOT_ISN, "counter", NULL, 0), 0);
@@ -510,19 +782,21 @@ START_TEST(test_parse_keys) {
                                      err, sizeof(err)),
                    0);
   ck_assert_str_eq(fmt(&sel), "rfc6298:min=200ms,max=120s,initial=1s,granularity=40us,"
-                              "backoff_cap=16");
+                              "backoff_cap=16,eifel=off");
   ck_assert_int_eq(ptcp_policy_parse(&sel, reg, PTCP_SLOT_RTO,
-                                     "fixed:backoff=off,rto=1.5", err, sizeof(err)),
+                                     "fixed:backoff_cap=0,value=1.5", err, sizeof(err)),
                    0);
-  ck_assert_str_eq(fmt(&sel), "fixed:rto=1500ms,max=60s,backoff=off");
-  ck_assert_int_eq(ptcp_policy_parse(&sel, reg, PTCP_SLOT_RTO, "fixed:backoff=yes",
-                                     err, sizeof(err)),
-                   0);
-  ck_assert_str_eq(fmt(&sel), "fixed:rto=1s,max=60s,backoff=on");
-  ck_assert_int_eq(ptcp_policy_parse(&sel, reg, PTCP_SLOT_RTO, "fixed:backoff=0", err,
+  ck_assert_str_eq(fmt(&sel), "fixed:value=1500ms,max=60s,backoff_cap=0");
+  ck_assert_int_eq(ptcp_policy_parse(&sel, reg, PTCP_SLOT_RTO, "rfc6298:eifel=yes", err,
                                      sizeof(err)),
                    0);
-  ck_assert_str_eq(fmt(&sel), "fixed:rto=1s,max=60s,backoff=off");
+  ck_assert_str_eq(fmt(&sel), "rfc6298:min=1s,max=60s,initial=1s,granularity=1ms,"
+                              "backoff_cap=16,eifel=on");
+  ck_assert_int_eq(ptcp_policy_parse(&sel, reg, PTCP_SLOT_RTO, "rfc6298:eifel=0", err,
+                                     sizeof(err)),
+                   0);
+  ck_assert_str_eq(fmt(&sel), "rfc6298:min=1s,max=60s,initial=1s,granularity=1ms,"
+                              "backoff_cap=16,eifel=off");
   ck_assert_int_eq(ptcp_policy_parse(&sel, reg, PTCP_SLOT_ISN,
                                      "counter:start=0xFFFFFFFF,step=4294967295", err,
                                      sizeof(err)),
@@ -553,22 +827,22 @@ START_TEST(test_parse_errors) {
 
   expect_error(reg, PTCP_SLOT_RTO, "rfc6298:mn=1s", PTCP_ERR_INVALID_ARGUMENT,
                "rto policy 'rfc6298' has no parameter 'mn'; it takes: min, max, "
-               "initial, granularity, backoff_cap");
+               "initial, granularity, backoff_cap, eifel");
   expect_error(reg, PTCP_SLOT_RTO, "nosuch", PTCP_ERR_NOT_FOUND,
-               "no rto policy named 'nosuch'; available: fixed, rfc6298");
+               "no rto policy named 'nosuch'; available: fixed, freebsd, jacobson88, linux, rfc6298, rfc793");
   expect_error(reg, PTCP_SLOT_RTO, "newreno", PTCP_ERR_NOT_FOUND,
-               "no rto policy named 'newreno'; available: fixed, rfc6298");
+               "no rto policy named 'newreno'; available: fixed, freebsd, jacobson88, linux, rfc6298, rfc793");
   expect_error(reg, PTCP_SLOT_RTO, "nosuch:min=1s", PTCP_ERR_NOT_FOUND,
-               "no rto policy named 'nosuch'; available: fixed, rfc6298");
+               "no rto policy named 'nosuch'; available: fixed, freebsd, jacobson88, linux, rfc6298, rfc793");
   expect_error(reg, PTCP_SLOT_RTO, "RFC6298", PTCP_ERR_NOT_FOUND,
-               "no rto policy named 'RFC6298'; available: fixed, rfc6298");
+               "no rto policy named 'RFC6298'; available: fixed, freebsd, jacobson88, linux, rfc6298, rfc793");
   expect_error(reg, PTCP_SLOT_RTO, "", PTCP_ERR_INVALID_ARGUMENT,
                "rto policy spec '' has no policy name");
   expect_error(reg, PTCP_SLOT_RTO, ":min=1s", PTCP_ERR_INVALID_ARGUMENT,
                "rto policy spec ':min=1s' has no policy name");
   expect_error(reg, PTCP_SLOT_RTO, "rfc6298:", PTCP_ERR_INVALID_ARGUMENT,
                "rto policy 'rfc6298': nothing after ':'; it takes: min, max, initial, "
-               "granularity, backoff_cap");
+               "granularity, backoff_cap, eifel");
   expect_error(reg, PTCP_SLOT_RTO, "rfc6298:min=1s,", PTCP_ERR_INVALID_ARGUMENT,
                "rto policy 'rfc6298': empty parameter (two commas, or a comma at the "
                "end)");
@@ -579,7 +853,7 @@ START_TEST(test_parse_errors) {
                "rto policy 'rfc6298': parameter 'min' needs a value (min=...)");
   expect_error(reg, PTCP_SLOT_RTO, "rfc6298:=1s", PTCP_ERR_INVALID_ARGUMENT,
                "rto policy 'rfc6298' has no parameter ''; it takes: min, max, initial, "
-               "granularity, backoff_cap");
+               "granularity, backoff_cap, eifel");
   expect_error(reg, PTCP_SLOT_RTO, "rfc6298:min=abc", PTCP_ERR_INVALID_ARGUMENT,
                "rto policy 'rfc6298': parameter 'min' wants a duration such as 200ms, "
                "1.5s, 40us or 100ns, not 'abc'");
@@ -597,8 +871,8 @@ START_TEST(test_parse_errors) {
                "64, not 65");
   expect_error(reg, PTCP_SLOT_RTO, "rfc6298:min=1s,min=2s", PTCP_ERR_INVALID_ARGUMENT,
                "rto policy 'rfc6298': parameter 'min' is given twice");
-  expect_error(reg, PTCP_SLOT_RTO, "fixed:backoff=maybe", PTCP_ERR_INVALID_ARGUMENT,
-               "rto policy 'fixed': parameter 'backoff' wants on/off, yes/no or 1/0, "
+  expect_error(reg, PTCP_SLOT_RTO, "rfc6298:eifel=maybe", PTCP_ERR_INVALID_ARGUMENT,
+               "rto policy 'rfc6298': parameter 'eifel' wants on/off, yes/no or 1/0, "
                "not 'maybe'");
   expect_error(reg, PTCP_SLOT_ISN, "counter:start=4294967296", PTCP_ERR_INVALID_ARGUMENT,
                "isn policy 'counter': parameter 'start' wants an unsigned 32-bit "
@@ -687,7 +961,15 @@ START_TEST(test_format_round_trip) {
       {PTCP_SLOT_RTO, "rfc6298"},
       {PTCP_SLOT_RTO, "rfc6298:min=1ms,max=600s,initial=3s,granularity=0,backoff_cap=0"},
       {PTCP_SLOT_RTO, "rfc6298:initial=1.000000001s"},
-      {PTCP_SLOT_RTO, "fixed:rto=123456789ns,backoff=no"},
+      {PTCP_SLOT_RTO, "fixed:value=123456789ns,backoff_cap=0"},
+      {PTCP_SLOT_RTO, "rfc6298:eifel=no"},
+      {PTCP_SLOT_RTO, "rfc793:alpha_milli=0,beta_milli=10000,karn=off"},
+      {PTCP_SLOT_RTO, "jacobson88:k=2"},
+      {PTCP_SLOT_RTO, "linux:min=5ms"},
+      {PTCP_SLOT_RTO, "freebsd:slop=0,granularity=10ms"},
+      {PTCP_SLOT_ISN, "rfc793:tick=1ms,offset=4294967295"},
+      {PTCP_SLOT_DUPFILTER, "paws:ts_recent_life=1s,require_ts=off"},
+      {PTCP_SLOT_CLOSE, "short:time_wait=250ms"},
       {PTCP_SLOT_ISN, "counter:start=0xdeadbeef,step=1"},
       {PTCP_SLOT_ISN, "rfc6528"},
       {PTCP_SLOT_DUPFILTER, "rfc9293:limit=1000"},
@@ -884,6 +1166,9 @@ Suite *ptcp_registry_suite(void) {
   tcase_add_test(reg, test_registry_bad_names);
   tcase_add_test(reg, test_registry_abi_and_slot);
   tcase_add_test(reg, test_registry_param_descriptors);
+  tcase_add_test(reg, test_registry_errmsg);
+  tcase_add_test(reg, test_registry_remove);
+  tcase_add_test(reg, test_registry_remove_in_use);
   suite_add_tcase(s, reg);
 
   tcase_add_test(spec, test_parse_defaults);

@@ -25,7 +25,62 @@
 #define MS PTCP_MILLISECONDS
 #define SEC PTCP_SECONDS
 
-#define TP_MAX_OUT 512
+#define TP_MAX_OUT 2048
+
+/* ------------------------------------------------------------------ */
+/* A counting allocator that can fail on purpose                       */
+
+/* Every stack the harness builds allocates through one of these: each
+ * block carries a serial number (so the invariant checker can tell a
+ * reused address from the same connection), live blocks are counted (so
+ * every test ends with a leak check), and allocation number |fail_nth|
+ * after arming fails (with |fail_sticky|, every one from it on). */
+typedef struct tp_mem {
+  ptcp_mem mem;
+  uint64_t serial; /* allocations so far */
+  uint64_t live, live_bytes, peak_bytes;
+  uint64_t attempts; /* since tp_mem_fail was armed */
+  uint64_t fail_nth; /* 0 = never */
+  int fail_sticky;
+  uint64_t failures; /* allocations refused */
+} tp_mem;
+
+void tp_mem_init(tp_mem *m);
+/* Fails allocation number |nth| (from 1) counted from now; |sticky|
+ * keeps failing every later one too.  nth = 0 disarms. */
+void tp_mem_fail(tp_mem *m, uint64_t nth, int sticky);
+/* The serial number of a live block the allocator returned. */
+uint64_t tp_mem_serial(const void *block);
+
+/* ------------------------------------------------------------------ */
+/* Invariants                                                          */
+
+/* What the checker remembers of one connection between two checks. */
+typedef struct tp_hist {
+  const void *conn;
+  uint64_t serial;
+  uint32_t rcv_nxt, snd_una, iss, irs;
+  uint8_t rcv_valid, snd_valid;
+} tp_hist;
+
+/* Open-addressed tables (a power of two, kept at most half full): each
+ * check rebuilds the next table from the current one, so connections
+ * that are gone drop out. */
+#define TP_HIST_SLOTS 4096
+
+typedef struct tp_checker {
+  tp_hist h[2][TP_HIST_SLOTS];
+  unsigned used[2][TP_HIST_SLOTS / 2]; /* the slots each table filled */
+  unsigned nused[2];
+  unsigned cur, n;
+  uint64_t checks; /* connections checked, for the report */
+} tp_checker;
+
+/* Checks every connection, listener and TIME-WAIT entry of |stack|
+ * (hardening.md §4.3 and the engine's own rules) and remembers what must
+ * never move backwards.  Aborts the test with |file|:|line| on failure. */
+void tp_check_stack_at(tp_checker *k, const ptcp_stack *stack, const char *file,
+                       int line);
 
 /* A segment as the test writes it.  |has_*| say which optional parts
  * matter when expecting. */
@@ -40,6 +95,8 @@ typedef struct tp_seg {
   int any_seq, any_ack, any_window; /* expectation: do not check */
   int check_opts;         /* expectation: compare opts.present exactly */
   uint16_t urgent;
+  const ptcp_addr *src, *dst; /* send: IP addresses, NULL = the test's */
+  int window_zero;            /* send: a window of 0 (window 0 means 65535) */
 } tp_seg;
 
 #define SEG(...) ((tp_seg){__VA_ARGS__})
@@ -57,7 +114,29 @@ typedef struct tp_events {
   ptcp_conn *last_conn;
 } tp_events;
 
-typedef struct tp {
+typedef struct tp tp;
+
+/* Optional test code run from the stack's callbacks (after the harness
+ * has counted the event): this is where reentrancy is exercised. */
+typedef struct tp_hooks {
+  void (*on_accept)(tp *t, ptcp_conn *listener);
+  void (*on_connected)(tp *t, ptcp_conn *c);
+  void (*on_readable)(tp *t, ptcp_conn *c);
+  void (*on_writable)(tp *t, ptcp_conn *c);
+  void (*on_peer_fin)(tp *t, ptcp_conn *c);
+  void (*on_error)(tp *t, ptcp_conn *c, int err);
+  void (*on_closed)(tp *t, ptcp_conn *c, int err);
+} tp_hooks;
+
+/* One state transition seen in the trace. */
+typedef struct tp_transition {
+  ptcp_state from, to;
+  const ptcp_conn *conn; /* NULL for a compact TIME-WAIT entry */
+} tp_transition;
+
+#define TP_MAX_TRANS 256
+
+struct tp {
   ptcp_stack *stack;
   ptcp_registry *reg;
   ptcp_addr local, remote;
@@ -71,7 +150,22 @@ typedef struct tp {
   unsigned ntrace_states;
   ptcp_conn *conn;        /* the connection under test, if any */
   ptcp_conn *listener;
-} tp;
+  /* Every transition traced (the first TP_MAX_TRANS), and the verdict
+   * of the last segment that arrived. */
+  tp_transition trans[TP_MAX_TRANS];
+  unsigned ntrans;
+  ptcp_verdict last_verdict;
+  ptcp_reason last_reason;
+  unsigned nseg_in;
+  /* Every verdict by number (nseg_in counts them), the first 1024. */
+  ptcp_verdict verdicts[1024];
+  ptcp_reason reasons[1024];
+  tp_hooks hooks;
+  void *hook_ctx;
+  tp_mem mem;
+  tp_checker chk;
+  int in_call; /* a public call is under way: no checks */
+};
 
 /* Options for tp_init; zero means default. */
 typedef struct tp_opts {
@@ -83,6 +177,11 @@ typedef struct tp_opts {
   int no_delack, no_nagle, no_ts, no_sack, no_ws, keepalive;
   uint8_t syn_retries, data_retries;
   int v6;
+  uint16_t eph_lo, eph_hi;     /* ephemeral port range */
+  uint8_t challenge_ack_limit; /* stack's per-connection cap */
+  uint8_t keepalive_count;     /* with keepalive: default 3 */
+  int no_addr;                 /* the stack gets no local address */
+  uint8_t ttl;                 /* IPv4 TTL / IPv6 hop limit */
 } tp_opts;
 
 void tp_init(tp *t, const tp_opts *o);
@@ -94,6 +193,26 @@ int tp_send(tp *t, ptcp_time now, tp_seg s);
 
 /* Runs the stack's timers up to |now|. */
 void tp_advance(tp *t, ptcp_time now);
+
+/* Injects raw TCP bytes (the header as given; the checksum is filled in
+ * over the pseudo-header when |fix_checksum|).  Returns the input result. */
+int tp_send_raw(tp *t, ptcp_time now, const uint8_t *tcp, size_t len, int fix_checksum);
+
+/* Checks the invariants of every connection of the stack now (tp_send
+ * and tp_advance do this after every step by themselves); |c| is the
+ * connection the test is looking at, or NULL. */
+#define tp_check_invariants(t, c) tp_check_invariants_at((t), (c), __FILE__, __LINE__)
+void tp_check_invariants_at(tp *t, const ptcp_conn *c, const char *file, int line);
+
+/* Whether the trace shows |from| -> |to| (for |c|, or any when NULL). */
+int tp_saw_transition(const tp *t, const ptcp_conn *c, ptcp_state from, ptcp_state to);
+
+/* The listener's newest half-open connection (no user handle), or NULL. */
+ptcp_conn *tp_half_open(tp *t);
+
+/* The compact TIME-WAIT entry for the test's 4-tuple: returns 1 and fills
+ * what is not NULL, or 0 when there is none. */
+int tp_tw_info(tp *t, uint32_t *snd_nxt, uint32_t *rcv_nxt, ptcp_time *expires);
 
 /* Pops the next emitted segment and checks it against |want|.  Fails the
  * test with a readable message otherwise.  Returns the segment. */
@@ -126,9 +245,17 @@ ptcp_conn *tp_time_wait(tp *t, ptcp_time now);
 #define TP_ISS 5000u
 #define TP_IRS 1000u
 
-/* Snapshot of everything a rejected segment must leave alone. */
+/* Snapshot of everything a rejected segment must leave alone: the
+ * public status and the engine's own variables (send window bookkeeping,
+ * TS.Recent, timers, the reassembly ranges, the protocol flags). */
 typedef struct tp_snap {
   ptcp_conn_status st;
+  uint32_t snd_wl1, snd_wl2, max_snd_wnd, ts_recent, fin_seq, recover;
+  uint32_t flags;
+  uint8_t rtx_mode, retries, dupacks;
+  ptcp_time t_rtx, t_close;
+  uint32_t reasm_start[8], reasm_end[8];
+  unsigned reasm_n;
 } tp_snap;
 void tp_snap_take(const ptcp_conn *c, tp_snap *s);
 /* Compares sequence state, queues and state (not counters). */
@@ -164,6 +291,7 @@ struct tpair {
   ptcp_stack *st[2];
   tpair_who who[2];
   ptcp_registry *reg;
+  int own_reg;             /* reg is the pair's own, freed with it */
   ptcp_addr addr[2];
   ptcp_time now;
   ptcp_duration delay;
@@ -185,11 +313,18 @@ struct tpair {
   unsigned segs[2];        /* segments emitted per side */
   unsigned rst[2];
   unsigned retransmits_seen[2];
+  uint64_t out_hash[2]; /* FNV-1a over every packet a side emitted */
+  tp_mem mem[2];
+  tp_checker chk[2];
 };
 
 typedef struct tpair_opts {
   tp_opts side[2];
   ptcp_duration delay;     /* one way; default 10 ms */
+  uint64_t seed;           /* randomness of both stacks; 0 = the default */
+  ptcp_registry *registry; /* both stacks resolve policies here; the caller
+                              keeps it (tpair_free leaves it alone).  NULL:
+                              a private registry of the built-ins. */
 } tpair_opts;
 
 void tpair_init(tpair *p, const tpair_opts *o);
@@ -205,6 +340,9 @@ void tpair_run_idle(tpair *p, ptcp_time limit);
 size_t tpair_send_pattern(tpair *p, int side, size_t off, size_t len);
 /* Checks that rx[side] holds exactly pattern bytes [0, len). */
 int tpair_rx_is_pattern(const tpair *p, int side, size_t len);
+/* Runs one step (the earliest delivery or timer) if it is due by
+ * |limit|; returns 0 when there is nothing to do. */
+int tpair_step(tpair *p, ptcp_time limit);
 
 uint8_t tp_pattern(size_t i);
 

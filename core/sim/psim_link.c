@@ -69,8 +69,15 @@ typedef struct link_dir {
   int tx_busy;
   psim_event tx_done;
 
-  /* The wire: packets in flight, doubly linked, each with its arrival
-   * event in ->ev. */
+  /* The wire.  Packets that keep FIFO order (neither reordered nor
+   * script-delayed) arrive in the order they left: they wait in a list
+   * with one arrival event, for its head (->at is each one's arrival).
+   * The others are doubly linked, each with its own event in ->ev.  So
+   * the scheduler holds a handful of events per direction, not one per
+   * packet in flight. */
+  psim_pkt *fifo_head, *fifo_tail;
+  size_t fifo_len;
+  psim_event fifo_ev;
   psim_pkt *wire;
   size_t wire_len;
   /* The latest arrival of a packet that keeps FIFO order: jitter never
@@ -237,6 +244,11 @@ void psim_link_del(psim_link *l) {
       psim_sched_cancel(l->sched, p->ev);
       psim_pkt_free(p);
     }
+    psim_sched_cancel(l->sched, d->fifo_ev);
+    while ((p = d->fifo_head) != NULL) {
+      d->fifo_head = p->next;
+      psim_pkt_free(p);
+    }
     l->mem->free(d->script, l->mem->user_data);
   }
   l->mem->free(l, l->mem->user_data);
@@ -269,7 +281,7 @@ size_t psim_link_queued(const psim_link *l, unsigned dir) {
 }
 
 size_t psim_link_in_flight(const psim_link *l, unsigned dir) {
-  return dir < NDIRS ? l->dir[dir].wire_len : 0;
+  return dir < NDIRS ? l->dir[dir].wire_len + l->dir[dir].fifo_len : 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -426,13 +438,30 @@ static void corrupt(link_dir *d, psim_pkt *pkt, const fate *f) {
 }
 
 static void arrive(psim_sched *sched, ptcp_time now, void *a, void *b);
+static void arrive_fifo(psim_sched *sched, ptcp_time now, void *a, void *b);
 static void tx_done(psim_sched *sched, ptcp_time now, void *a, void *b);
 
-/* Puts |pkt| on the wire to arrive at |at|.  The transmission reserved
- * room for this event, so scheduling it cannot fail. */
-static void launch(link_dir *d, psim_pkt *pkt, ptcp_time at) {
-  int rv = psim_sched_at(d->link->sched, at, arrive, d, pkt, &pkt->ev);
+/* Puts |pkt| on the wire to arrive at |at|, in FIFO order unless |fifo|
+ * is 0.  The transmission reserved room for the events, so scheduling
+ * cannot fail. */
+static void launch(link_dir *d, psim_pkt *pkt, ptcp_time at, int fifo) {
+  int rv;
 
+  if (fifo) {
+    pkt->at = at;
+    pkt->next = pkt->prev = NULL;
+    if (d->fifo_tail != NULL) {
+      d->fifo_tail->next = pkt;
+    } else {
+      d->fifo_head = pkt;
+      rv = psim_sched_at(d->link->sched, at, arrive_fifo, d, NULL, &d->fifo_ev);
+      (void)rv;
+    }
+    d->fifo_tail = pkt;
+    d->fifo_len++;
+    return;
+  }
+  rv = psim_sched_at(d->link->sched, at, arrive, d, pkt, &pkt->ev);
   (void)rv;
   pkt->prev = NULL;
   pkt->next = d->wire;
@@ -499,11 +528,14 @@ static void transmit(link_dir *d, psim_pkt *pkt) {
     d->stats.corrupted++;
   }
   pkt->flags = f.marks;
-  launch(d, pkt, arrival);
-  /* Same arrival time, scheduled after the original: it arrives right
-   * after it. */
-  if (copy != NULL)
-    launch(d, copy, arrival);
+  {
+    int fifo = !(f.marks & (PSIM_LINK_MARK_REORDERED | PSIM_LINK_MARK_DELAYED));
+    launch(d, pkt, arrival, fifo);
+    /* Same arrival time, launched after the original: it arrives right
+     * after it. */
+    if (copy != NULL)
+      launch(d, copy, arrival, fifo);
+  }
 }
 
 /* Room in the scheduler for one transmission's events. */
@@ -587,7 +619,9 @@ int psim_link_send(psim_link *l, unsigned from, psim_pkt *pkt) {
   return 0;
 }
 
-/* A packet reaches the far end. */
+static void deliver(link_dir *d, psim_pkt *pkt, ptcp_time now);
+
+/* A packet that does not keep FIFO order reaches the far end. */
 static void arrive(psim_sched *sched, ptcp_time now, void *a, void *b) {
   link_dir *d = a;
   psim_pkt *pkt = b;
@@ -602,6 +636,36 @@ static void arrive(psim_sched *sched, ptcp_time now, void *a, void *b) {
   d->wire_len--;
   pkt->next = pkt->prev = NULL;
   pkt->ev = PSIM_EVENT_NONE;
+  deliver(d, pkt, now);
+}
+
+/* The head of the FIFO reaches the far end, and with it every packet
+ * due at the same instant (a duplicate right after its original), as
+ * when each had its own event; then the event moves to the next one. */
+static void arrive_fifo(psim_sched *sched, ptcp_time now, void *a, void *b) {
+  link_dir *d = a;
+
+  (void)b;
+  d->fifo_ev = PSIM_EVENT_NONE;
+  while (d->fifo_head != NULL && d->fifo_head->at <= now) {
+    psim_pkt *pkt = d->fifo_head;
+
+    d->fifo_head = pkt->next;
+    if (d->fifo_head == NULL)
+      d->fifo_tail = NULL;
+    d->fifo_len--;
+    pkt->next = NULL;
+    deliver(d, pkt, now);
+  }
+  /* The receiver may have sent on this link; a packet it launched into
+   * an empty FIFO has its event already. */
+  if (d->fifo_head != NULL && !psim_sched_pending(sched, d->fifo_ev)) {
+    int rv = psim_sched_at(sched, d->fifo_head->at, arrive_fifo, d, NULL, &d->fifo_ev);
+    (void)rv; /* this event's own slot was just freed: there is room */
+  }
+}
+
+static void deliver(link_dir *d, psim_pkt *pkt, ptcp_time now) {
   if (d->deliver == NULL) {
     d->stats.undeliverable++;
     emit(d, PSIM_LINK_EV_DROP, PSIM_LINK_REASON_NO_RECEIVER, pkt, pkt->flags,

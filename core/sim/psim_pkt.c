@@ -154,6 +154,7 @@ static int take(psim_pool *p, size_t offset, size_t len, psim_pkt **out) {
   p->free_list = pkt->next;
   pkt->next = pkt->prev = NULL;
   pkt->ev = PSIM_EVENT_NONE;
+  pkt->at = 0;
   pkt->tag = 0;
   pkt->flags = 0;
   pkt->state = STATE_LIVE;

@@ -46,10 +46,28 @@ PLUGIN_SOURCES = \
 	plugins/isn/siphash.c \
 	plugins/isn/isn_rfc6528.c \
 	plugins/isn/isn_counter.c \
+	plugins/isn/isn_fixed.c \
+	plugins/isn/isn_random.c \
+	plugins/isn/isn_rfc793.c \
 	plugins/rto/rto_backoff.h \
+	plugins/rto/rto_estimator.h \
 	plugins/rto/rto_rfc6298.c \
 	plugins/rto/rto_fixed.c \
+	plugins/rto/rto_freebsd.c \
+	plugins/rto/rto_jacobson88.c \
+	plugins/rto/rto_linux.c \
+	plugins/rto/rto_rfc793.c \
+	plugins/dupfilter/dupfilter_common.h \
 	plugins/dupfilter/dupfilter_rfc9293.c \
+	plugins/dupfilter/dupfilter_paws.c \
+	plugins/dupfilter/dupfilter_rfc793.c \
+	plugins/close/close_common.h \
 	plugins/close/close_rfc9293.c \
+	plugins/close/close_abort.c \
+	plugins/close/close_rfc6191.c \
+	plugins/close/close_rfc793.c \
+	plugins/close/close_short.c \
+	plugins/cc/cc_common.h \
 	plugins/cc/cc_newreno.c \
-	plugins/cc/cc_none.c
+	plugins/cc/cc_none.c \
+	plugins/cc/cc_cubic.c

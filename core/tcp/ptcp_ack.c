@@ -94,6 +94,13 @@ static void new_ack(ptcp_conn *c, const ptcp_seg *seg, ptcp_time now) {
   uint32_t data;
   ptcp_duration rtt;
 
+  /* The send window is relative to the ACK that carried it, and the
+   * window update that follows may refuse this segment's (an older SEQ
+   * than the last update's, RFC 9293 §3.10.7.4).  Keep the right edge
+   * SND.UNA + SND.WND where the peer put it rather than let it slide
+   * with SND.UNA, as 4.4BSD's tcp_input does (snd_wnd -= acked). */
+  c->snd_wnd = c->snd_wnd > acked ? c->snd_wnd - acked : 0;
+
   if (!(c->flags & CF_SYN_ACKED)) {
     /* Our SYN, acknowledged late: closed from SYN-RECEIVED. */
     c->flags |= CF_SYN_ACKED;
@@ -161,11 +168,15 @@ static void new_ack(ptcp_conn *c, const ptcp_seg *seg, ptcp_time now) {
   }
 }
 
-/* RFC 5681 §2: the definition of a duplicate acknowledgment. */
+/* RFC 5681 §2: the definition of a duplicate acknowledgment.  An ACK
+ * that offers a window of zero is none: what lies beyond SND.UNA then
+ * went out as zero-window probes (RFC 9293 §3.8.6.1), which the peer had
+ * no room for, and a fast retransmission would not fit either (BSD
+ * counts duplicate ACKs only while the retransmission timer runs). */
 static int is_dupack(const ptcp_conn *c, const ptcp_seg *seg) {
   uint32_t wnd = (uint32_t)seg->window << c->snd_wscale;
   return seg->payload_len == 0 && !(seg->flags & (PTCP_SYN | PTCP_FIN)) &&
-         c->snd_max != c->snd_una && wnd == c->snd_wnd;
+         c->snd_max != c->snd_una && wnd == c->snd_wnd && wnd != 0;
 }
 
 static void dupack(ptcp_conn *c, ptcp_time now) {
@@ -214,18 +225,26 @@ void ptcp_ack_update_window(ptcp_conn *c, const ptcp_seg *seg, ptcp_time now) {
   if (wnd > 0 && c->rtx_mode == RTX_PERSIST) {
     ptcp_timer_stop_rtx(c);
     c->retries = 0;
+    c->probes = 0;
+    /* Whatever went out beyond SND.UNA while the window was zero were
+     * probes the peer had no room for: they go again now, with the data
+     * behind them, instead of being waited for as if in flight. */
+    c->snd_nxt = c->snd_una;
     if (c->snd_una != c->snd_max)
       ptcp_timer_arm_rtx(c, RTX_DATA, now);
   }
 }
 
 ack_result ptcp_ack_process(ptcp_conn *c, const ptcp_seg *seg, ptcp_time now) {
+  c->flags |= CF_HEARD;
   if (ptcp_seq_gt(seg->ack, c->snd_una)) {
     new_ack(c, seg, now);
   } else if (seg->ack == c->snd_una) {
+    /* The peer answers our zero-window probes: keep probing (MUST-37).
+     * Those answers are not duplicate ACKs (see is_dupack). */
     if (c->rtx_mode == RTX_PERSIST)
-      c->retries = 0; /* the peer answers our probes: keep probing */
-    if (is_dupack(c, seg))
+      c->retries = 0;
+    else if (is_dupack(c, seg))
       dupack(c, now);
   } else {
     /* An old ACK (RFC 9293: a duplicate, ignored). */

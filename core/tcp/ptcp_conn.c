@@ -733,8 +733,14 @@ static void abort_conn(ptcp_conn *c, ptcp_time now) {
     break;
   }
   c->flags &= ~(uint32_t)CF_USER;
-  if (c->state != PTCP_CLOSED && c->state != PTCP_LISTEN)
+  if (c->state == PTCP_LISTEN) {
+    /* Out of the listener table first, then the traced LISTEN -> CLOSED
+     * (RFC 9293 §3.10.4: "delete TCB"). */
+    ptcp_stack_listener_remove(c->stack, c);
+    ptcp_conn_set_state(c, PTCP_CLOSED, PTCP_R_NONE, now);
+  } else if (c->state != PTCP_CLOSED) {
     go_closed(c, PTCP_R_NONE, now);
+  }
   ptcp_conn_kill(c);
 }
 

@@ -59,6 +59,8 @@ typedef struct ptcp_profile {
 /* Peers may not make us send tinier segments than this (hardening rule 3;
  * Linux and smoltcp use the same floor). */
 #define PTCP_MSS_FLOOR 48u
+/* With timestamps every segment carries NOP NOP TS (RFC 7323 §3.2). */
+#define PTCP_TS_OPTS_LEN 12u
 
 /* Policy state kept inside the connection; more spills to the heap. */
 #define PTCP_PSTATE_WORDS 10
@@ -93,6 +95,7 @@ enum {
   CF_FIN_ACKED = 1u << 23,   /* our FIN was acknowledged */
   CF_SYN_ACKED = 1u << 24,   /* our SYN was acknowledged: sbuf starts at SND.UNA */
   CF_LISTENER = 1u << 25,    /* became a listener: the union holds its queues */
+  CF_HEARD = 1u << 26,       /* this segment's ACK was acceptable: the peer is alive */
 };
 
 /* Events queued for the user (delivered at the end of the call). */
@@ -134,6 +137,7 @@ struct ptcp_conn {
   uint8_t rtx_mode;
   uint8_t events;              /* EV_* pending */
   uint8_t retries;             /* consecutive timeouts / unanswered probes */
+  uint8_t probes;              /* zero-window probes sent since the window closed */
   int16_t err;                 /* pending error for the user */
   uint8_t dupacks;
   uint8_t snd_wscale, rcv_wscale;
@@ -191,6 +195,7 @@ typedef struct ptcp_tw {
   ptcp_time expires;
   ptcp_time ts_recent_at;
   uint32_t snd_nxt, rcv_nxt;
+  uint32_t rcv_wnd;            /* the window last offered, in bytes */
   uint32_t ts_recent, ts_offset;
   uint16_t window;             /* the window field to advertise */
   uint8_t ts_ok;

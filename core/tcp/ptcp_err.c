@@ -39,6 +39,7 @@
   X(ABORTED, "connection aborted")                                             \
   X(POLICY, "a policy failed to initialise")                                   \
   X(ALREADY, "operation already in progress")                                  \
+  X(PLUGIN, "not a usable plugtcp plugin")                                     \
   X(FATAL, "fatal error")                                                      \
   X(NOMEM, "out of memory")                                                    \
   X(CALLBACK_FAILURE, "a callback failed")

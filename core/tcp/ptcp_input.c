@@ -77,7 +77,7 @@ static void negotiate(ptcp_conn *c, const ptcp_seg *seg, ptcp_time now) {
     c->flags |= CF_TS | CF_TS_RECENT;
     c->ts_recent = o->ts_val;
     c->ts_recent_at = now;
-    hdr_opts = 12; /* NOP NOP TS on every segment (RFC 7323 §3.2) */
+    hdr_opts = PTCP_TS_OPTS_LEN;
   }
   /* RFC 9293 §3.7.1: the payload per segment is the smaller MSS less
    * the options every segment carries. */
@@ -169,7 +169,7 @@ void ptcp_input_listen(ptcp_conn *l, const ptcp_pcb *key, const ptcp_seg *seg,
 /* Our SYN (or SYN-ACK) was acknowledged: ESTABLISHED, RFC 9293 §3.10.7.3
  * fourth and §3.10.7.4 fifth (SYN-RECEIVED). */
 static void established(ptcp_conn *c, const ptcp_seg *seg, ptcp_time now) {
-  c->flags |= CF_SYN_ACKED;
+  c->flags |= CF_SYN_ACKED | CF_HEARD;
   c->snd_una = seg->ack;
   if (ptcp_seq_lt(c->snd_nxt, c->snd_una))
     c->snd_nxt = c->snd_una;
@@ -286,6 +286,14 @@ static void deliver_fin(ptcp_conn *c, ptcp_time now) {
   }
 }
 
+/* The payload of a full-sized segment from the peer (RFC 5681 §2: SMSS
+ * bytes): the MSS we announced, less the options the peer must carry in
+ * every segment (RFC 6691 §2), so 1448 and not 1460 with timestamps. */
+static uint32_t full_segment(const ptcp_conn *c) {
+  uint32_t opts = (c->flags & CF_TS) ? PTCP_TS_OPTS_LEN : 0u;
+  return c->rcv_mss > opts + PTCP_MSS_FLOOR ? c->rcv_mss - opts : c->rcv_mss;
+}
+
 /* Places the in-window part of the payload: at RCV.NXT, or ahead of it
  * in the reassembly space.  Returns the reason to report. */
 static ptcp_reason receive_text(ptcp_conn *c, const ptcp_seg *seg, uint32_t seq,
@@ -321,6 +329,10 @@ static ptcp_reason receive_text(ptcp_conn *c, const ptcp_seg *seg, uint32_t seq,
   }
   if (seq == c->rcv_nxt) {
     uint32_t next;
+    /* RFC 5681 §4.2: a segment that fills all or part of a gap is ACKed
+     * at once, so the sender learns of the repair without waiting. */
+    if (c->reasm.n > 0)
+      c->flags |= CF_ACK_NOW;
     ptcp_ring_write_at(&c->rbuf, c->rbuf.len, data, len);
     c->rbuf.len += len;
     c->rcv_nxt += len;
@@ -332,12 +344,11 @@ static ptcp_reason receive_text(ptcp_conn *c, const ptcp_seg *seg, uint32_t seq,
       c->rbuf.len += more;
       c->bytes_in += more;
       c->rcv_nxt = next;
-      c->flags |= CF_ACK_NOW; /* RFC 5681 §4.2: ACK a filled hole at once */
     }
     ptcp_conn_post(c, EV_READABLE);
     /* RFC 9293 §3.8.6.3 / RFC 5681 §4.2: ACK at least every second full
      * segment, otherwise within the delayed-ACK time. */
-    if (c->prof->cfg.delack == 0 || c->rcv_nxt - c->last_ack_sent >= 2u * c->rcv_mss)
+    if (c->prof->cfg.delack == 0 || c->rcv_nxt - c->last_ack_sent >= 2u * full_segment(c))
       c->flags |= CF_ACK_NOW;
     else
       ptcp_timer_arm_delack(c, now);
@@ -406,6 +417,36 @@ static void update_ts_recent(ptcp_conn *c, const ptcp_seg *seg, ptcp_time now) {
 
 static int input_time_wait(ptcp_conn *c, const ptcp_seg *seg, ptcp_time now);
 
+/* RFC 9293 §3.10.7.4 fifth check, after an acceptable ACK was processed:
+ * FIN-WAIT-1 whose FIN is acknowledged goes on in FIN-WAIT-2; CLOSING
+ * enters TIME-WAIT and LAST-ACK closes, and there the segment ends (it
+ * is reported with |v| and |why|).  Returns nonzero when it ended. */
+static int ack_transitions(ptcp_conn *c, const ptcp_seg *seg, ptcp_verdict v,
+                           ptcp_reason why, ptcp_time now) {
+  if (c->flags & CF_DEAD)
+    return 1;
+  switch (c->state) {
+  case PTCP_FIN_WAIT_1:
+    if (c->flags & CF_FIN_ACKED)
+      ptcp_timer_enter_fin_wait_2(c, now);
+    return 0;
+  case PTCP_CLOSING:
+    if (!(c->flags & CF_FIN_ACKED))
+      return 0;
+    verdict(c, seg, v, why, now);
+    ptcp_timer_enter_time_wait(c, now);
+    return 1;
+  case PTCP_LAST_ACK:
+    if (!(c->flags & CF_FIN_ACKED))
+      return 0;
+    verdict(c, seg, v, why, now);
+    ptcp_conn_finish(c, now);
+    return 1;
+  default:
+    return 0;
+  }
+}
+
 /* RFC 9293 §3.10.7.4.  Returns nonzero when a SYN should go on to a
  * listener (TIME-WAIT reopen). */
 static int input_sync(ptcp_conn *c, const ptcp_seg *seg, ptcp_time now) {
@@ -448,11 +489,18 @@ static int input_sync(ptcp_conn *c, const ptcp_seg *seg, ptcp_time now) {
   if (v != PTCP_DF_ACCEPT) {
     if (v == PTCP_DF_ACK && !(seg->flags & PTCP_RST)) {
       /* RFC 9293: with a zero window, "special allowance should be made
-       * to accept valid ACKs": take the ACK field, drop the data. */
+       * to accept valid ACKs": take the ACK field, drop the data.  The
+       * ACK goes through the same limit and transitions as in the fifth
+       * check below. */
       if (why == PTCP_R_ZERO_WINDOW && seg->seq == c->rcv_nxt && (seg->flags & PTCP_ACK) &&
           ptcp_state_synchronized(c->state) &&
-          PTCP_DF_OPS(c)->check_ack(dfs, dfp, &ctx, &text) == PTCP_DF_ACCEPT)
+          PTCP_DF_OPS(c)->check_ack(dfs, dfp, &ctx, &text) == PTCP_DF_ACCEPT &&
+          !ptcp_seq_gt(seg->ack, c->snd_max)) {
         ptcp_ack_process(c, seg, now);
+        c->flags |= CF_ACK_NOW;
+        if (ack_transitions(c, seg, PTCP_VERDICT_ACK, why, now))
+          return 0;
+      }
       verdict(c, seg, PTCP_VERDICT_ACK, why, now);
       c->flags |= CF_ACK_NOW;
     } else {
@@ -544,30 +592,8 @@ static int input_sync(ptcp_conn *c, const ptcp_seg *seg, ptcp_time now) {
     }
     update_ts_recent(c, seg, now);
     ptcp_ack_process(c, seg, now);
-    if (c->flags & CF_DEAD)
+    if (ack_transitions(c, seg, PTCP_VERDICT_ACCEPT, PTCP_R_NONE, now))
       return 0;
-    switch (c->state) {
-    case PTCP_FIN_WAIT_1:
-      if (c->flags & CF_FIN_ACKED)
-        ptcp_timer_enter_fin_wait_2(c, now);
-      break;
-    case PTCP_CLOSING:
-      if (c->flags & CF_FIN_ACKED) {
-        verdict(c, seg, PTCP_VERDICT_ACCEPT, PTCP_R_NONE, now);
-        ptcp_timer_enter_time_wait(c, now);
-        return 0;
-      }
-      break;
-    case PTCP_LAST_ACK:
-      if (c->flags & CF_FIN_ACKED) {
-        verdict(c, seg, PTCP_VERDICT_ACCEPT, PTCP_R_NONE, now);
-        ptcp_conn_finish(c, now);
-        return 0;
-      }
-      break;
-    default:
-      break;
-    }
   }
   /* sixth, the URG bit: urgent data is delivered inline like any other
    * byte (RFC 6093 §6); the pointer is never used for arithmetic, so a
@@ -638,6 +664,7 @@ static int input_time_wait(ptcp_conn *c, const ptcp_seg *seg, ptcp_time now) {
   ctx.seg = seg;
   ctx.seg_len = ptcp_seg_len(seg);
   ctx.rcv_nxt = c->rcv_nxt;
+  ctx.rcv_wnd = c->rcv_adv - c->rcv_nxt;
   ctx.snd_nxt = c->snd_max;
   ctx.ts_enabled = (c->flags & CF_TS) != 0;
   ctx.ts_recent = c->ts_recent;
@@ -674,12 +701,17 @@ int ptcp_input_conn(ptcp_conn *c, const ptcp_seg *seg, ptcp_time now) {
   int reopen = 0;
 
   c->segs_in++;
+  c->flags &= ~(uint32_t)CF_HEARD;
   if (c->state == PTCP_SYN_SENT)
     input_syn_sent(c, seg, now);
   else
     reopen = input_sync(c, seg, now);
   if (!(c->flags & CF_DEAD) && c->state != PTCP_CLOSED) {
-    ptcp_timer_on_input(c, now);
+    /* Only a segment whose ACK was acceptable shows the peer is alive;
+     * a rejected one (out of window, a RST or SYN that drew a challenge)
+     * must not hold off keep-alives (hardening.md rule 9). */
+    if (c->flags & CF_HEARD)
+      ptcp_timer_on_input(c, now);
     ptcp_output(c, now);
     ptcp_timer_sync(c);
   }

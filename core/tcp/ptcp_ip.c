@@ -90,12 +90,22 @@ static int parse_v6(ptcp_ip *ip, const uint8_t *buf, size_t len) {
     case IPV6_NH_HOPOPTS:
     case IPV6_NH_ROUTING:
     case IPV6_NH_DSTOPTS:
+      /* RFC 8200 §4.1: hop-by-hop options may only come first, right
+       * after the fixed header; anywhere else the chain is malformed. */
+      if (nh == IPV6_NH_HOPOPTS && off != PTCP_IPV6_HDR_LEN)
+        return PTCP_ERR_IP_EXT_HDR;
       /* RFC 8200 §4.3-4.6: next header, then length in 8-octet units
        * not counting the first 8. */
       if (end - off < 8)
         return PTCP_ERR_IP_EXT_HDR;
       hlen = ((size_t)buf[off + 1] + 1) * 8;
       if (hlen > end - off)
+        return PTCP_ERR_IP_EXT_HDR;
+      /* RFC 8200 §4.4: we implement no routing type, and a routing
+       * header with segments left means this node is not the final
+       * destination, so the packet must be discarded, not handed to
+       * TCP (the RH0 source-routing hazard of RFC 5095). */
+      if (nh == IPV6_NH_ROUTING && buf[off + 3] != 0)
         return PTCP_ERR_IP_EXT_HDR;
       nh = buf[off];
       off += hlen;

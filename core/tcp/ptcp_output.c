@@ -201,13 +201,26 @@ void ptcp_output_syn(ptcp_conn *c, ptcp_time now) {
     ptcp_timer_arm_rtx(c, RTX_SYN, now);
 }
 
+/* The sequence number of a segment without data: RFC 9293's SND.NXT,
+ * the next new sequence number.  The engine's snd_nxt goes back to
+ * SND.UNA after a timeout (go-back-N) while SND.MAX remembers how far
+ * the peer may have received; an ACK or RST sent from below that lies
+ * left of the peer's window and is dropped with its ACK field, which
+ * can leave both ends retransmitting at each other until they time
+ * out.  So SND.MAX, as BSD does; but while probing a zero window the
+ * probe byte sent past the window is not yet in the peer's space, and
+ * SND.UNA is what it expects (RFC 9293 §3.10.7.4, zero window). */
+static uint32_t next_seq(const ptcp_conn *c) {
+  return c->rtx_mode == RTX_PERSIST ? c->snd_una : c->snd_max;
+}
+
 void ptcp_output_ack(ptcp_conn *c, ptcp_time now) {
-  emit(c, PTCP_ACK, c->snd_nxt, 0, 0, now);
+  emit(c, PTCP_ACK, next_seq(c), 0, 0, now);
 }
 
 /* RFC 9293 §3.10.5 and §3.10.7.4: <SEQ=SND.NXT><CTL=RST>. */
 void ptcp_output_rst(ptcp_conn *c, ptcp_time now) {
-  emit(c, PTCP_RST, c->snd_nxt, 0, 0, now);
+  emit(c, PTCP_RST, next_seq(c), 0, 0, now);
 }
 
 void ptcp_output_keepalive(ptcp_conn *c, ptcp_time now) {
@@ -221,13 +234,31 @@ static void karn(ptcp_conn *c, uint32_t seq, uint32_t len) {
     c->flags |= CF_TIMED_RTX;
 }
 
+/* RFC 6691 (RFC 9293 §3.7.1): the sender reduces a segment's data by
+ * the options it carries.  snd_mss already leaves room for the
+ * timestamps every segment carries; SACK blocks, sent with every
+ * segment while out-of-order data waits (RFC 2018 §4), take theirs from
+ * the data: NOP, NOP, kind, length and 8 bytes per block, as emit()
+ * lays them out. */
+static uint32_t payload_max(const ptcp_conn *c) {
+  uint32_t most = (c->flags & CF_TS) ? 3 : 4; /* as emit() asks ptcp_reasm_sack */
+  uint32_t blocks, opt;
+
+  if (!(c->flags & CF_SACK) || c->reasm.n == 0)
+    return c->snd_mss;
+  blocks = c->reasm.n < most ? c->reasm.n : most;
+  opt = 4 + 8 * blocks;
+  return c->snd_mss > opt ? c->snd_mss - opt : 1;
+}
+
 uint32_t ptcp_output_retransmit_first(ptcp_conn *c, ptcp_time now) {
   uint32_t end = ptcp_data_end(c);
   /* Only bytes sent before are sent again: queued bytes never sent wait
    * for the send window like any new data (RFC 9293 §3.8.6), and SND.MAX
    * stays the highest sequence number sent. */
   uint32_t left = (ptcp_seq_lt(c->snd_max, end) ? c->snd_max : end) - c->snd_una;
-  uint32_t len = left < c->snd_mss ? left : c->snd_mss;
+  uint32_t mss = payload_max(c);
+  uint32_t len = left < mss ? left : mss;
   /* Our FIN went out before if SND.MAX is past the data. */
   int fin = (c->flags & CF_SHUT_WR) && len == left && ptcp_seq_gt(c->snd_max, end);
   uint8_t flags = PTCP_ACK;
@@ -258,6 +289,7 @@ static uint32_t cwnd_of(ptcp_conn *c) {
 static void send_data(ptcp_conn *c, int force, ptcp_time now) {
   const ptcp_conn_cfg *cfg = &c->prof->cfg;
   uint32_t cwnd = cwnd_of(c);
+  uint32_t mss = payload_max(c);
   uint32_t unsent = 0;
   int sent = 0, fin_pending = 0;
 
@@ -273,12 +305,12 @@ static void send_data(ptcp_conn *c, int force, ptcp_time now) {
     unsent = ptcp_seq_lt(c->snd_nxt, end) ? end - c->snd_nxt : 0;
     fin_pending = (c->flags & CF_SHUT_WR) && ptcp_seq_le(c->snd_nxt, end);
     len = unsent < avail ? unsent : avail;
-    if (len > c->snd_mss)
-      len = c->snd_mss;
+    if (len > mss)
+      len = mss;
     fin = fin_pending && len == unsent;
     if (len == 0 && !(fin && unsent == 0))
       break;
-    if (len > 0 && len < c->snd_mss && !fin && !(force && !sent)) {
+    if (len > 0 && len < mss && !fin && !(force && !sent)) {
       if (len < unsent) {
         /* More data waits behind a window too small for a full segment:
          * wait unless it is a real share of what the peer offers. */
@@ -314,8 +346,10 @@ static void send_data(ptcp_conn *c, int force, ptcp_time now) {
   /* Nothing in flight and nothing could go: without a timer nobody
    * would ever try again (RFC 9293 §3.8.6.1, zero-window probing). */
   if (!sent && c->snd_nxt == c->snd_una && (unsent > 0 || fin_pending) &&
-      c->rtx_mode != RTX_PERSIST && c->rtx_mode != RTX_DATA)
+      c->rtx_mode != RTX_PERSIST && c->rtx_mode != RTX_DATA) {
+    c->probes = 0;
     ptcp_timer_arm_rtx(c, RTX_PERSIST, now);
+  }
 }
 
 void ptcp_output_probe(ptcp_conn *c, ptcp_time now) {

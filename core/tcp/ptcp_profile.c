@@ -10,7 +10,8 @@
 #define MSS_MAX 65495u               /* 65535 - 20 (IP) - 20 (TCP) */
 #define BUF_MIN 1u
 #define BUF_MAX (1u << 30)           /* RFC 7323 §2.3: windows below 2^30 */
-#define DELACK_MAX (500 * PTCP_MILLISECONDS) /* RFC 9293 MUST-40 */
+/* RFC 9293 MUST-40: the delay "MUST be less than 0.5 seconds". */
+#define DELACK_LIMIT (500 * PTCP_MILLISECONDS)
 #define MSL_MAX (3600 * PTCP_SECONDS)
 #define KEEPALIVE_IDLE_MIN (1 * PTCP_SECONDS)
 
@@ -54,7 +55,7 @@ static int check_cfg(const ptcp_conn_cfg *c) {
   if (c->sndbuf < BUF_MIN || c->sndbuf > BUF_MAX || c->rcvbuf < BUF_MIN ||
       c->rcvbuf > BUF_MAX)
     return PTCP_ERR_INVALID_ARGUMENT;
-  if (c->delack > DELACK_MAX || c->msl == 0 || c->msl > MSL_MAX)
+  if (c->delack >= DELACK_LIMIT || c->msl == 0 || c->msl > MSL_MAX)
     return PTCP_ERR_INVALID_ARGUMENT;
   if (c->keepalive && (c->keepalive_idle < KEEPALIVE_IDLE_MIN ||
                        c->keepalive_interval == 0 || c->keepalive_count == 0))
@@ -75,7 +76,7 @@ static uint8_t wscale_for(uint32_t rcvbuf) {
 int ptcp_profile_get(ptcp_stack *s, const ptcp_conn_cfg *cfg,
                      const ptcp_profile **out) {
   ptcp_profile p, *np;
-  unsigned words = 0;
+  unsigned words = 0, need;
   int rv;
 
   rv = check_cfg(cfg);
@@ -110,8 +111,20 @@ int ptcp_profile_get(ptcp_stack *s, const ptcp_conn_cfg *cfg,
     } else {
       p.sel[slot] = s->default_sel[slot];
     }
+    need = (unsigned)((p.sel[slot]->ops->state_size + 7) / 8);
+    if (need == 0) {
+      /* No state: the hooks get a real address that they never touch.
+       * Laid after a full inline area with no pext, the offset would
+       * turn into NULL + 0 in ptcp_pstate. */
+      p.pofs[slot] = 0;
+      continue;
+    }
+    /* A state lives either inline (conn->pstate) or in conn->pext, never
+     * across the two: ptcp_pstate hands out one contiguous pointer. */
+    if (words < PTCP_PSTATE_WORDS && words + need > PTCP_PSTATE_WORDS)
+      words = PTCP_PSTATE_WORDS;
     p.pofs[slot] = (uint8_t)words;
-    words += (unsigned)((p.sel[slot]->ops->state_size + 7) / 8);
+    words += need;
   }
   if (words > UINT8_MAX)
     return PTCP_ERR_INVALID_ARGUMENT;

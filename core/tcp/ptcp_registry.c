@@ -27,6 +27,9 @@
 /* The longest piece of user text quoted back in an error sentence. */
 #define QUOTE_MAX 40
 
+/* Room for the sentence of the last failed add or remove. */
+#define ERRMSG_MAX 192u
+
 #define DECIMAL_BASE 10u
 #define HEX_BASE 16u
 #define HEX_LETTER_VALUE 10u
@@ -35,6 +38,7 @@ struct ptcp_registry {
   ptcp_mem mem;
   const ptcp_policy_info *slot[PTCP_SLOT_COUNT][SLOT_CAP];
   size_t count[PTCP_SLOT_COUNT];
+  char errmsg[ERRMSG_MAX]; /* ptcp_registry_errmsg */
 };
 
 static const char *const slot_names[PTCP_SLOT_COUNT] = {
@@ -60,6 +64,77 @@ int ptcp_slot_from_name(const char *name) {
     if (strcmp(name, slot_names[i]) == 0)
       return (int)i;
   return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* Error sentences                                                     */
+
+/* A bounded, always NUL-terminated sentence builder; NULL buf: no-op. */
+typedef struct errbuf {
+  char *buf;
+  size_t cap;
+  size_t len;
+} errbuf;
+
+static void eb_vadd(errbuf *eb, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+static void eb_vadd(errbuf *eb, const char *fmt, va_list ap) {
+  int n;
+
+  if (eb->buf == NULL || eb->cap == 0 || eb->len + 1 >= eb->cap)
+    return;
+  n = vsnprintf(eb->buf + eb->len, eb->cap - eb->len, fmt, ap);
+  if (n < 0)
+    return;
+  eb->len += (size_t)n;
+  if (eb->len >= eb->cap)
+    eb->len = eb->cap - 1;
+}
+
+static void eb_add(errbuf *eb, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void eb_add(errbuf *eb, const char *fmt, ...) {
+  va_list ap;
+
+  va_start(ap, fmt);
+  eb_vadd(eb, fmt, ap);
+  va_end(ap);
+}
+
+/* |n| bytes of user text at |s|, shortened to QUOTE_MAX for quoting. */
+static int quote_len(size_t n) { return n > QUOTE_MAX ? QUOTE_MAX : (int)n; }
+
+/* Writes "<slot> policy '<name>'" as the subject of a sentence. */
+static void eb_subject(errbuf *eb, const ptcp_policy_info *info) {
+  eb_add(eb, "%s policy '%s'", ptcp_slot_name(info->slot), info->name);
+}
+
+/* The registry's error sentence, emptied: every add and remove starts
+ * here, so the sentence always belongs to the latest call. */
+static errbuf reg_errbuf(ptcp_registry *reg) {
+  errbuf eb = {reg->errmsg, sizeof(reg->errmsg), 0};
+
+  reg->errmsg[0] = '\0';
+  return eb;
+}
+
+static void eb_value(errbuf *eb, ptcp_param_type type, uint64_t v) {
+  char tmp[32];
+
+  switch (type) {
+  case PTCP_PARAM_DURATION:
+    ptcp_duration_format(tmp, sizeof(tmp), v);
+    eb_add(eb, "%s", tmp);
+    break;
+  case PTCP_PARAM_U32:
+    eb_add(eb, "%llu", (unsigned long long)v);
+    break;
+  case PTCP_PARAM_BOOL:
+    eb_add(eb, "%s", v ? "on" : "off");
+    break;
+  }
 }
 
 /* ------------------------------------------------------------------ */
@@ -180,75 +255,140 @@ static void param_set(void *params, const ptcp_param_desc *d, uint64_t v) {
 /*
  * Checks the parameter table: each descriptor has a usable key, a known
  * type, lies inside params_size, has sane bounds, and its default lies
- * inside them; no key appears twice.
+ * inside them; no key appears twice.  Says what is wrong with the first
+ * bad one into |eb|.  The policy's slot and name are already checked.
  */
-static int valid_params(const ptcp_policy_info *info) {
+static int check_params(const ptcp_policy_info *info, errbuf *eb) {
   size_t i, j;
 
   /* At most one key per byte: also bounds the parser's seen[] array. */
-  if (info->params_size > PTCP_PARAMS_MAX || info->nparams > PTCP_PARAMS_MAX)
+  if (info->params_size > PTCP_PARAMS_MAX) {
+    eb_subject(eb, info);
+    eb_add(eb, ": params_size %zu is above PTCP_PARAMS_MAX (%u)", info->params_size,
+           PTCP_PARAMS_MAX);
     return 0;
-  if (info->nparams > 0 && info->params == NULL)
+  }
+  if (info->nparams > PTCP_PARAMS_MAX) {
+    eb_subject(eb, info);
+    eb_add(eb, ": %zu parameters, more than PTCP_PARAMS_MAX (%u)", info->nparams,
+           PTCP_PARAMS_MAX);
     return 0;
+  }
+  if (info->nparams > 0 && info->params == NULL) {
+    eb_subject(eb, info);
+    eb_add(eb, ": nparams is %zu but the params table is NULL", info->nparams);
+    return 0;
+  }
   for (i = 0; i < info->nparams; i++) {
     const ptcp_param_desc *d = &info->params[i];
     size_t size = param_size(d->type);
     uint64_t v;
 
-    if (!valid_name(d->name, PARAM_NAME_MAX) || size == 0)
+    if (!valid_name(d->name, PARAM_NAME_MAX)) {
+      eb_subject(eb, info);
+      eb_add(eb, ": parameter #%zu has no valid key (1-%u characters of [a-z0-9_-])", i,
+             PARAM_NAME_MAX - 1);
       return 0;
+    }
+    if (size == 0) {
+      eb_subject(eb, info);
+      eb_add(eb, ": parameter '%s' has an unknown type (%d)", d->name, (int)d->type);
+      return 0;
+    }
     /* offset + size <= params_size, without computing offset + size. */
-    if (size > info->params_size || d->offset > info->params_size - size)
+    if (size > info->params_size || d->offset > info->params_size - size) {
+      eb_subject(eb, info);
+      eb_add(eb, ": parameter '%s' (%zu bytes at offset %zu) is beyond params_size %zu",
+             d->name, size, d->offset, info->params_size);
       return 0;
-    if (d->min > d->max || d->max > param_type_max(d->type))
+    }
+    if (d->min > d->max || d->max > param_type_max(d->type)) {
+      eb_subject(eb, info);
+      eb_add(eb, ": parameter '%s' has bounds [%llu, %llu] that %s", d->name,
+             (unsigned long long)d->min, (unsigned long long)d->max,
+             d->min > d->max ? "cross" : "its type cannot hold");
       return 0;
+    }
     v = param_get(info->params_default, d);
-    if (v < d->min || v > d->max)
+    if (v < d->min || v > d->max) {
+      eb_subject(eb, info);
+      eb_add(eb, ": parameter '%s' defaults to ", d->name);
+      eb_value(eb, d->type, v);
+      eb_add(eb, ", outside its bounds ");
+      eb_value(eb, d->type, d->min);
+      eb_add(eb, " to ");
+      eb_value(eb, d->type, d->max);
       return 0;
-    for (j = 0; j < i; j++)
-      if (strcmp(info->params[j].name, d->name) == 0)
+    }
+    for (j = 0; j < i; j++) {
+      if (strcmp(info->params[j].name, d->name) == 0) {
+        eb_subject(eb, info);
+        eb_add(eb, ": parameter '%s' appears twice", d->name);
         return 0;
+      }
+    }
   }
   return 1;
 }
 
-/* The hooks policy.h marks (required), per slot.  Each ops struct starts
- * with ptcp_policy_info, so |info| is the ops struct itself. */
-static int has_required_hooks(const ptcp_policy_info *info) {
+/* The first hook policy.h marks (required) that |info|'s ops leave NULL,
+ * or NULL when every one is set.  Each ops struct starts with
+ * ptcp_policy_info, so |info| is the ops struct itself. */
+static const char *missing_hook(const ptcp_policy_info *info) {
   switch (info->slot) {
   case PTCP_SLOT_ISN: {
     const ptcp_isn_ops *o = (const ptcp_isn_ops *)info;
 
-    return o->generate != NULL;
+    return o->generate == NULL ? "generate" : NULL;
   }
   case PTCP_SLOT_RTO: {
     const ptcp_rto_ops *o = (const ptcp_rto_ops *)info;
 
-    return o->init != NULL && o->on_rtt_sample != NULL && o->rto != NULL &&
-           o->on_timeout != NULL;
+    if (o->init == NULL)
+      return "init";
+    if (o->on_rtt_sample == NULL)
+      return "on_rtt_sample";
+    if (o->rto == NULL)
+      return "rto";
+    return o->on_timeout == NULL ? "on_timeout" : NULL;
   }
   case PTCP_SLOT_DUPFILTER: {
     const ptcp_dupfilter_ops *o = (const ptcp_dupfilter_ops *)info;
 
-    return o->check_seq != NULL && o->check_rst != NULL && o->check_syn != NULL &&
-           o->check_ack != NULL;
+    if (o->check_seq == NULL)
+      return "check_seq";
+    if (o->check_rst == NULL)
+      return "check_rst";
+    if (o->check_syn == NULL)
+      return "check_syn";
+    return o->check_ack == NULL ? "check_ack" : NULL;
   }
   case PTCP_SLOT_CLOSE: {
     const ptcp_close_ops *o = (const ptcp_close_ops *)info;
 
-    return o->time_wait != NULL && o->time_wait_segment != NULL;
+    if (o->time_wait == NULL)
+      return "time_wait";
+    return o->time_wait_segment == NULL ? "time_wait_segment" : NULL;
   }
   case PTCP_SLOT_CC: {
     const ptcp_cc_ops *o = (const ptcp_cc_ops *)info;
 
-    return o->init != NULL && o->cwnd != NULL && o->on_ack != NULL &&
-           o->on_enter_recovery != NULL && o->on_exit_recovery != NULL &&
-           o->on_timeout != NULL;
+    if (o->init == NULL)
+      return "init";
+    if (o->cwnd == NULL)
+      return "cwnd";
+    if (o->on_ack == NULL)
+      return "on_ack";
+    if (o->on_enter_recovery == NULL)
+      return "on_enter_recovery";
+    if (o->on_exit_recovery == NULL)
+      return "on_exit_recovery";
+    return o->on_timeout == NULL ? "on_timeout" : NULL;
   }
   case PTCP_SLOT_COUNT:
     break;
   }
-  return 0;
+  return "(slot)"; /* unreachable: the slot is checked first */
 }
 
 /*
@@ -280,33 +420,127 @@ static int slot_search(const ptcp_registry *reg, ptcp_slot slot, const char *nam
   return 0;
 }
 
+/*
+ * Everything ptcp_registry_add checks before it looks at the registry's
+ * contents, in policy.h's order; describes the first failure into |eb|.
+ */
+static int check_ops(const ptcp_policy_info *ops, errbuf *eb) {
+  const char *hook;
+
+  if (ops == NULL) {
+    eb_add(eb, "no policy ops given (NULL)");
+    return PTCP_ERR_INVALID_ARGUMENT;
+  }
+  /* The ABI first: under another ABI nothing else in the struct can be
+   * read with confidence, not even the name. */
+  if (ops->abi != PTCP_POLICY_ABI) {
+    eb_add(eb, "policy ops built for policy ABI %lu; this library has ABI %lu",
+           (unsigned long)ops->abi, (unsigned long)PTCP_POLICY_ABI);
+    return PTCP_ERR_ABI;
+  }
+  if ((unsigned)ops->slot >= PTCP_SLOT_COUNT) {
+    eb_add(eb, "policy ops name slot %d, which does not exist (0 to %d)", (int)ops->slot,
+           PTCP_SLOT_COUNT - 1);
+    return PTCP_ERR_INVALID_ARGUMENT;
+  }
+  if (!valid_name(ops->name, PTCP_POLICY_NAME_MAX)) {
+    if (ops->name == NULL)
+      eb_add(eb, "%s policy ops have no name (NULL)", ptcp_slot_name(ops->slot));
+    else
+      eb_add(eb, "%s policy name '%.*s' is not 1-%u characters of [a-z0-9_-]",
+             ptcp_slot_name(ops->slot), quote_len(strlen(ops->name)), ops->name,
+             PTCP_POLICY_NAME_MAX - 1);
+    return PTCP_ERR_INVALID_ARGUMENT;
+  }
+  if (!check_params(ops, eb))
+    return PTCP_ERR_INVALID_ARGUMENT;
+  hook = missing_hook(ops);
+  if (hook != NULL) {
+    eb_subject(eb, ops);
+    eb_add(eb, " lacks the required hook '%s'", hook);
+    return PTCP_ERR_OPS_INCOMPLETE;
+  }
+  return 0;
+}
+
 int ptcp_registry_add(ptcp_registry *reg, const ptcp_policy_info *ops) {
+  errbuf eb;
   ptcp_slot slot;
   size_t pos, n;
+  int rv;
 
-  if (reg == NULL || ops == NULL)
+  if (reg == NULL)
     return PTCP_ERR_INVALID_ARGUMENT;
-  /* The ABI first: under another ABI nothing else in the struct can be
-   * read with confidence. */
-  if (ops->abi != PTCP_POLICY_ABI)
-    return PTCP_ERR_ABI;
-  if ((unsigned)ops->slot >= PTCP_SLOT_COUNT)
-    return PTCP_ERR_INVALID_ARGUMENT;
-  if (!valid_name(ops->name, PTCP_POLICY_NAME_MAX) || !valid_params(ops))
-    return PTCP_ERR_INVALID_ARGUMENT;
-  if (!has_required_hooks(ops))
-    return PTCP_ERR_OPS_INCOMPLETE;
+  eb = reg_errbuf(reg);
+  rv = check_ops(ops, &eb);
+  if (rv != 0)
+    return rv;
   slot = ops->slot;
-  if (slot_search(reg, slot, ops->name, strlen(ops->name), &pos))
+  if (slot_search(reg, slot, ops->name, strlen(ops->name), &pos)) {
+    eb_subject(&eb, ops);
+    eb_add(&eb, " is already registered");
     return PTCP_ERR_EXISTS;
+  }
   n = reg->count[slot];
-  if (n >= SLOT_CAP)
+  if (n >= SLOT_CAP) {
+    eb_add(&eb, "the %s slot is full (%u policies); ", ptcp_slot_name(slot), SLOT_CAP);
+    eb_subject(&eb, ops);
+    eb_add(&eb, " does not fit");
     return PTCP_ERR_LIMIT;
+  }
   memmove(&reg->slot[slot][pos + 1], &reg->slot[slot][pos],
           (n - pos) * sizeof(reg->slot[slot][0]));
   reg->slot[slot][pos] = ops;
   reg->count[slot] = n + 1;
   return 0;
+}
+
+int ptcp_registry_remove(ptcp_registry *reg, const ptcp_policy_info *ops) {
+  errbuf eb;
+  ptcp_slot slot;
+  size_t pos, n;
+  int found;
+
+  if (reg == NULL)
+    return PTCP_ERR_INVALID_ARGUMENT;
+  eb = reg_errbuf(reg);
+  if (ops == NULL) {
+    eb_add(&eb, "no policy ops given (NULL)");
+    return PTCP_ERR_INVALID_ARGUMENT;
+  }
+  if ((unsigned)ops->slot >= PTCP_SLOT_COUNT) {
+    eb_add(&eb, "policy ops name slot %d, which does not exist (0 to %d)", (int)ops->slot,
+           PTCP_SLOT_COUNT - 1);
+    return PTCP_ERR_INVALID_ARGUMENT;
+  }
+  slot = ops->slot;
+  if (ops->name == NULL) {
+    eb_add(&eb, "%s policy ops have no name (NULL)", ptcp_slot_name(slot));
+    return PTCP_ERR_INVALID_ARGUMENT;
+  }
+  /* By pointer, not by name alone: whoever removes a policy must hold
+   * the ops that were added (a plugin never takes out a built-in that
+   * happens to share a name with one of its own). */
+  found = slot_search(reg, slot, ops->name, strlen(ops->name), &pos);
+  if (!found || reg->slot[slot][pos] != ops) {
+    eb_add(&eb, "%s policy '%.*s' is not registered", ptcp_slot_name(slot),
+           quote_len(strlen(ops->name)), ops->name);
+    if (found)
+      eb_add(&eb, " with these ops (other ops hold the name)");
+    return PTCP_ERR_NOT_FOUND;
+  }
+  n = reg->count[slot];
+  memmove(&reg->slot[slot][pos], &reg->slot[slot][pos + 1],
+          (n - pos - 1) * sizeof(reg->slot[slot][0]));
+  reg->slot[slot][n - 1] = NULL;
+  reg->count[slot] = n - 1;
+  return 0;
+}
+
+const char *ptcp_registry_errmsg(const ptcp_registry *reg) {
+  if (reg == NULL)
+    return "no registry (NULL)";
+  return reg->errmsg;
 }
 
 const ptcp_policy_info *ptcp_registry_find(const ptcp_registry *reg, ptcp_slot slot,
@@ -331,68 +565,6 @@ const ptcp_policy_info *ptcp_registry_get(const ptcp_registry *reg, ptcp_slot sl
   if (reg == NULL || (unsigned)slot >= PTCP_SLOT_COUNT || i >= reg->count[slot])
     return NULL;
   return reg->slot[slot][i];
-}
-
-/* ------------------------------------------------------------------ */
-/* Error sentences                                                     */
-
-/* A bounded, always NUL-terminated sentence builder; NULL buf: no-op. */
-typedef struct errbuf {
-  char *buf;
-  size_t cap;
-  size_t len;
-} errbuf;
-
-static void eb_vadd(errbuf *eb, const char *fmt, va_list ap)
-    __attribute__((format(printf, 2, 0)));
-
-static void eb_vadd(errbuf *eb, const char *fmt, va_list ap) {
-  int n;
-
-  if (eb->buf == NULL || eb->cap == 0 || eb->len + 1 >= eb->cap)
-    return;
-  n = vsnprintf(eb->buf + eb->len, eb->cap - eb->len, fmt, ap);
-  if (n < 0)
-    return;
-  eb->len += (size_t)n;
-  if (eb->len >= eb->cap)
-    eb->len = eb->cap - 1;
-}
-
-static void eb_add(errbuf *eb, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void eb_add(errbuf *eb, const char *fmt, ...) {
-  va_list ap;
-
-  va_start(ap, fmt);
-  eb_vadd(eb, fmt, ap);
-  va_end(ap);
-}
-
-/* |n| bytes of user text at |s|, shortened to QUOTE_MAX for quoting. */
-static int quote_len(size_t n) { return n > QUOTE_MAX ? QUOTE_MAX : (int)n; }
-
-/* Writes "<slot> policy '<name>'" as the subject of a sentence. */
-static void eb_subject(errbuf *eb, const ptcp_policy_info *info) {
-  eb_add(eb, "%s policy '%s'", ptcp_slot_name(info->slot), info->name);
-}
-
-static void eb_value(errbuf *eb, ptcp_param_type type, uint64_t v) {
-  char tmp[32];
-
-  switch (type) {
-  case PTCP_PARAM_DURATION:
-    ptcp_duration_format(tmp, sizeof(tmp), v);
-    eb_add(eb, "%s", tmp);
-    break;
-  case PTCP_PARAM_U32:
-    eb_add(eb, "%llu", (unsigned long long)v);
-    break;
-  case PTCP_PARAM_BOOL:
-    eb_add(eb, "%s", v ? "on" : "off");
-    break;
-  }
 }
 
 /* ------------------------------------------------------------------ */

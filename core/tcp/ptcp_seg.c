@@ -185,7 +185,18 @@ int ptcp_seg_parse(ptcp_seg *seg, const uint8_t *buf, size_t len,
 /* ------------------------------------------------------------------ */
 /* Serialization                                                       */
 
-static int sack_valid(const ptcp_opts *o) {
+/* The |present| bits the serializer knows how to write. */
+#define OPT_KNOWN                                                              \
+  (PTCP_OPT_MSS | PTCP_OPT_WSCALE | PTCP_OPT_SACK_PERM | PTCP_OPT_SACK | PTCP_OPT_TS)
+
+/*
+ * A writable option set: no bit the serializer would silently drop (the
+ * parse of the result would then differ from what the caller asked for),
+ * and a SACK block count that fits the option (RFC 2018 §3).
+ */
+static int opts_valid(const ptcp_opts *o) {
+  if (o->present & ~OPT_KNOWN)
+    return 0;
   return !(o->present & PTCP_OPT_SACK) ||
          (o->sack_count >= 1 && o->sack_count <= PTCP_SACK_MAX_BLOCKS);
 }
@@ -227,7 +238,7 @@ static size_t dense_len(const ptcp_opts *o) {
 ptcp_ssize ptcp_seg_opts_len(const ptcp_seg *seg) {
   size_t n;
 
-  if (seg == NULL || !sack_valid(&seg->opts))
+  if (seg == NULL || !opts_valid(&seg->opts))
     return PTCP_ERR_INVALID_ARGUMENT;
   n = aligned_len(&seg->opts);
   if (n <= PTCP_OPTS_MAX)

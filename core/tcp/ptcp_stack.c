@@ -30,7 +30,11 @@ void ptcp_conn_cfg_default(ptcp_conn_cfg *cfg) {
   cfg->keepalive_idle = 7200 * PTCP_SECONDS;
   cfg->keepalive_interval = 75 * PTCP_SECONDS;
   cfg->keepalive_count = 9;
-  cfg->syn_retries = 6;
+  /* RFC 9293 §3.8.3 MUST-23: keep retransmitting a SYN for at least 3
+   * minutes.  With rfc6298's 1 s initial RTO, doubling, capped at 60 s,
+   * 7 retransmissions go out until 123 s and the open fails at 183 s;
+   * 6 gave up at 123 s. */
+  cfg->syn_retries = 7;
   cfg->data_retries = 15;
   cfg->window_scaling = 1;
   cfg->timestamps = 1;

@@ -64,9 +64,12 @@ void ptcp_timer_arm_rtx(ptcp_conn *c, int mode, ptcp_time now) {
                 d, now);
     break;
   case RTX_PERSIST:
-    /* RFC 9293 §3.8.6.1: the first probe after one RTO, then back off. */
+    /* RFC 9293 §3.8.6.1: the first probe after one RTO, then back off
+     * exponentially (SHLD-29, SHLD-30).  The interval counts the probes
+     * sent, not the unanswered ones: a peer that answers every probe
+     * keeps the connection alive (MUST-26), not a fast probe rate. */
     d = ptcp_conn_rto(c);
-    for (unsigned i = 0; i < c->retries && d < PERSIST_MAX; i++)
+    for (unsigned i = 0; i < c->probes && d < PERSIST_MAX; i++)
       d *= 2;
     if (d > PERSIST_MAX)
       d = PERSIST_MAX;
@@ -101,7 +104,8 @@ void ptcp_timer_set_close(ptcp_conn *c, ptcp_time at) {
   ptcp_timer_sync(c);
 }
 
-/* Keep-alives (RFC 9293 §3.8.4) count from the last segment received. */
+/* Keep-alives (RFC 9293 §3.8.4, MUST-26) count from the last segment
+ * received whose ACK was acceptable. */
 void ptcp_timer_on_input(ptcp_conn *c, ptcp_time now) {
   if (!c->prof->cfg.keepalive)
     return;
@@ -240,6 +244,8 @@ static void fire_rtx(ptcp_conn *c, int mode, ptcp_time now) {
       return;
     }
     ptcp_output_probe(c, now);
+    if (c->probes < UINT8_MAX)
+      c->probes++;
     if (c->rtx_mode == RTX_OFF)
       ptcp_timer_arm_rtx(c, RTX_PERSIST, now);
     return;

@@ -66,6 +66,7 @@ int ptcp_tw_from_conn(ptcp_conn *c, ptcp_time now) {
   tw->ts_recent_at = c->ts_recent_at;
   tw->ts_offset = c->ts_offset;
   tw->window = ptcp_output_window_field(c);
+  tw->rcv_wnd = c->rcv_adv - c->rcv_nxt;
   tw->expires = c->t_close != PTCP_TIME_NONE ? c->t_close
                                              : ptcp_time_add(now, tw_length(c->prof));
   if (ptcp_heap_set(&s->timers, &s->mem, &tw->tnode, tw->expires) != 0) {
@@ -101,6 +102,7 @@ void ptcp_tw_input(ptcp_stack *s, ptcp_tw *tw, const ptcp_seg *seg, ptcp_time no
   ctx.seg = seg;
   ctx.seg_len = ptcp_seg_len(seg);
   ctx.rcv_nxt = tw->rcv_nxt;
+  ctx.rcv_wnd = tw->rcv_wnd;
   ctx.snd_nxt = tw->snd_nxt;
   ctx.ts_enabled = tw->ts_ok;
   ctx.ts_recent = tw->ts_recent;

@@ -16,7 +16,18 @@
  *   on_exit_recovery     cwnd = min(ssthresh, max(FlightSize, SMSS) + SMSS)
  *                        (RFC 6582 §3.2 step 6, option 1);
  *   on_timeout           ssthresh per eq. 4, cwnd = LW = 1 SMSS (§3.1);
- *   on_idle              cwnd = min(IW, cwnd), the restart window (§4.1).
+ *   on_idle              cwnd = min(IW, cwnd), the restart window (§4.1);
+ *   on_spurious          the Eifel response (RFC 4015 §3): the engine found
+ *                        the last timeout spurious (RFC 3522), so undo it:
+ *                        ssthresh = pipe_prev = max(FlightSize, ssthresh)
+ *                        and cwnd as it was, both remembered at the first
+ *                        expiry of the episode.  RFC 4015 sets cwnd to
+ *                        FlightSize + min(bytes_acked, IW) instead, to
+ *                        avoid a burst; the hook carries neither, so the
+ *                        pre-timeout cwnd is restored, as Linux's undo
+ *                        does.  The saved state is good until the first
+ *                        ACK of new data after the timeout (the one the
+ *                        engine judges by).
  *
  * Every sum saturates at UINT32_MAX and every difference at zero, and
  * after every event cwnd is at least one SMSS, so a hostile sequence of
@@ -27,25 +38,7 @@
 #include <plugtcp/policy.h>
 
 #include "../builtins.h"
-
-/* RFC 5681 §3.1, the IW rule by SMSS:
- *   SMSS > 2190            IW = 2 * SMSS
- *   1095 < SMSS <= 2190    IW = 3 * SMSS
- *   SMSS <= 1095           IW = 4 * SMSS */
-#define IW_SMSS_LARGE 2190u
-#define IW_SMSS_MEDIUM 1095u
-#define IW_SEGS_LARGE 2u
-#define IW_SEGS_MEDIUM 3u
-#define IW_SEGS_SMALL 4u
-
-/* The iw param overrides RFC 5681's rule, e.g. iw=10 for RFC 6928's
- * experimental IW; anything larger than this is not an experiment. */
-#define IW_PARAM_MAX 1000u
-
-/* RFC 5681 §3.1 eq. 4: ssthresh never below 2 segments. */
-#define SSTHRESH_MIN_SEGS 2u
-/* RFC 5681 §3.2 step 3: cwnd = ssthresh + 3*SMSS. */
-#define RECOVERY_INFLATE_SEGS 3u
+#include "cc_common.h"
 
 typedef struct cc_newreno_params {
   uint32_t iw;       /* initial window in segments; 0 = RFC 5681 §3.1 */
@@ -55,6 +48,9 @@ typedef struct cc_newreno_params {
 typedef struct cc_newreno_state {
   uint32_t cwnd;
   uint32_t ssthresh;
+  uint32_t cwnd_prev; /* RFC 4015: cwnd before the timeout */
+  uint32_t pipe_prev; /* RFC 4015: max(FlightSize, ssthresh) then */
+  uint8_t undo;       /* cwnd_prev and pipe_prev are valid */
 } cc_newreno_state;
 
 _Static_assert(sizeof(cc_newreno_state) <= PTCP_BUILTIN_STATE_MAX,
@@ -71,7 +67,7 @@ static const ptcp_param_desc newreno_params[] = {
      .type = PTCP_PARAM_U32,
      .offset = offsetof(cc_newreno_params, iw),
      .min = 0,
-     .max = IW_PARAM_MAX,
+     .max = PTCP_CC_IW_PARAM_MAX,
      .help = "initial window in segments; 0 = RFC 5681 §3.1 (2-4 by SMSS)"},
     {.name = "ssthresh",
      .type = PTCP_PARAM_U32,
@@ -81,42 +77,14 @@ static const ptcp_param_desc newreno_params[] = {
      .help = "initial slow-start threshold in bytes (RFC 5681 §3.1)"},
 };
 
-/* An SMSS of 0 would make every rule degenerate; treat it as 1 byte. */
-static uint32_t smss(uint32_t mss) { return mss > 0 ? mss : 1; }
-
-static uint32_t sat32(uint64_t v) { return v > UINT32_MAX ? UINT32_MAX : (uint32_t)v; }
-
-static uint32_t add_sat(uint32_t a, uint32_t b) { return sat32((uint64_t)a + b); }
-
-static uint32_t mul_sat(uint32_t a, uint32_t b) { return sat32((uint64_t)a * b); }
-
-static uint32_t max32(uint32_t a, uint32_t b) { return a > b ? a : b; }
-
-static uint32_t min32(uint32_t a, uint32_t b) { return a < b ? a : b; }
-
 /* The invariant every event ends with: cwnd >= 1 SMSS. */
 static void floor_cwnd(cc_newreno_state *st, uint32_t mss) {
-  st->cwnd = max32(st->cwnd, smss(mss));
-}
-
-static uint32_t initial_window(const cc_newreno_params *p, uint32_t mss) {
-  uint32_t segs;
-
-  mss = smss(mss);
-  if (p->iw != 0)
-    return mul_sat(p->iw, mss);
-  if (mss > IW_SMSS_LARGE)
-    segs = IW_SEGS_LARGE;
-  else if (mss > IW_SMSS_MEDIUM)
-    segs = IW_SEGS_MEDIUM;
-  else
-    segs = IW_SEGS_SMALL;
-  return mul_sat(segs, mss);
+  st->cwnd = ptcp_cc_max(st->cwnd, ptcp_cc_smss(mss));
 }
 
 /* RFC 5681 §3.1 eq. 4: ssthresh = max(FlightSize / 2, 2*SMSS). */
 static uint32_t loss_ssthresh(uint32_t flight, uint32_t mss) {
-  return max32(flight / 2, mul_sat(SSTHRESH_MIN_SEGS, smss(mss)));
+  return ptcp_cc_max(flight / 2, ptcp_cc_ssthresh_floor(mss));
 }
 
 static int newreno_init(void *state, const void *params, uint32_t mss, ptcp_time now) {
@@ -124,8 +92,9 @@ static int newreno_init(void *state, const void *params, uint32_t mss, ptcp_time
   const cc_newreno_params *p = params;
 
   (void)now;
-  st->cwnd = initial_window(p, mss);
+  st->cwnd = ptcp_cc_initial_window(p->iw, mss);
   st->ssthresh = p->ssthresh;
+  st->undo = 0;
   floor_cwnd(st, mss);
   return 0;
 }
@@ -144,18 +113,19 @@ static uint32_t newreno_ssthresh(const void *state) {
 
 static void newreno_on_ack(void *state, const void *params, const ptcp_cc_ack *a) {
   cc_newreno_state *st = state;
-  uint32_t mss = smss(a->mss);
+  uint32_t mss = ptcp_cc_smss(a->mss);
 
   (void)params;
+  st->undo = 0;
   if (st->cwnd < st->ssthresh) {
     /* §3.1 eq. 2: slow start, cwnd += min(N, SMSS). */
-    st->cwnd = add_sat(st->cwnd, min32(a->acked, mss));
+    st->cwnd = ptcp_cc_add(st->cwnd, ptcp_cc_min(a->acked, mss));
   } else {
     /* §3.1 eq. 3: congestion avoidance, about one SMSS per RTT; at least
      * one byte per ACK. */
-    uint64_t inc = (uint64_t)mss * mss / max32(st->cwnd, 1);
+    uint64_t inc = (uint64_t)mss * mss / ptcp_cc_max(st->cwnd, 1);
 
-    st->cwnd = add_sat(st->cwnd, sat32(inc > 0 ? inc : 1));
+    st->cwnd = ptcp_cc_add(st->cwnd, ptcp_cc_sat32(inc > 0 ? inc : 1));
   }
   floor_cwnd(st, mss);
 }
@@ -166,10 +136,12 @@ static void newreno_on_enter_recovery(void *state, const void *params, uint32_t 
 
   (void)params;
   (void)now;
+  st->undo = 0;
   /* §3.2 step 2 (eq. 4) and step 3: inflate by the three segments that
    * the duplicate ACKs say have left the network. */
   st->ssthresh = loss_ssthresh(flight, mss);
-  st->cwnd = add_sat(st->ssthresh, mul_sat(RECOVERY_INFLATE_SEGS, smss(mss)));
+  st->cwnd = ptcp_cc_add(st->ssthresh,
+                         ptcp_cc_mul(PTCP_CC_RECOVERY_INFLATE_SEGS, ptcp_cc_smss(mss)));
   floor_cwnd(st, mss);
 }
 
@@ -178,7 +150,7 @@ static void newreno_on_recovery_dupack(void *state, const void *params, uint32_t
 
   (void)params;
   /* §3.2 step 4: each further duplicate ACK means another segment left. */
-  st->cwnd = add_sat(st->cwnd, smss(mss));
+  st->cwnd = ptcp_cc_add(st->cwnd, ptcp_cc_smss(mss));
   floor_cwnd(st, mss);
 }
 
@@ -187,11 +159,9 @@ static void newreno_on_partial_ack(void *state, const void *params, uint32_t ack
   cc_newreno_state *st = state;
 
   (void)params;
-  /* RFC 6582 §3.2 step 5: deflate by the amount newly acknowledged; add
-   * back one SMSS if at least one SMSS was acknowledged. */
-  st->cwnd = st->cwnd > acked ? st->cwnd - acked : 0;
-  if (acked >= smss(mss))
-    st->cwnd = add_sat(st->cwnd, smss(mss));
+  st->undo = 0;
+  /* RFC 6582 §3.2 step 5. */
+  st->cwnd = ptcp_cc_partial_ack(st->cwnd, acked, mss);
   floor_cwnd(st, mss);
 }
 
@@ -201,8 +171,9 @@ static void newreno_on_exit_recovery(void *state, const void *params, uint32_t f
 
   (void)params;
   (void)now;
-  /* RFC 6582 §3.2 step 6, option 1: deflate, without a burst. */
-  st->cwnd = min32(st->ssthresh, add_sat(max32(flight, smss(mss)), smss(mss)));
+  st->undo = 0;
+  /* RFC 6582 §3.2 step 6, option 1. */
+  st->cwnd = ptcp_cc_exit_recovery(st->ssthresh, flight, mss);
   floor_cwnd(st, mss);
 }
 
@@ -212,19 +183,40 @@ static void newreno_on_timeout(void *state, const void *params, uint32_t flight,
 
   (void)params;
   (void)now;
+  if (!st->undo) {
+    /* RFC 4015 §3, before loss recovery changes anything, at the first
+     * expiry only: what a spurious verdict would restore. */
+    st->cwnd_prev = st->cwnd;
+    st->pipe_prev = ptcp_cc_max(flight, st->ssthresh);
+    st->undo = 1;
+  }
   /* RFC 5681 §3.1: eq. 4, and cwnd to the loss window, LW = 1 SMSS. */
   st->ssthresh = loss_ssthresh(flight, mss);
-  st->cwnd = smss(mss);
+  st->cwnd = ptcp_cc_smss(mss);
+}
+
+static void newreno_on_spurious(void *state, const void *params, ptcp_time now) {
+  cc_newreno_state *st = state;
+
+  (void)params;
+  (void)now;
+  if (!st->undo)
+    return;
+  /* RFC 4015 §3: ssthresh = pipe_prev; cwnd as before the timeout. */
+  st->ssthresh = st->pipe_prev;
+  st->cwnd = ptcp_cc_max(st->cwnd, st->cwnd_prev);
+  st->undo = 0;
 }
 
 static void newreno_on_idle(void *state, const void *params, uint32_t mss,
                             ptcp_time now) {
   cc_newreno_state *st = state;
+  const cc_newreno_params *p = params;
 
   (void)now;
   /* RFC 5681 §4.1: after an idle period longer than an RTO, restart
    * from RW = min(IW, cwnd). */
-  st->cwnd = min32(st->cwnd, initial_window(params, mss));
+  st->cwnd = ptcp_cc_min(st->cwnd, ptcp_cc_initial_window(p->iw, mss));
   floor_cwnd(st, mss);
 }
 
@@ -235,7 +227,7 @@ const ptcp_cc_ops ptcp_cc_newreno = {
             .slot = PTCP_SLOT_CC,
             .name = "newreno",
             .summary = "RFC 5681 slow start / congestion avoidance + RFC 6582 NewReno "
-                       "fast recovery",
+                       "fast recovery, RFC 4015 undo",
             .state_size = sizeof(cc_newreno_state),
             .params_size = sizeof(cc_newreno_params),
             .params_default = &newreno_defaults,
@@ -251,5 +243,6 @@ const ptcp_cc_ops ptcp_cc_newreno = {
     .on_partial_ack = newreno_on_partial_ack,
     .on_exit_recovery = newreno_on_exit_recovery,
     .on_timeout = newreno_on_timeout,
+    .on_spurious = newreno_on_spurious,
     .on_idle = newreno_on_idle,
 };

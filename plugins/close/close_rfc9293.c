@@ -7,28 +7,29 @@
  *   time_wait_segment   what a segment does to a TIME-WAIT connection:
  *     RST               dropped: RFC 1337 fix F1, so a stray or forged
  *                       RST cannot "assassinate" TIME-WAIT early;
- *     SYN, no ACK, SEG.SEQ after RCV.NXT, and a listener on the port
- *                       reopens: RFC 9293 §3.10.7.4 and RFC 1122
- *                       4.2.2.13 allow accepting a new SYN that cannot
- *                       be confused with the old incarnation;
- *     any other SYN     ACK only: the challenge ACK of RFC 5961 §4;
+ *     SYN               ACK only: the challenge ACK of RFC 5961 §4.  RFC
+ *                       9293 reopens TIME-WAIT for a new SYN only when
+ *                       timestamps tell the incarnations apart (close
+ *                       policy "rfc6191" does that);
  *     the peer's FIN again (FIN, ending exactly at RCV.NXT)
  *                       re-ACKed and the 2 MSL timer restarted (RFC 9293
  *                       §3.10.7.4 TIME-WAIT: "The only thing that can
  *                       arrive in this state is a retransmission of the
  *                       remote FIN.  Acknowledge it, and restart the 2 MSL
  *                       timeout.");
- *     a bare ACK (no data, FIN or SYN)
- *                       dropped: an ACK is never ACKed, which could start
- *                       an ACK loop with a confused peer;
- *     anything else     ACK only: an unacceptable segment gets an ACK
- *                       (RFC 9293 §3.10.7.4, first check);
+ *     unacceptable      ACK only: a segment outside the window last
+ *                       offered gets an ACK (first check);
+ *     anything else     dropped: without ACK (fifth check), or with
+ *                       nothing left to do, since text after the FIN is
+ *                       ignored; an acceptable ACK is never ACKed, which
+ *                       could start an ACK loop with a confused peer;
  *   close_action        not set: the core's default applies (RST when
  *                       received data was never read, RFC 9293 §3.10.4,
  *                       RFC 1122 4.2.2.13);
  *   fin_wait_2_timeout  the fin_wait_2 param.
  *
- * Stateless: every hook sees only its params and the segment.
+ * Stateless: every hook sees only its params and the segment.  The rules
+ * live in close_common.h, shared with the variants.
  */
 #include <stddef.h>
 
@@ -36,28 +37,16 @@
 #include <plugtcp/seq.h>
 
 #include "../builtins.h"
-
-/* Linux (tcp_fin_timeout) and FreeBSD (tcp_finwait2_timeout) both bound
- * an orphaned FIN-WAIT-2 to 60 s, so a peer that vanished after ACKing
- * our FIN cannot pin the connection forever.  RFC 9293 itself waits
- * forever; fin_wait_2=0 asks for that. */
-#define FIN_WAIT_2_DEFAULT (60 * PTCP_SECONDS)
-
-/* Upper bounds for the params: generous, but finite. */
-#define TIME_WAIT_PARAM_MAX (3600 * PTCP_SECONDS)
-#define FIN_WAIT_2_PARAM_MAX (3600 * PTCP_SECONDS)
-
-/* RFC 9293 §3.10.7.4: TIME-WAIT lasts twice the maximum segment lifetime. */
-#define MSL_PER_TIME_WAIT 2u
+#include "close_common.h"
 
 typedef struct close_rfc9293_params {
-  ptcp_duration time_wait;  /* 0: MSL_PER_TIME_WAIT * msl */
+  ptcp_duration time_wait;  /* 0: 2 MSL */
   ptcp_duration fin_wait_2; /* 0: forever */
 } close_rfc9293_params;
 
 static const close_rfc9293_params rfc9293_defaults = {
     .time_wait = 0,
-    .fin_wait_2 = FIN_WAIT_2_DEFAULT,
+    .fin_wait_2 = PTCP_CLOSE_FIN_WAIT_2_DEFAULT,
 };
 
 static const ptcp_param_desc rfc9293_params[] = {
@@ -65,13 +54,13 @@ static const ptcp_param_desc rfc9293_params[] = {
      .type = PTCP_PARAM_DURATION,
      .offset = offsetof(close_rfc9293_params, time_wait),
      .min = 0,
-     .max = TIME_WAIT_PARAM_MAX,
+     .max = PTCP_CLOSE_PARAM_MAX,
      .help = "TIME-WAIT length; 0 = 2 MSL (RFC 9293 §3.4.2)"},
     {.name = "fin_wait_2",
      .type = PTCP_PARAM_DURATION,
      .offset = offsetof(close_rfc9293_params, fin_wait_2),
      .min = 0,
-     .max = FIN_WAIT_2_PARAM_MAX,
+     .max = PTCP_CLOSE_PARAM_MAX,
      .help = "orphaned FIN-WAIT-2 limit; 0 = forever, as RFC 9293"},
 };
 
@@ -80,41 +69,18 @@ static ptcp_duration rfc9293_time_wait(const void *params, ptcp_duration msl) {
 
   if (p->time_wait != 0)
     return p->time_wait;
-  /* 2 MSL, saturating: a huge configured MSL must not wrap to a short
-   * TIME-WAIT. */
-  if (msl > UINT64_MAX / MSL_PER_TIME_WAIT)
-    return UINT64_MAX;
-  return MSL_PER_TIME_WAIT * msl;
+  return ptcp_close_2msl(msl);
 }
 
 static ptcp_tw_verdict rfc9293_time_wait_segment(const void *params,
                                                  const ptcp_tw_ctx *c) {
-  uint8_t flags = c->seg->flags;
-
   (void)params;
   /* RFC 1337 F1: ignore RST segments in TIME-WAIT. */
-  if (flags & PTCP_RST)
+  if (c->seg->flags & PTCP_RST)
     return PTCP_TW_DROP;
-  if (flags & PTCP_SYN) {
-    /* RFC 1122 4.2.2.13 / RFC 9293 §3.10.7.4: a new SYN whose sequence
-     * number lies beyond everything of the old incarnation may start a
-     * new connection, if someone listens. */
-    if (!(flags & PTCP_ACK) && ptcp_seq_gt(c->seg->seq, c->rcv_nxt) && c->listener)
-      return PTCP_TW_REOPEN;
-    /* RFC 5961 §4: any other SYN gets a (challenge) ACK. */
-    return PTCP_TW_ACK_ONLY;
-  }
-  /* RFC 9293 §3.10.7.4 TIME-WAIT: the peer's FIN again (it ends exactly
-   * at RCV.NXT, which is one past that FIN): re-ACK, restart 2 MSL. */
-  if ((flags & PTCP_FIN) && ptcp_seq_add(c->seg->seq, c->seg_len) == c->rcv_nxt)
-    return PTCP_TW_ACK;
-  /* Never ACK a bare ACK (no data, no FIN; SYN was handled above): that
-   * is how ACK loops start. */
-  if (c->seg_len == 0 && !(flags & PTCP_FIN))
-    return PTCP_TW_DROP;
-  /* Data, or a FIN that is not the one we saw: unacceptable, so ACK
-   * (RFC 9293 §3.10.7.4 first check) without touching the timer. */
-  return PTCP_TW_ACK_ONLY;
+  if (c->seg->flags & PTCP_SYN)
+    return ptcp_close_tw_syn_5961(c);
+  return ptcp_close_tw_other(c);
 }
 
 static ptcp_duration rfc9293_fin_wait_2_timeout(const void *params, ptcp_duration msl) {

@@ -1,9 +1,13 @@
 /*
- * rto "fixed": the RTO is a constant (param rto, 1 s by default), whatever
- * the RTT.  On each expiry it doubles (RFC 6298 §5.5), capped at max,
- * unless backoff=off.  A valid RTT sample (Karn's rule, RFC 6298 §3:
- * not from a retransmitted segment unless timestamped) returns it to the
- * constant, like RFC 6298 §5.7.
+ * rto "fixed": the RTO is a constant (param value, 1 s by default),
+ * whatever the RTT.  On each expiry it doubles (RFC 6298 §5.5), capped at
+ * max, at most backoff_cap times (0: never).  A valid RTT sample (Karn's
+ * rule, RFC 6298 §3: not from a retransmitted segment unless timestamped)
+ * returns it to the constant, like RFC 6298 §5.7.
+ *
+ * Of the generic rto params, min, initial and granularity have no
+ * meaning here (there is one value and no estimator); max and
+ * backoff_cap do.
  *
  * Not an RFC algorithm: a baseline for experiments and for tests that
  * want timeouts at known instants.  It ignores RFC 9293 MUST-18.
@@ -15,10 +19,12 @@
 #include "../builtins.h"
 #include "rto_backoff.h"
 
+#define BACKOFF_CAP_DEFAULT 16u
+
 typedef struct rto_fixed_params {
-  ptcp_duration rto;
+  ptcp_duration value;
   ptcp_duration max;
-  uint8_t backoff;
+  uint32_t backoff_cap;
 } rto_fixed_params;
 
 typedef struct rto_fixed_state {
@@ -29,15 +35,15 @@ _Static_assert(sizeof(rto_fixed_state) <= PTCP_BUILTIN_STATE_MAX,
                "rto fixed state must fit the built-in budget");
 
 static const rto_fixed_params fixed_defaults = {
-    .rto = 1 * PTCP_SECONDS,  /* RFC 6298 §2.1's initial value */
-    .max = 60 * PTCP_SECONDS, /* RFC 6298 §2.5 */
-    .backoff = 1,
+    .value = 1 * PTCP_SECONDS, /* RFC 6298 §2.1's initial value */
+    .max = 60 * PTCP_SECONDS,  /* RFC 6298 §2.5 */
+    .backoff_cap = BACKOFF_CAP_DEFAULT,
 };
 
 static const ptcp_param_desc fixed_params[] = {
-    {.name = "rto",
+    {.name = "value",
      .type = PTCP_PARAM_DURATION,
-     .offset = offsetof(rto_fixed_params, rto),
+     .offset = offsetof(rto_fixed_params, value),
      .min = PTCP_RTO_FLOOR,
      .max = PTCP_RTO_CEIL,
      .help = "the timeout before any backoff"},
@@ -47,12 +53,12 @@ static const ptcp_param_desc fixed_params[] = {
      .min = PTCP_RTO_FLOOR,
      .max = PTCP_RTO_CEIL,
      .help = "upper bound, backoff included"},
-    {.name = "backoff",
-     .type = PTCP_PARAM_BOOL,
-     .offset = offsetof(rto_fixed_params, backoff),
+    {.name = "backoff_cap",
+     .type = PTCP_PARAM_U32,
+     .offset = offsetof(rto_fixed_params, backoff_cap),
      .min = 0,
-     .max = 1,
-     .help = "double on each timeout (RFC 6298 §5.5)"},
+     .max = PTCP_RTO_SHIFT_LIMIT,
+     .help = "most doublings on repeated timeouts (RFC 6298 §5.5); 0 = none"},
 };
 
 static int fixed_init(void *state, const void *params, ptcp_time now) {
@@ -80,7 +86,7 @@ static ptcp_duration fixed_rto(const void *state, const void *params) {
   const rto_fixed_params *p = params;
 
   /* Never above max, even when rto > max. */
-  return ptcp_rto_backed_off(p->rto, st->backoff, p->max);
+  return ptcp_rto_backed_off(p->value, st->backoff, p->max);
 }
 
 static void fixed_on_timeout(void *state, const void *params, ptcp_time now) {
@@ -89,7 +95,7 @@ static void fixed_on_timeout(void *state, const void *params, ptcp_time now) {
 
   (void)now;
   /* Stop counting once max is reached: the value cannot grow further. */
-  if (p->backoff && fixed_rto(state, params) < p->max)
+  if (st->backoff < p->backoff_cap && fixed_rto(state, params) < p->max)
     st->backoff++;
 }
 

@@ -45,6 +45,7 @@ typedef struct psim_pkt {
   struct psim_pkt *next;
   struct psim_pkt *prev;
   psim_event ev;
+  ptcp_time at;
   uint64_t tag;
   uint32_t flags;
 

@@ -106,6 +106,7 @@ typedef ptrdiff_t ptcp_ssize;
 #define PTCP_ERR_ABORTED (-216)        /* connection aborted locally */
 #define PTCP_ERR_POLICY (-217)         /* a policy refused to initialise */
 #define PTCP_ERR_ALREADY (-218)        /* operation already in progress */
+#define PTCP_ERR_PLUGIN (-219)         /* not a usable plugin (plugtcp/plugin.h) */
 
 /* -490 .. -499 are reserved for libplugsim (see plugsim/common.h). */
 

@@ -309,6 +309,8 @@ typedef struct ptcp_tw_ctx {
   const ptcp_seg *seg;
   uint32_t seg_len;
   uint32_t rcv_nxt;
+  uint32_t rcv_wnd;     /* the window last offered, in bytes (for the
+                           acceptability test, ptcp_seq_acceptable) */
   uint32_t snd_nxt;
   uint8_t ts_enabled;
   uint32_t ts_recent;
@@ -415,10 +417,35 @@ void ptcp_registry_free(ptcp_registry *reg);
  *   PTCP_ERR_ABI               info.abi != PTCP_POLICY_ABI;
  *   PTCP_ERR_OPS_INCOMPLETE    a required hook is NULL;
  *   PTCP_ERR_EXISTS            the slot already has a policy of that name;
- *   PTCP_ERR_LIMIT             the slot is full (64 policies);
- *   PTCP_ERR_NOMEM.
+ *   PTCP_ERR_LIMIT             the slot is full (64 policies).
+ * On failure the registry is unchanged and ptcp_registry_errmsg says
+ * which policy and what is wrong with it.
  */
 int ptcp_registry_add(ptcp_registry *reg, const ptcp_policy_info *ops);
+
+/**
+ * ptcp_registry_remove takes |ops| out of the registry: the very pointer
+ * that was added, not merely a policy of the same name.  Names resolve
+ * no longer, so a later spec naming it fails with PTCP_ERR_NOT_FOUND;
+ * stacks and connections that already resolved it keep the ops pointer
+ * and go on calling its hooks, so ops that are about to disappear (an
+ * unloaded plugin) must first be out of use everywhere.  Removal keeps
+ * the other policies of the slot in name order.  Returns 0, or:
+ *   PTCP_ERR_INVALID_ARGUMENT  NULL, a slot that does not exist, no name;
+ *   PTCP_ERR_NOT_FOUND         |ops| is not registered (no policy of that
+ *                              name, or other ops hold the name).
+ * On failure the registry is unchanged and ptcp_registry_errmsg says why.
+ */
+int ptcp_registry_remove(ptcp_registry *reg, const ptcp_policy_info *ops);
+
+/**
+ * ptcp_registry_errmsg returns one sentence saying why the latest
+ * ptcp_registry_add or ptcp_registry_remove on |reg| failed ("rto policy
+ * 'mine' lacks the required hook 'on_timeout'"), or "" when it
+ * succeeded.  The text belongs to |reg| and changes with its next add or
+ * remove.  Never NULL.
+ */
+const char *ptcp_registry_errmsg(const ptcp_registry *reg);
 
 /**
  * ptcp_registry_add_builtins registers every built-in policy.  Returns 0
@@ -451,7 +478,7 @@ typedef struct ptcp_policy_sel {
  * for |slot| against |reg| into |sel|: defaults first, then each key.
  * On failure |err| (if not NULL, |errlen| bytes) receives a sentence that
  * says what is wrong ("rto policy 'rfc6298' has no parameter 'mn'; it
- * takes: min, max, initial, granularity, backoff_cap").
+ * takes: min, max, initial, granularity, backoff_cap, eifel").
  * Returns 0, or:
  *   PTCP_ERR_NOT_FOUND         no policy of that name in the slot;
  *   PTCP_ERR_INVALID_ARGUMENT  bad syntax, unknown key, bad value, or a

@@ -52,6 +52,34 @@ static inline int ptcp_seq_in(uint32_t x, uint32_t lo, uint32_t len) {
   return (uint32_t)(x - lo) < len;
 }
 
+/**
+ * ptcp_seq_acceptable is the segment acceptability test of RFC 9293
+ * §3.10.7.4 (the four cases of segment length x receive window):
+ *
+ *   len  window  acceptable when
+ *   0    0       SEG.SEQ = RCV.NXT
+ *   0    >0      RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND
+ *   >0   0       never
+ *   >0   >0      RCV.NXT =< SEG.SEQ < RCV.NXT+RCV.WND, or
+ *                RCV.NXT =< SEG.SEQ+SEG.LEN-1 < RCV.NXT+RCV.WND
+ *
+ * plus, in the last case, a segment that starts before RCV.NXT and ends
+ * beyond the window: as written the test drops it although it carries
+ * exactly the bytes expected next, so a segment containing RCV.NXT is
+ * acceptable too (its new part is then trimmed to the window).  This
+ * widens nothing for a blind attacker: SEG.SEQ still lies within SEG.LEN
+ * before RCV.NXT, as in the second condition.  |len| counts SYN and FIN.
+ */
+static inline int ptcp_seq_acceptable(uint32_t seq, uint32_t len, uint32_t rcv_nxt,
+                                      uint32_t rcv_wnd) {
+  if (len == 0)
+    return rcv_wnd == 0 ? seq == rcv_nxt : ptcp_seq_in(seq, rcv_nxt, rcv_wnd);
+  if (rcv_wnd == 0)
+    return 0;
+  return ptcp_seq_in(seq, rcv_nxt, rcv_wnd) ||
+         ptcp_seq_in(seq + len - 1, rcv_nxt, rcv_wnd) || ptcp_seq_in(rcv_nxt, seq, len);
+}
+
 /** ptcp_seq_max returns whichever of |a| and |b| comes later. */
 static inline uint32_t ptcp_seq_max(uint32_t a, uint32_t b) {
   return ptcp_seq_lt(a, b) ? b : a;

@@ -131,13 +131,13 @@ typedef struct ptcp_conn_cfg {
   uint32_t sndbuf;          /* send buffer bytes; default 256 KiB */
   uint32_t rcvbuf;          /* receive buffer bytes; default 256 KiB */
   ptcp_duration msl;        /* maximum segment lifetime; default 2 min (RFC 9293 §3.4.2) */
-  ptcp_duration delack;     /* delayed-ACK timeout; 0 = ACK every segment; default 200 ms, at most 500 ms (MUST-40) */
+  ptcp_duration delack;     /* delayed-ACK timeout; 0 = ACK every segment; default 200 ms, less than 500 ms (MUST-40) */
   uint8_t nagle;            /* Nagle's algorithm (RFC 9293 §3.7.4); default on */
   uint8_t keepalive;        /* keep-alives (RFC 9293 §3.8.4); default off */
   ptcp_duration keepalive_idle;     /* default 2 h (MUST-28 minimum) */
   ptcp_duration keepalive_interval; /* default 75 s */
   uint8_t keepalive_count;          /* probes before giving up; default 9 */
-  uint8_t syn_retries;      /* SYN / SYN-ACK retransmissions; default 6 */
+  uint8_t syn_retries;      /* SYN / SYN-ACK retransmissions; default 7 (>= 3 min, MUST-23) */
   uint8_t data_retries;     /* data retransmissions before ETIMEDOUT; default 15 */
   uint8_t window_scaling;   /* offer RFC 7323 window scale; default on */
   uint8_t timestamps;       /* offer RFC 7323 timestamps; default on */
@@ -256,9 +256,12 @@ int ptcp_conn_new(ptcp_stack *stack, const ptcp_conn_cfg *cfg, ptcp_conn **pconn
 /**
  * ptcp_conn_bind sets the local address (NULL: any of the stack's) and
  * port (0: an ephemeral one).  Returns 0, or:
+ *   PTCP_ERR_INVALID_ARGUMENT  NULL |conn|, or |addr| of no known family;
  *   PTCP_ERR_ADDR_IN_USE       another connection or listener holds the port;
  *   PTCP_ERR_ADDR_NOT_AVAIL    |addr| is not local, or no ephemeral port is free;
- *   PTCP_ERR_STATE             already bound.
+ *   PTCP_ERR_STATE             already bound, not CLOSED, or a released handle;
+ *   PTCP_ERR_POLICY            no randomness to pick an ephemeral port;
+ *   PTCP_ERR_NOMEM.
  */
 int ptcp_conn_bind(ptcp_conn *conn, const ptcp_addr *addr, uint16_t port);
 
@@ -266,17 +269,20 @@ int ptcp_conn_bind(ptcp_conn *conn, const ptcp_addr *addr, uint16_t port);
  * ptcp_conn_listen makes a bound connection a listener with room for
  * |backlog| half-open and |backlog| established connections (1..65535).
  * Returns 0, PTCP_ERR_STATE (not bound, not CLOSED, or opened before:
- * a connection whose connect failed cannot listen) or
- * PTCP_ERR_INVALID_ARGUMENT.
+ * a connection whose connect failed cannot listen),
+ * PTCP_ERR_INVALID_ARGUMENT (NULL, or |backlog| out of range) or
+ * PTCP_ERR_NOMEM.
  */
 int ptcp_conn_listen(ptcp_conn *conn, unsigned backlog);
 
 /**
  * ptcp_conn_accept takes the oldest established connection off the
  * listener's queue.  The new connection inherits the listener's settings
- * and user data.  Returns 0, or:
- *   PTCP_ERR_WOULD_BLOCK  the queue is empty;
- *   PTCP_ERR_STATE        |listener| is not listening.
+ * and user data.  Events due to it (readable, peer FIN, closed) are
+ * delivered before this call returns.  Returns 0, or:
+ *   PTCP_ERR_WOULD_BLOCK       the queue is empty;
+ *   PTCP_ERR_STATE             |listener| is not listening;
+ *   PTCP_ERR_INVALID_ARGUMENT  NULL |listener| or |pconn|.
  */
 int ptcp_conn_accept(ptcp_conn *listener, ptcp_conn **pconn);
 
@@ -289,6 +295,8 @@ int ptcp_conn_accept(ptcp_conn *listener, ptcp_conn **pconn);
  *   PTCP_ERR_INVALID_ARGUMENT  port 0, or an unusable remote address;
  *   PTCP_ERR_ADDR_NOT_AVAIL  no local address of that family or no port;
  *   PTCP_ERR_ADDR_IN_USE     that 4-tuple exists already;
+ *   PTCP_ERR_POLICY          no randomness (port, timestamp offset), or a
+ *                            policy refused to initialise;
  *   PTCP_ERR_NOMEM.
  */
 int ptcp_conn_connect(ptcp_conn *conn, const ptcp_addr *addr, uint16_t port,
@@ -304,6 +312,8 @@ int ptcp_conn_connect(ptcp_conn *conn, const ptcp_addr *addr, uint16_t port,
  *   PTCP_ERR_CLOSED         the sending side was shut down (EPIPE);
  *   PTCP_ERR_CONN_RESET / PTCP_ERR_TIMED_OUT / PTCP_ERR_CONN_REFUSED
  *                           the connection failed;
+ *   PTCP_ERR_INVALID_ARGUMENT  NULL |conn|, NULL |buf| with |len| > 0, or
+ *                           a released handle;
  *   PTCP_ERR_NOMEM.
  */
 ptcp_ssize ptcp_conn_send(ptcp_conn *conn, const void *buf, size_t len, ptcp_time now);
@@ -314,14 +324,19 @@ ptcp_ssize ptcp_conn_send(ptcp_conn *conn, const void *buf, size_t len, ptcp_tim
  * (the peer's FIN, after all data), or:
  *   PTCP_ERR_WOULD_BLOCK    nothing to read yet;
  *   PTCP_ERR_NOT_CONNECTED  never connected;
- *   PTCP_ERR_CONN_RESET / PTCP_ERR_TIMED_OUT / PTCP_ERR_CONN_REFUSED.
+ *   PTCP_ERR_CONN_RESET / PTCP_ERR_TIMED_OUT / PTCP_ERR_CONN_REFUSED;
+ *   PTCP_ERR_INVALID_ARGUMENT  NULL |conn|, NULL |buf| with |len| > 0, or
+ *                           a released handle.
  */
 ptcp_ssize ptcp_conn_recv(ptcp_conn *conn, void *buf, size_t len, ptcp_time now);
 
 /**
  * ptcp_conn_shutdown closes the sending direction: a FIN follows the
  * queued data, and the connection keeps receiving (half-close).
- * Returns 0, PTCP_ERR_NOT_CONNECTED, or PTCP_ERR_CLOSED if already shut.
+ * Returns 0, PTCP_ERR_NOT_CONNECTED (not open yet, or closing), the
+ * connection's error if it failed (PTCP_ERR_CONN_RESET, ...),
+ * PTCP_ERR_CLOSED if already shut, or PTCP_ERR_INVALID_ARGUMENT (NULL,
+ * or a released handle).
  */
 int ptcp_conn_shutdown(ptcp_conn *conn, ptcp_time now);
 
@@ -329,13 +344,15 @@ int ptcp_conn_shutdown(ptcp_conn *conn, ptcp_time now);
  * ptcp_conn_close releases the handle (close()).  The close policy picks
  * FIN or RST (default: RST if received data was never read, RFC 9293
  * §3.10.4); the engine then finishes the connection by itself.  A
- * listener's queued and half-open connections are reset.  Returns 0.
+ * listener's queued and half-open connections are reset.  Returns 0, or
+ * PTCP_ERR_INVALID_ARGUMENT for NULL or a handle already released.
  */
 int ptcp_conn_close(ptcp_conn *conn, ptcp_time now);
 
 /**
  * ptcp_conn_abort sends RST if the connection is synchronized, drops all
- * queued data and releases the handle (RFC 9293 §3.10.5).  Returns 0.
+ * queued data and releases the handle (RFC 9293 §3.10.5).  Returns 0, or
+ * PTCP_ERR_INVALID_ARGUMENT for NULL or a handle already released.
  */
 int ptcp_conn_abort(ptcp_conn *conn, ptcp_time now);
 

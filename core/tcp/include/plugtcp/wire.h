@@ -133,7 +133,9 @@ int ptcp_seg_parse(ptcp_seg *seg, const uint8_t *buf, size_t len,
 /**
  * ptcp_seg_opts_len returns the length of the options area (a multiple
  * of 4) that ptcp_seg_encode_header writes for |seg|, or:
- *   PTCP_ERR_INVALID_ARGUMENT  sack_count is 0 or above 4 with SACK set;
+ *   PTCP_ERR_INVALID_ARGUMENT  |seg| is NULL, opts.present has a bit that
+ *                              is no PTCP_OPT_*, or sack_count is 0 or
+ *                              above 4 with SACK set;
  *   PTCP_ERR_OPT_SPACE         the options need more than 40 bytes.
  *
  * The layout is the one most stacks send: MSS, then SACK-permitted and
@@ -197,7 +199,10 @@ const char *ptcp_seg_flags_str(uint8_t flags, char *buf, size_t cap);
 /**
  * ptcp_cksum_add adds |len| bytes at |buf| to the running one's-
  * complement sum |sum| and returns the new sum.  Any alignment works.
- * Only the last piece of a chain may have an odd length.
+ * Only the last piece of a chain may have an odd length.  The running
+ * sum is opaque: it holds the words in host memory order (byte-swapped
+ * on little-endian hosts, RFC 1071 §2(C)), so pass it only to
+ * ptcp_cksum_add and ptcp_cksum_finish; start a chain with 0.
  */
 uint32_t ptcp_cksum_add(uint32_t sum, const void *buf, size_t len);
 
@@ -255,7 +260,9 @@ typedef struct ptcp_ip {
  *   PTCP_ERR_IP_CHECKSUM       the IPv4 header checksum is wrong;
  *   PTCP_ERR_IP_FRAGMENT       an IPv4 or IPv6 fragment;
  *   PTCP_ERR_IP_EXT_HDR        an IPv6 extension header runs past the
- *                              payload, or the chain is too long;
+ *                              payload, the chain is too long, a
+ *                              hop-by-hop header is not first, or a
+ *                              routing header has segments left;
  *   PTCP_ERR_IP_PROTO          the upper layer is not TCP.
  */
 int ptcp_ip_parse(ptcp_ip *ip, const uint8_t *buf, size_t len, unsigned flags);
