@@ -19,7 +19,7 @@ FUZZ_COMMON = fuzz/fuzz_input.h
 # script and plugtcp-fuzz-explain name their targets themselves.
 EXTRA_DIST += fuzz/conn.dict fuzz/conn.options fuzz/policy.dict fuzz/policy.options \
 	fuzz/coverage.sh fuzz/oss-fuzz-build.sh fuzz/oss-fuzz-lint.sh \
-	corpus/conn corpus/policy fuzz/regressions/conn
+	corpus/conn corpus/policy fuzz/regressions/conn fuzz/regressions/policy
 CONN_DRIVER = fuzz/conn_driver.c fuzz/conn_driver.h fuzz/conn_format.h fuzz/fuzz_trace.h
 
 if FUZZING

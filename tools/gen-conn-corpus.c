@@ -420,13 +420,22 @@ static void sc_abort(cf_buf *b) {
   peer_ack(b, 0, 1);
 }
 
-static void sc_time_wait_reopen(cf_buf *b) {
-  header(b, &plain);
+static void policy_header(cf_buf *b, int slot, const char *name, uint8_t p0, uint8_t p1);
+
+/* The stack closes first and sits in TIME-WAIT on tuple 4. */
+static void time_wait_on_4(cf_buf *b) {
   passive_open(b, 4, 2, syn_opts);
   user(b, CF_OP_SHUTDOWN, 2);
   peer_ack(b, 4, 1);
   seg(b, 4, PTCP_FIN | PTCP_ACK, CF_SEQ_PEER_NXT, 0, CF_ACK_OUR_MAX, 0, O(.ts = 1));
   user(b, CF_OP_CLOSE, 2);
+}
+
+static void sc_time_wait_reopen(cf_buf *b) {
+  /* Close policy rfc6191: a SYN may start a new incarnation (RFC 6191
+   * §2, falling back to RFC 1122 4.2.2.13's sequence rule). */
+  policy_header(b, PTCP_SLOT_CLOSE, "rfc6191", 0, 0);
+  time_wait_on_4(b);
   /* A new SYN above the old sequence space reopens the tuple. */
   seg(b, 4, PTCP_SYN, CF_SEQ_PEER_NXT, 100000, CF_ACK_ABS, 0, syn_opts);
   seg(b, 4, PTCP_ACK, CF_SEQ_PEER_NXT, 0, CF_ACK_OUR_MAX, 0, O(.ts = 1));
@@ -436,6 +445,17 @@ static void sc_time_wait_reopen(cf_buf *b) {
   user(b, CF_OP_SHUTDOWN, 4);
   seg(b, 3, PTCP_FIN | PTCP_ACK, CF_SEQ_PEER_NXT, 0, CF_ACK_OUR_MAX, 0, O(.ts = 1));
   seg(b, 3, PTCP_RST, CF_SEQ_PEER_NXT, 0, CF_ACK_ABS, 0, O(.ts = 0));
+}
+
+/* Close policy rfc9293 (the default): every SYN in TIME-WAIT, even one
+ * above RCV.NXT, gets a challenge ACK (RFC 5961 §4) and TIME-WAIT goes
+ * on to its end. */
+static void sc_time_wait_syn_challenge(cf_buf *b) {
+  header(b, &plain);
+  time_wait_on_4(b);
+  seg(b, 4, PTCP_SYN, CF_SEQ_PEER_NXT, 100000, CF_ACK_ABS, 0, syn_opts);
+  seg(b, 4, PTCP_SYN, CF_SEQ_PEER_NXT, -100000, CF_ACK_ABS, 0, syn_opts);
+  adv_deadline(b);
 }
 
 static void sc_rst_exact(cf_buf *b) {
@@ -813,6 +833,9 @@ static const scenario scenarios[] = {
      sc_time_wait_reopen,
      {S(TIME_WAIT) | S(SYN_RECEIVED), V(ACCEPT) | V(DROP),
       R(TIME_WAIT_REOPEN) | R(TIME_WAIT), 0}},
+    {"time-wait-syn-challenge",
+     sc_time_wait_syn_challenge,
+     {S(TIME_WAIT) | S(CLOSED), V(ACK), R(TIME_WAIT), 1u << PTCP_TIMER_TIME_WAIT}},
     {"rst-exact", sc_rst_exact, {S(ESTABLISHED) | S(CLOSED), V(RESET), R(RST_EXACT), 0}},
     {"rst-syn-ack-checks",
      sc_rst_in_window_challenge,
