@@ -468,6 +468,8 @@ static void on_link(void *ctx, const psim_link_event *ev) {
   link_ctx *lc = ctx;
   run *r = lc->r;
 
+  if (r->cfg->on_link != NULL)
+    r->cfg->on_link(r->cfg->ctx, lc->index, ev);
   if (r->pcaps[lc->index] != NULL)
     psim_pcap_hook_rx(r->pcaps[lc->index], ev);
   if (r->trace != NULL) {
@@ -943,12 +945,13 @@ int psim_run(const psim_run_cfg *cfg, psim_result *res, char *err, size_t errlen
   }
   rv = build(r, err, errlen);
   if (rv == 0) {
-    /* Link events are wanted by pcap, the trace, the ladder and the
-     * scripts' checks; without them the hook stays off. */
+    /* Link events are wanted by pcap, the trace, the ladder, the
+     * scripts' checks and the caller's observer; without them the hook
+     * stays off. */
     for (unsigned i = 0; i < r->nlinks; i++) {
       lctx[i].r = r;
       lctx[i].index = i;
-      if (r->pcaps[i] != NULL || r->trace != NULL ||
+      if (r->pcaps[i] != NULL || r->trace != NULL || cfg->on_link != NULL ||
           (i == 0 && (r->ladder != NULL || r->nscript[0] + r->nscript[1] > 0)))
         psim_link_set_trace(r->links[i], on_link, &lctx[i]);
     }
