@@ -3,7 +3,7 @@
 #   --enable-fuzzing with CC=afl-clang-fast   -> AFL++ binary   fuzz/fuzz_<t>
 #   a normal build                            -> fuzz/replay_<t>, run by
 #     `make check` over corpus/<t>/ and fuzz/regressions/<t>/.
-FUZZ_NAMES = segment conn policy
+FUZZ_NAMES = segment conn policy e2e
 
 EXTRA_DIST += fuzz/smoke.sh fuzz/merge.sh fuzz/segment.dict fuzz/segment.options \
 	fuzz/regressions/README.md
@@ -21,9 +21,13 @@ EXTRA_DIST += fuzz/conn.dict fuzz/conn.options fuzz/policy.dict fuzz/policy.opti
 	fuzz/coverage.sh fuzz/oss-fuzz-build.sh fuzz/oss-fuzz-lint.sh \
 	corpus/conn corpus/policy fuzz/regressions/conn fuzz/regressions/policy
 CONN_DRIVER = fuzz/conn_driver.c fuzz/conn_driver.h fuzz/conn_format.h fuzz/fuzz_trace.h
+EXTRA_DIST += fuzz/e2e.dict fuzz/e2e.options corpus/e2e fuzz/regressions/e2e
+E2E_DRIVER = fuzz/e2e_driver.c fuzz/e2e_driver.h fuzz/e2e_format.h fuzz/conn_format.h
+E2E_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/sim/include
+E2E_LIBS = core/sim/libplugsim.la core/tcp/libplugtcp.la $(PCAP_LIBS) $(LIBM)
 
 if FUZZING
-FUZZ_PROGS = fuzz/fuzz_segment fuzz/fuzz_conn fuzz/fuzz_policy
+FUZZ_PROGS = fuzz/fuzz_segment fuzz/fuzz_conn fuzz/fuzz_policy fuzz/fuzz_e2e
 noinst_PROGRAMS += $(FUZZ_PROGS)
 FUZZ_CFLAGS = $(AM_CFLAGS) $(FUZZ_LIB_CFLAGS)
 FUZZ_LINK = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
@@ -42,6 +46,12 @@ fuzz_fuzz_policy_SOURCES = fuzz/fuzz_policy.c fuzz/conn_format.h $(FUZZ_COMMON)
 fuzz_fuzz_policy_CFLAGS = $(FUZZ_CFLAGS)
 fuzz_fuzz_policy_LDFLAGS = $(FUZZ_LINK)
 fuzz_fuzz_policy_LDADD = core/tcp/libplugtcp.la
+
+fuzz_fuzz_e2e_SOURCES = fuzz/fuzz_e2e.c $(E2E_DRIVER) $(FUZZ_COMMON)
+fuzz_fuzz_e2e_CPPFLAGS = $(E2E_CPPFLAGS)
+fuzz_fuzz_e2e_CFLAGS = $(FUZZ_CFLAGS)
+fuzz_fuzz_e2e_LDFLAGS = $(FUZZ_LINK)
+fuzz_fuzz_e2e_LDADD = $(E2E_LIBS)
 
 # Seconds per target and engine; CI sets them (.ci/run).  FUZZ_JOBS
 # targets run side by side, one core each.
@@ -63,7 +73,7 @@ endif
 PHONY_TARGETS += fuzz-smoke fuzz-merge
 
 if !FUZZING
-REPLAY_PROGS = fuzz/replay_segment fuzz/replay_conn fuzz/replay_policy
+REPLAY_PROGS = fuzz/replay_segment fuzz/replay_conn fuzz/replay_policy fuzz/replay_e2e
 check_PROGRAMS += $(REPLAY_PROGS)
 TESTS += $(REPLAY_PROGS)
 
@@ -79,6 +89,10 @@ fuzz_replay_policy_SOURCES = fuzz/fuzz_policy.c fuzz/replay_main.c fuzz/conn_for
 	$(FUZZ_COMMON)
 fuzz_replay_policy_CPPFLAGS = $(AM_CPPFLAGS) -DREPLAY_TARGET='"policy"'
 fuzz_replay_policy_LDADD = core/tcp/libplugtcp.la
+
+fuzz_replay_e2e_SOURCES = fuzz/fuzz_e2e.c fuzz/replay_main.c $(E2E_DRIVER) $(FUZZ_COMMON)
+fuzz_replay_e2e_CPPFLAGS = $(E2E_CPPFLAGS) -DREPLAY_TARGET='"e2e"'
+fuzz_replay_e2e_LDADD = $(E2E_LIBS)
 
 # Line and branch coverage of core/ and plugins/ from replaying every
 # corpus and regression (configure --enable-coverage; docs/fuzzing.md).

@@ -46,14 +46,17 @@ PHONY_TARGETS += docs-diagram
 endif
 
 # plugtcp-fuzz-explain: a fuzz input as a pcap, JSON lines and a ladder
-# diagram, through the harness code itself (fuzz/conn_driver.c).
+# diagram, through the harness code itself (fuzz/conn_driver.c,
+# fuzz/e2e_driver.c).
 if !FUZZING
 bin_PROGRAMS += tools/plugtcp-fuzz-explain
 tools_plugtcp_fuzz_explain_SOURCES = tools/plugtcp-fuzz-explain.c tools/explain_out.c \
-	tools/explain_out.h fuzz/fuzz_trace.h $(CONN_DRIVER) fuzz/fuzz_input.h
+	tools/explain_out.h tools/explain_e2e.c tools/explain_e2e.h fuzz/fuzz_trace.h \
+	$(CONN_DRIVER) $(E2E_DRIVER) fuzz/fuzz_input.h
 tools_plugtcp_fuzz_explain_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/fuzz \
 	-I$(top_srcdir)/core/sim/include $(PCAP_CFLAGS)
-tools_plugtcp_fuzz_explain_LDADD = core/sim/libplugsim.la core/tcp/libplugtcp.la $(PCAP_LIBS)
+tools_plugtcp_fuzz_explain_LDADD = core/sim/libplugsim.la core/tcp/libplugtcp.la $(PCAP_LIBS) \
+	$(LIBM)
 dist_check_SCRIPTS += tests/fuzz-explain.test
 TESTS += tests/fuzz-explain.test
 endif

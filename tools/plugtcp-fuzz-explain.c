@@ -14,8 +14,10 @@
  * Exit status: 0 when every oracle held, 1 when one failed (the outputs
  * end with it), 2 for a usage error or an unreadable input.
  *
- * Targets: conn (the default).  A harness that reports to a fuzz_tracer
- * (fuzz/fuzz_trace.h) is added to the table below.
+ * Targets: conn (the default), whose harness reports to a fuzz_tracer
+ * (fuzz/fuzz_trace.h) that explain_out.c writes, and e2e, whose two
+ * simulated hosts are written by libplugsim's own pcap, JSON-lines
+ * trace and ladder modules (explain_e2e.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -25,20 +27,29 @@
 #include <plugtcp/plugtcp.h>
 
 #include "conn_driver.h"
+#include "explain_e2e.h"
 #include "explain_out.h"
 
 #define MAX_INPUT (1u << 20)
 
-typedef void (*run_fn)(const uint8_t *data, size_t size, const fuzz_tracer *tr,
-                       char *summary, size_t cap);
+/* Runs an input with its outputs (a NULL path leaves one out); returns
+ * 0 with a summary, or -1 with a message in |err|.  An oracle failure
+ * ends the process inside (status 1). */
+typedef int (*run_fn)(const uint8_t *data, size_t size, const char *pcap, const char *json,
+                      const char *ladder, char *summary, size_t cap, char *err,
+                      size_t errlen);
 
-static void run_conn(const uint8_t *data, size_t size, const fuzz_tracer *tr,
-                     char *summary, size_t cap) {
+static int run_conn(const uint8_t *data, size_t size, const char *pcap, const char *json,
+                    const char *ladder, char *summary, size_t cap, char *err,
+                    size_t errlen) {
+  explain_out *o = explain_out_open(pcap, json, ladder, err, errlen);
   cd_summary s;
   char states[256] = "";
   size_t used = 0;
 
-  cd_run(data, size, tr, &s);
+  if (o == NULL)
+    return -1;
+  cd_run(data, size, explain_out_tracer(o), &s);
   for (int i = 0; i < PTCP_STATE_COUNT; i++)
     if (s.states_seen & (1u << i))
       used += (size_t)snprintf(states + used, sizeof(states) - used, "%s%s",
@@ -48,6 +59,7 @@ static void run_conn(const uint8_t *data, size_t size, const fuzz_tracer *tr,
       "%u events, %llu packets in, %llu out, states entered: %s%s; every oracle held",
       s.events, (unsigned long long)s.packets_in, (unsigned long long)s.packets_out,
       used ? states : "none", s.setup_failed ? " (the set-up failed)" : "");
+  return explain_out_close(o, err, errlen);
 }
 
 static const struct {
@@ -55,6 +67,7 @@ static const struct {
   run_fn run;
 } targets[] = {
     {"conn", run_conn},
+    {"e2e", explain_e2e},
 };
 
 static void usage(FILE *f) {
@@ -107,7 +120,6 @@ int main(int argc, char **argv) {
   char pbuf[4096], jbuf[4096], lbuf[4096], err[512], summary[512];
   int quiet = 0, chosen = 0;
   run_fn run = NULL;
-  explain_out *o;
   uint8_t *data;
   size_t len;
 
@@ -163,19 +175,13 @@ int main(int argc, char **argv) {
   data = read_input(input, &len);
   if (data == NULL)
     return 2;
-  o = explain_out_open(pcap, json, ladder, err, sizeof(err));
-  if (o == NULL) {
+  /* An oracle failure ends the process inside the run (status 1). */
+  if (run(data, len, pcap, json, ladder, summary, sizeof(summary), err, sizeof(err)) != 0) {
     fprintf(stderr, "plugtcp-fuzz-explain: %s\n", err);
     free(data);
     return 2;
   }
-  /* An oracle failure ends the process inside the run (status 1). */
-  run(data, len, explain_out_tracer(o), summary, sizeof(summary));
   free(data);
-  if (explain_out_close(o, err, sizeof(err)) != 0) {
-    fprintf(stderr, "plugtcp-fuzz-explain: %s\n", err);
-    return 2;
-  }
   if (!quiet) {
     printf("%s: %s\n", input, summary);
     if (!chosen)
