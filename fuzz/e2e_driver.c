@@ -30,9 +30,7 @@
 #include "fuzz_input.h"
 
 #define E2E_FINISH_TIME (PTCP_RTO_CEIL + 60 * PTCP_SECONDS)
-/* Long enough for a backed-off retransmission (twice), TIME-WAIT at its
- * longest (4 MSL, the engine's clamp) and some slack. */
-#define E2E_CLOSE_SLACK (2 * PTCP_RTO_CEIL + 120 * PTCP_SECONDS)
+#define E2E_CLOSE_SLACK (120 * PTCP_SECONDS)
 #define E2E_STREAMS 128u
 #define E2E_TRACKED 256u
 #define E2E_USER_BUDGET (256u * 1024u) /* bytes user sockets may send, per host */
@@ -101,7 +99,7 @@ struct e2e {
   e2e_summary *sum;
   psim_sched *sched;
   psim_pool *pool;
-  psim_pattern *pat;
+  const psim_pattern *pat;
   psim_node *node[2];
   psim_link *link;
   ptcp_addr addr[2];
@@ -198,13 +196,23 @@ static void result(e2e *d, const uslot *u, const char *call, long rv) {
          rvname(rv));
 }
 
+/* The run's digest: eight bytes a step (a multiply-xorshift mix), and
+ * no coverage feedback from the harness's own arithmetic. */
+#if defined(__clang__) && __clang_major__ >= 13
+__attribute__((no_sanitize("coverage")))
+#endif
 static void mix(e2e *d, const void *p, size_t n) {
   const uint8_t *b = p;
   uint64_t h = d->digest;
 
-  for (size_t i = 0; i < n; i++) {
-    h ^= b[i];
-    h *= 0x100000001b3ULL;
+  while (n > 0) {
+    uint64_t w = 0;
+    size_t k = n < 8 ? n : 8;
+    memcpy(&w, b, k);
+    h = (h ^ w ^ k) * 0x9E3779B97F4A7C15ULL;
+    h ^= h >> 29;
+    b += k;
+    n -= k;
   }
   d->digest = h;
 }
@@ -530,7 +538,8 @@ static void user_close(e2e *d, uslot *u, int abort_it) {
   slot_reset(u);
 }
 
-/* Whether a program's application owns |port| on host B. */
+/* Whether a program's applications use |port| on host B (listen there,
+ * or connect there even when nobody listens). */
 static int app_port(const e2e *d, int side, uint16_t port) {
   if (side != SIDE_B)
     return 0;
@@ -594,7 +603,8 @@ static void act_listen(e2e *d, uslot *u, uint8_t b) {
   static const int bind_ok[] = {EADDRINUSE, EADDRNOTAVAIL, EINVAL, 0};
   int rv;
 
-  if (u->sock != NULL || new_sock(d, u) == NULL)
+  /* The applications' clients connect there: keep out of their way. */
+  if (u->sock != NULL || app_port(d, u->side, ef_ports[b & 3u]) || new_sock(d, u) == NULL)
     return;
   rv = psim_sock_bind(u->sock, NULL, ef_ports[b & 3u]);
   result(d, u, "bind", rv);
@@ -915,6 +925,25 @@ static void check_apps(e2e *d) {
 /* ------------------------------------------------------------------ */
 /* Set-up                                                              */
 
+/* The pattern of run seed |seed|.  Making one draws 128 KiB from a
+ * random stream; the last one is kept, since consecutive fuzz inputs
+ * mostly share their seed (it is read-only: nothing carries over). */
+static const psim_pattern *pattern(uint64_t seed) {
+  static psim_pattern *pat;
+  static uint64_t pat_seed;
+
+  if (pat == NULL || pat_seed != seed) {
+    psim_pattern_del(pat);
+    pat = NULL;
+    if (psim_pattern_new(&pat, seed, NULL) != 0) {
+      fprintf(stderr, "e2e: out of memory\n");
+      abort();
+    }
+    pat_seed = seed;
+  }
+  return pat;
+}
+
 static const ptcp_registry *registry(void) {
   static ptcp_registry *reg;
 
@@ -957,17 +986,30 @@ static void make_spec(char *out, size_t cap, const ptcp_policy_info *info,
   }
 }
 
-/* Whether the close policy |spec| (NULL: the default) ever stops
- * waiting in FIN-WAIT-2. */
-static int fw2_bounded(const char *spec, ptcp_duration msl) {
+/*
+ * How long the stacks may take to end every connection once everything
+ * is closed, whatever the link still does (its drop-tail queue keeps
+ * dropping): every retry of a SYN or of data at the longest RTO the
+ * engine allows, FIN-WAIT-2 and TIME-WAIT as the close policy |spec|
+ * (NULL: the default) sets them.  Sets *fw2_unbounded when the policy
+ * may wait in FIN-WAIT-2 forever.
+ */
+static ptcp_duration close_bound(const char *spec, const ptcp_conn_cfg *c,
+                                 int *fw2_unbounded) {
   ptcp_policy_sel sel;
   const ptcp_close_ops *ops;
+  unsigned retries = c->syn_retries > c->data_retries ? c->syn_retries : c->data_retries;
+  ptcp_duration tw = 4 * c->msl, fw2 = 0;
 
+  *fw2_unbounded = 1;
   if (ptcp_policy_parse(&sel, registry(), PTCP_SLOT_CLOSE, spec ? spec : "rfc9293", NULL,
-                        0) != 0)
-    return 0;
-  ops = (const ptcp_close_ops *)sel.ops;
-  return ops->fin_wait_2_timeout != NULL && ops->fin_wait_2_timeout(sel.params, msl) > 0;
+                        0) == 0) {
+    ops = (const ptcp_close_ops *)sel.ops;
+    if (ops->fin_wait_2_timeout != NULL)
+      fw2 = ops->fin_wait_2_timeout(sel.params, c->msl);
+    *fw2_unbounded = fw2 == 0;
+  }
+  return (ptcp_duration)(retries + 2u) * PTCP_RTO_CEIL + tw + fw2 + E2E_CLOSE_SLACK;
 }
 
 static void conn_cfg(ptcp_conn_cfg *c, const uint8_t *h, uint8_t bufs) {
@@ -1292,6 +1334,18 @@ static void close_everything(e2e *d) {
     for (unsigned i = 0; i < EF_SLOTS; i++)
       user_close(d, &d->slot[side][i], 0);
   check_apps(d);
+  if (d->bulk != NULL)
+    d->sum->bytes_read += psim_bulk_stats(d->bulk)->bytes_received;
+  if (d->sink != NULL)
+    d->sum->bytes_read += psim_sink_stats(d->sink)->bytes_received;
+  if (d->esrv != NULL)
+    d->sum->bytes_read += psim_echo_server_stats(d->esrv)->bytes_received;
+  if (d->ecli != NULL)
+    d->sum->bytes_read += psim_echo_client_stats(d->ecli)->bytes_received;
+  if (d->rr != NULL)
+    d->sum->bytes_read += psim_reqresp_server_stats(d->rr)->bytes_received;
+  if (d->many != NULL)
+    d->sum->bytes_read += psim_many_stats(d->many)->bytes_received;
   psim_bulk_del(d->bulk);
   psim_sink_del(d->sink);
   psim_echo_client_del(d->ecli);
@@ -1396,6 +1450,7 @@ static void run_once(const uint8_t *data, size_t size, const e2e_observer *obs,
   psim_pool_cfg pc;
   psim_link_cfg lc;
   ptcp_conn_cfg ca, cb;
+  ptcp_duration close_time;
   uint64_t seed;
   size_t nt;
   const ptcp_transition *tt = ptcp_transitions(&nt);
@@ -1425,10 +1480,8 @@ static void run_once(const uint8_t *data, size_t size, const e2e_observer *obs,
 
   seed = (uint64_t)h[2] << 8 | h[3];
   d->prog = h[1] % EF_PROG_COUNT;
-  d->bytes = (uint64_t)h[EF_H_BYTES] << 24 | (uint64_t)h[EF_H_BYTES + 1] << 16 |
-             (uint64_t)h[EF_H_BYTES + 2] << 8 | h[EF_H_BYTES + 3];
-  if (d->bytes > EF_BYTES_MAX)
-    d->bytes = EF_BYTES_MAX;
+  d->bytes = ef_bytes((uint32_t)h[EF_H_BYTES] << 24 | (uint32_t)h[EF_H_BYTES + 1] << 16 |
+                      (uint32_t)h[EF_H_BYTES + 2] << 8 | h[EF_H_BYTES + 3]);
   d->t1 = (ptcp_duration)((unsigned)h[EF_H_T1] << 8 | h[EF_H_T1 + 1]) * PTCP_MILLISECONDS;
   d->t2 = (ptcp_duration)((unsigned)h[EF_H_T2] << 8 | h[EF_H_T2 + 1]) * PTCP_MILLISECONDS;
   d->t3 = (ptcp_duration)((unsigned)h[EF_H_T3] << 8 | h[EF_H_T3 + 1]) * PTCP_MILLISECONDS;
@@ -1448,9 +1501,13 @@ static void run_once(const uint8_t *data, size_t size, const e2e_observer *obs,
   }
   conn_cfg(&ca, h, h[7]);
   conn_cfg(&cb, h, h[8]);
-  d->fw2_unbounded = !fw2_bounded(d->specs[PTCP_SLOT_CLOSE][0] ? d->specs[PTCP_SLOT_CLOSE]
-                                                               : NULL,
-                                  ca.msl);
+  {
+    ptcp_duration ba = close_bound(d->specs[PTCP_SLOT_CLOSE][0] ? d->specs[PTCP_SLOT_CLOSE] : NULL,
+                                   &ca, &d->fw2_unbounded);
+    ptcp_duration bb = close_bound(d->specs[PTCP_SLOT_CLOSE][0] ? d->specs[PTCP_SLOT_CLOSE] : NULL,
+                                   &cb, &d->fw2_unbounded);
+    close_time = ba > bb ? ba : bb;
+  }
 
   /* As psim_run builds a scenario. */
   rv = psim_sched_new(&d->sched, NULL, 0);
@@ -1460,8 +1517,6 @@ static void run_once(const uint8_t *data, size_t size, const e2e_observer *obs,
     pc.buf_size = (PTCP_IPV4_HDR_LEN + PTCP_HDR_MAX + ca.mss + 63u) / 64u * 64u;
     rv = psim_pool_new(&d->pool, NULL, &pc);
   }
-  if (rv == 0)
-    rv = psim_pattern_new(&d->pat, seed, NULL);
   if (rv != 0) {
     fprintf(stderr, "e2e: out of memory\n");
     abort();
@@ -1500,13 +1555,14 @@ static void run_once(const uint8_t *data, size_t size, const e2e_observer *obs,
   psim_link_set_fate(d->link, on_fate, d);
   if (obs != NULL && obs->setup != NULL)
     obs->setup(obs->ctx, d->node[SIDE_A], d->node[SIDE_B], d->link);
+  d->pat = pattern(seed);
 
   rv = start_apps(d);
   note(d, "driver", "applications", "%s", rv ? ptcp_err_name(rv) : "started");
   CK(rv == 0, "the program's applications could not start: %s", ptcp_err_name(rv));
   decode(d, &in, lc.dir[0].delay);
   sum->input_end = d->input_end;
-  run_all(d, E2E_CLOSE_SLACK + 4 * (ca.msl > cb.msl ? ca.msl : cb.msl));
+  run_all(d, close_time);
   sum->end = psim_sched_now(d->sched);
 
 out:
@@ -1526,7 +1582,6 @@ out:
   psim_node_del(d->node[SIDE_A]);
   psim_node_del(d->node[SIDE_B]);
   psim_link_del(d->link);
-  psim_pattern_del(d->pat);
   psim_pool_del(d->pool);
   psim_sched_del(d->sched);
   free(d->acts);

@@ -32,7 +32,8 @@
  *            policy selector (0: the built-in default; n: registry
  *            entry n - 1 modulo the slot's count) and two parameter
  *            selectors (cf_param_value), one per declared parameter
- *   [26..29] program bytes (u32, capped at EF_BYTES_MAX)
+ *   [26..29] program bytes (u32, see ef_bytes: most random values are
+ *            small, so that most runs are quick)
  *   [30..31] program time 1 (u16 ms): bulk send_at
  *   [32..33] program time 2 (u16 ms): bulk shutdown delay
  *   [34..35] program time 3 (u16 ms): sink read_from; reqresp request
@@ -146,8 +147,28 @@ enum {
 /* Sockets after the first on a host start this far apart in the pattern. */
 #define EF_BASE_STRIDE 7919u
 
-/* Largest program size; larger values are capped. */
+/* Largest program size. */
 #define EF_BYTES_MAX 131072u
+
+/* The program size a u32 field gives: the top nibble k picks a ceiling
+ * of 16 << k bytes (EF_BYTES_MAX at most), the rest is taken modulo one
+ * more than it. */
+static inline uint64_t ef_bytes(uint32_t v) {
+  uint64_t ceil = (uint64_t)16u << (v >> 28);
+
+  if (ceil > EF_BYTES_MAX)
+    ceil = EF_BYTES_MAX;
+  return (v & 0x0fffffffu) % (ceil + 1u);
+}
+
+/* The field that gives |n| (at most EF_BYTES_MAX) bytes. */
+static inline uint32_t ef_bytes_field(uint64_t n) {
+  uint32_t k = 0;
+
+  while (((uint64_t)16u << k) < n)
+    k++;
+  return k << 28 | (uint32_t)n;
+}
 
 static const uint64_t ef_rates[8] = {100000000u, 10000000u, 1000000u, 0,
                                      1000000000u, 2000000u, 50000000u, 512000u};
