@@ -3,9 +3,10 @@
 # smallest set of inputs that reaches the same coverage.  With
 # FUZZ_MERGE_FROM=DIR, the inputs in DIR/<name>/ (a campaign's or a
 # smoke run's corpus, for instance) are merged in as well, so what a
-# run found can be committed.  Seeds that survive keep their
-# descriptive names; inputs the merge adds are named by the SHA-1 of
-# their content, as libFuzzer names them.
+# run found can be committed.  Seeds with descriptive names (what the
+# corpus tools write) always stay; inputs the merge adds are named by
+# the SHA-1 of their content, as libFuzzer names them, and only those
+# are pruned.
 #   merge.sh SRCDIR NAME...
 set -eu
 srcdir=$1
@@ -31,7 +32,12 @@ for name in "$@"; do
   }
   for f in "$dir"/*; do
     h=$(sha1sum <"$f" | cut -c1-40)
-    if [ -e "$tmp/$h" ]; then rm -f "$tmp/$h"; else rm -f "$f"; fi
+    if [ -e "$tmp/$h" ]; then
+      rm -f "$tmp/$h"
+    else
+      # A named seed documents a situation: it stays.
+      if echo "$(basename "$f")" | grep -Eq '^[0-9a-f]{40}$'; then rm -f "$f"; fi
+    fi
   done
   for f in "$tmp"/*; do
     [ -e "$f" ] && mv "$f" "$dir/"
