@@ -522,6 +522,10 @@ static void adopt(e2e *d, uslot *u, psim_sock *s) {
   stream_open(d, u);
   d->ordinal[u->side]++;
   note(d, side_name[u->side], "accepted", "slot %u", u->idx);
+  /* What arrived while it waited in the listener's queue (its FIN too)
+   * raised no readiness the socket could see. */
+  if ((u->autof & EF_A_READ) || u->finishing)
+    do_read(d, u, SIZE_MAX, 1);
   step(d, u);
 }
 
