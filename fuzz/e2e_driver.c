@@ -1295,7 +1295,9 @@ static void end_of_input(psim_sched *sched, ptcp_time now, void *a, void *b) {
         accept_all(d, u);
         continue;
       }
-      if (u->connected && !u->closed && !u->failed)
+      /* A connection that already ended may still hold data and its
+       * end of stream. */
+      if (u->connected && !u->failed)
         do_read(d, u, SIZE_MAX, 1);
       step(d, u);
     }
