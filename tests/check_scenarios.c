@@ -369,6 +369,32 @@ START_TEST(test_scenario_link_observer) {
 }
 END_TEST
 
+/* On a lossy link (seed 1) the client's ACK of the SYN,ACK is lost: the
+ * server's connection is accepted only when the client's FIN completes
+ * the handshake, after the 1 s its peer meant to shut down at.  It must
+ * shut down then, not wait in CLOSE-WAIT forever, and the FINs that did
+ * not cross make an ordinary close. */
+START_TEST(test_scenario_simultaneous_close_on_a_lossy_link) {
+  psim_run_cfg cfg;
+  psim_result res;
+  char err[256];
+
+  cfg_for(&cfg, "simultaneous-close", NULL);
+  cfg.link.loss = 0.05;
+  cfg.link.duplicate = 0.03;
+  cfg.link.reorder = 0.03;
+  cfg.link.corrupt = 0.03;
+  cfg.set = PSIM_SET_LOSS;
+  ck_assert_int_eq(psim_run(&cfg, &res, err, sizeof(err)), 0);
+  ck_assert_uint_eq(res.links.lost, 1);
+  ck_assert_msg(res.ok, "%s", res.nfailures ? res.failures[0] : "");
+  ck_assert(!res.hung);
+  ck_assert_int_eq(res.final_client, PTCP_CLOSED);
+  ck_assert_int_eq(res.final_server, PTCP_CLOSED);
+  psim_result_free(&res);
+}
+END_TEST
+
 START_TEST(test_scenario_hang_is_reported) {
   psim_run_cfg cfg;
   psim_result res;
@@ -447,6 +473,7 @@ Suite *psim_scenarios_suite(void) {
   tcase_add_test(misc, test_scenario_runs_are_deterministic);
   tcase_add_test(misc, test_scenario_handshake_ladder);
   tcase_add_test(misc, test_scenario_link_observer);
+  tcase_add_test(misc, test_scenario_simultaneous_close_on_a_lossy_link);
   tcase_add_test(misc, test_scenario_hang_is_reported);
   tcase_add_test(misc, test_scenario_bad_settings_refused);
   tcase_add_test(misc, test_scenario_table);

@@ -201,8 +201,9 @@ static void peer_step(peer *p) {
     app_stream_fail(&p->st, -rv);
     return;
   }
-  if (!p->shut && p->shutdown_at == PTCP_TIME_NONE && p->st.tx_off == p->send_bytes &&
-      p->st.rx_off >= p->expect_bytes) {
+  if (!p->shut && (p->shut_due || (p->shutdown_at == PTCP_TIME_NONE &&
+                                     p->st.tx_off == p->send_bytes &&
+                                     p->st.rx_off >= p->expect_bytes))) {
     p->shut = 1;
     (void)psim_sock_shutdown(p->st.sock, PSIM_SHUT_WR);
   }
@@ -280,6 +281,9 @@ static void peer_shutdown_event(psim_sched *s, ptcp_time now, void *a, void *b) 
   (void)s;
   (void)now;
   (void)b;
+  /* A listener's connection may not be there yet (its handshake lost
+   * a segment): it shuts down as soon as it is accepted. */
+  p->shut_due = 1;
   if (p->st.sock != NULL && !p->shut && !p->ended) {
     p->shut = 1;
     (void)psim_sock_shutdown(p->st.sock, PSIM_SHUT_WR);
