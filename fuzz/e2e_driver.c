@@ -45,7 +45,7 @@ typedef struct e2e e2e;
 
 /* One entry of a direction's fate queue: |left| packets of one kind. */
 typedef struct fate_ent {
-  uint8_t kind;
+  uint8_t kind, dup;
   uint32_t left;
   uint32_t bit;
   ptcp_duration delay;
@@ -86,6 +86,7 @@ typedef struct uslot {
   int tx, rx; /* stream indices, -1 when none */
   uint64_t rx_off;
   uint8_t autof;
+  uint8_t shut_due; /* SHUTDOWN came before the connection: shut down once it is there */
   uint32_t tx_limit, rx_expect;
 } uslot;
 
@@ -417,10 +418,12 @@ static void step(e2e *d, uslot *u) {
   }
   if (u->shut_wr)
     return;
-  if (u->finishing ||
+  if (u->finishing || u->shut_due ||
       ((u->autof & EF_A_SHUT) && (s == NULL || s->sent >= u->tx_limit) &&
-       u->rx_off >= u->rx_expect))
+       u->rx_off >= u->rx_expect)) {
+    u->shut_due = 0;
     do_shutdown(d, u, PSIM_SHUT_WR);
+  }
 }
 
 static void adopt(e2e *d, uslot *u, psim_sock *s);
@@ -523,9 +526,16 @@ static void adopt(e2e *d, uslot *u, psim_sock *s) {
   d->ordinal[u->side]++;
   note(d, side_name[u->side], "accepted", "slot %u", u->idx);
   /* What arrived while it waited in the listener's queue (its FIN too)
-   * raised no readiness the socket could see. */
-  if ((u->autof & EF_A_READ) || u->finishing)
-    do_read(d, u, SIZE_MAX, 1);
+   * raised no readiness the socket could see.  (A recv with nothing to
+   * read is not made: every call moves the node's timer event, which
+   * changes the order of events due at one instant, and a recorded
+   * scenario would no longer replay packet for packet.) */
+  if ((u->autof & EF_A_READ) || u->finishing) {
+    ptcp_conn_status st;
+    psim_sock_status(s, &st);
+    if (st.recv_queued > 0 || st.peer_fin)
+      do_read(d, u, SIZE_MAX, 1);
+  }
   step(d, u);
 }
 
@@ -674,6 +684,8 @@ static void act_event(psim_sched *sched, ptcp_time now, void *a, void *b) {
   case EF_OP_SHUTDOWN:
     if (u->sock != NULL)
       do_shutdown(d, u, ac->b % 3);
+    else if (ac->b % 3 != PSIM_SHUT_RD)
+      u->shut_due = 1;
     break;
   case EF_OP_CLOSE:
     user_close(d, u, ac->variant);
@@ -718,6 +730,7 @@ static void on_fate(void *ctx, const psim_link_event *ev, psim_link_fate *f) {
   case EF_F_DELAY:
   case EF_F_REORDER:
     f->delay = e->delay;
+    f->duplicate = e->dup;
     break;
   case EF_F_CORRUPT:
     f->corrupt = 1;
@@ -757,7 +770,8 @@ static void read_fates(e2e *d, fuzz_input *in, unsigned dir, ptcp_duration one_w
       e->left = (p + 1u) * EF_PAUSE_UNIT;
       break;
     case EF_F_DELAY:
-      if (p == EF_DELAY_MS16)
+      e->dup = p == EF_DELAY_DUP_MS16;
+      if (p == EF_DELAY_MS16 || p == EF_DELAY_DUP_MS16)
         e->delay = (ptcp_duration)fuzz_u16(in) * PTCP_MILLISECONDS;
       else if (p == EF_DELAY_US32)
         e->delay = (ptcp_duration)fuzz_u32(in) * PTCP_MICROSECONDS;

@@ -57,7 +57,9 @@
  *   ACCEPT   from:u8     accept() on the listener in slot |from| mod 4
  *   SEND     len:u16     send() that many pattern bytes
  *   RECV     len:u16     recv() up to that many bytes
- *   SHUTDOWN how:u8      shutdown(how mod 3)
+ *   SHUTDOWN how:u8      shutdown(how mod 3); on an empty slot, the next
+ *                        connection there shuts down (WR) as soon as it
+ *                        is connected or accepted
  *   CLOSE                close(); with the variant bit, abort
  *   AUTO     flags:u8 tx:u16 rx:u16
  *                        what the slot's socket does by itself from its
@@ -78,7 +80,8 @@
  *   DUP      the next p + 1 packets are duplicated
  *   DELAY    this packet takes longer: ef_delay_value(p); p = 30: a
  *            u16 of milliseconds follows, p = 31: a u32 of microseconds
- *            (capped at EF_DELAY_MAX)
+ *            (capped at EF_DELAY_MAX); p = 29: a u16 of milliseconds,
+ *            and an intact copy arrives with it
  *   REORDER  this packet takes (p + 1) half one-way delays longer, so
  *            the ones after it overtake it
  *   CORRUPT  bit (p << 8 | next byte) of this packet is flipped
@@ -248,12 +251,13 @@ enum {
 };
 
 #define EF_FATE(kind, p) ((uint8_t)((kind) | ((p) << 3)))
+#define EF_DELAY_DUP_MS16 29u
 #define EF_DELAY_MS16 30u
 #define EF_DELAY_US32 31u
 #define EF_DELAY_MAX (120 * PTCP_SECONDS)
 #define EF_PAUSE_UNIT 32u
 
-/* DELAY's p below 30: (1 + p % 5) * 10^(p / 5) microseconds, 1 us to 5 s. */
+/* DELAY's p below 29: (1 + p % 5) * 10^(p / 5) microseconds, 1 us to 5 s. */
 static inline ptcp_duration ef_delay_value(unsigned p) {
   ptcp_duration unit = PTCP_MICROSECONDS;
 
