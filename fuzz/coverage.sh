@@ -5,7 +5,8 @@
 # KIND is clang (source-based: llvm-profdata + llvm-cov) or gcc (gcov
 # data read by gcovr), as configure --enable-coverage chose.  Run from
 # the build directory.  Writes coverage/report.txt and an HTML report in
-# coverage/html, and prints the totals for core/tcp, core/ and plugins/.
+# coverage/html, and prints the totals for core/tcp, core/sim (what the
+# e2e replay reaches), core/ and plugins/.
 # With COVERAGE_ENFORCE=1 it fails when core/tcp is below
 # COVERAGE_MIN_LINES (90) percent of lines or COVERAGE_MIN_BRANCHES (80)
 # percent of branches.
@@ -133,7 +134,8 @@ esac
 echo "coverage: replayed $(sed -n 's/^replay [a-z0-9_]*: \([0-9]*\) inputs.*/\1/p' "$out"/*.log |
   awk '{ n += $1 } END { print n }') inputs"
 summary core/tcp | tee "$out/core-tcp.txt"
-summary core | tee "$out/summary.txt"
+summary core/sim | tee "$out/summary.txt"
+summary core | tee -a "$out/summary.txt"
 summary plugins | tee -a "$out/summary.txt"
 echo "coverage: per-file report in $out/report.txt, HTML in $out/html/"
 

@@ -72,7 +72,9 @@ run_one() {
           [ -e "$f" ] || continue
           echo "  input: $f"
           echo "  replay: ./fuzz/replay_$name $f   (normal build)"
-          [ "$name" = conn ] && echo "  explain: ./tools/plugtcp-fuzz-explain $f"
+          case $name in
+          conn | e2e) echo "  explain: ./tools/plugtcp-fuzz-explain -t $name $f" ;;
+          esac
         done
       } >>"$out/summary"
     fi
@@ -99,6 +101,9 @@ run_one() {
         for f in $crashes; do
           echo "  input: $f"
           echo "  replay: ./fuzz/replay_$name $f   (normal build)"
+          case $name in
+          conn | e2e) echo "  explain: ./tools/plugtcp-fuzz-explain -t $name $f" ;;
+          esac
         done
       } >>"$out/summary"
     fi
