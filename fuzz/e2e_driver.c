@@ -33,7 +33,7 @@
 #define E2E_CLOSE_SLACK (120 * PTCP_SECONDS)
 #define E2E_STREAMS 128u
 #define E2E_TRACKED 256u
-#define E2E_USER_BUDGET (256u * 1024u) /* bytes user sockets may send, per host */
+#define E2E_USER_BUDGET (64u * 1024u) /* bytes user sockets may send, per host */
 #define READ_CHUNK 65536u
 
 enum { SIDE_A = 0, SIDE_B = 1 };
@@ -1053,9 +1053,11 @@ static void conn_cfg(ptcp_conn_cfg *c, const uint8_t *h, uint8_t bufs) {
   if (f & EF_H_NO_DELACK)
     c->delack = 0;
   if (f & EF_H_KEEPALIVE) {
+    /* Soon enough for an input's minutes, rarely enough that idle
+     * connections waiting out the phases do not flood the run. */
     c->keepalive = 1;
-    c->keepalive_idle = PTCP_SECONDS;
-    c->keepalive_interval = PTCP_SECONDS;
+    c->keepalive_idle = 30 * PTCP_SECONDS;
+    c->keepalive_interval = 15 * PTCP_SECONDS;
     c->keepalive_count = 3;
   }
 }
@@ -1175,11 +1177,14 @@ static int start_apps(e2e *d) {
     uint32_t resp = d->bytes > 0 ? (uint32_t)d->bytes : 1;
     uint32_t exchanges = d->conns * d->rounds;
 
-    /* Every exchange within the traffic budget of one bulk transfer. */
+    /* All the requests and responses within the traffic budget of one
+     * bulk transfer: half of it at most for the requests. */
     if (req > EF_REQUEST_MAX)
       req = EF_REQUEST_MAX;
-    if ((uint64_t)exchanges * resp > EF_BYTES_MAX)
-      resp = EF_BYTES_MAX / exchanges;
+    if ((uint64_t)exchanges * req > EF_BYTES_MAX / 2)
+      req = EF_BYTES_MAX / 2 / exchanges;
+    if ((uint64_t)exchanges * (req + resp) > EF_BYTES_MAX)
+      resp = EF_BYTES_MAX / exchanges - req;
 
     memset(&s, 0, sizeof(s));
     s.port = EF_APP_PORT;

@@ -37,7 +37,8 @@
  *   [30..31] program time 1 (u16 ms): bulk send_at
  *   [32..33] program time 2 (u16 ms): bulk shutdown delay
  *   [34..35] program time 3 (u16 ms): sink read_from; reqresp request
- *            size in bytes (0: 100; at most EF_REQUEST_MAX)
+ *            size in bytes (0: 100; at most EF_REQUEST_MAX; all requests
+ *            and responses together at most EF_BYTES_MAX)
  *   [36]     program flags (EF_P_*)
  *   [37]     reqresp: connections - 1 (low nibble), rounds - 1 (high)
  *
