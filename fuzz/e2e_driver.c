@@ -161,10 +161,10 @@ static void fail(e2e *d, const char *fmt, ...) {
   abort();
 }
 
-#define CK(cond, ...)                                                          \
-  do {                                                                         \
-    if (!(cond))                                                               \
-      fail(d, __VA_ARGS__);                                                    \
+#define CK(cond, ...)                                                                    \
+  do {                                                                                   \
+    if (!(cond))                                                                         \
+      fail(d, __VA_ARGS__);                                                              \
   } while (0)
 
 static int noting(const e2e *d) { return d->obs != NULL && d->obs->note != NULL; }
@@ -202,7 +202,8 @@ static void result(e2e *d, const uslot *u, const char *call, long rv) {
 #if defined(__clang__) && __clang_major__ >= 13
 __attribute__((no_sanitize("coverage")))
 #endif
-static void mix(e2e *d, const void *p, size_t n) {
+static void
+mix(e2e *d, const void *p, size_t n) {
   const uint8_t *b = p;
   uint64_t h = d->digest;
 
@@ -249,7 +250,8 @@ static void stream_open(e2e *d, uslot *u) {
   s->sport = st.local_port;
   s->dport = st.remote_port;
   s->iss = st.iss;
-  s->base = (u->side == SIDE_B ? EF_BASE_B : 0) + (uint64_t)d->ordinal[u->side] * EF_BASE_STRIDE;
+  s->base = (u->side == SIDE_B ? EF_BASE_B : 0) +
+            (uint64_t)d->ordinal[u->side] * EF_BASE_STRIDE;
   u->tx = (int)d->nstreams++;
 }
 
@@ -289,10 +291,11 @@ static void do_shutdown(e2e *d, uslot *u, int how) {
   static const int ok[] = {ENOTCONN, EINVAL, 0};
   int rv = psim_sock_shutdown(u->sock, how);
 
-  result(d, u, how == PSIM_SHUT_RD ? "shutdown(RD)"
-               : how == PSIM_SHUT_WR ? "shutdown(WR)"
-               : how == PSIM_SHUT_RDWR ? "shutdown(RDWR)"
-                                       : "shutdown(?)",
+  result(d, u,
+         how == PSIM_SHUT_RD     ? "shutdown(RD)"
+         : how == PSIM_SHUT_WR   ? "shutdown(WR)"
+         : how == PSIM_SHUT_RDWR ? "shutdown(RDWR)"
+                                 : "shutdown(?)",
          rv);
   CK(rv == 0 || one_of(rv, ok), "shutdown returned %d (%s), not a documented result", rv,
      rvname(rv));
@@ -311,7 +314,8 @@ static void do_shutdown(e2e *d, uslot *u, int how) {
 /* Reads up to |cap| bytes (everything there is when |all|), checking
  * each byte against what the writer sent at that offset. */
 static void do_read(e2e *d, uslot *u, size_t cap, int all) {
-  static const int ok[] = {EAGAIN, ENOTCONN, ECONNRESET, ETIMEDOUT, ECONNREFUSED, EINVAL, 0};
+  static const int ok[] = {EAGAIN,       ENOTCONN, ECONNRESET, ETIMEDOUT,
+                           ECONNREFUSED, EINVAL,   0};
 
   if (u->sock == NULL || cap == 0)
     return;
@@ -356,7 +360,8 @@ static void do_read(e2e *d, uslot *u, size_t cap, int all) {
        (unsigned long long)s->sent);
     {
       size_t good = psim_pattern_check(d->pat, s->base + u->rx_off, d->buf, (size_t)rv);
-      CK(good == (size_t)rv, "%s slot %u: the byte at stream offset %llu is not the one sent",
+      CK(good == (size_t)rv,
+         "%s slot %u: the byte at stream offset %llu is not the one sent",
          side_name[u->side], u->idx, (unsigned long long)(u->rx_off + good));
     }
     u->rx_off += (uint64_t)rv;
@@ -368,8 +373,8 @@ static void do_read(e2e *d, uslot *u, size_t cap, int all) {
 
 /* Sends up to |n| pattern bytes; returns what send returned. */
 static ptcp_ssize do_send(e2e *d, uslot *u, size_t n, int quiet) {
-  static const int ok[] = {EAGAIN, ENOTCONN,    EPIPE,  ECONNRESET,
-                           ETIMEDOUT, ECONNREFUSED, ENOMEM, EINVAL, 0};
+  static const int ok[] = {EAGAIN,       ENOTCONN, EPIPE,  ECONNRESET, ETIMEDOUT,
+                           ECONNREFUSED, ENOMEM,   EINVAL, 0};
   stream *s = stream_of(d, u->tx);
   uint64_t off = s != NULL ? s->sent : 0;
   uint64_t base = s != NULL ? s->base : 0;
@@ -585,8 +590,8 @@ static psim_sock *new_sock(e2e *d, uslot *u) {
 
 static void act_connect(e2e *d, uslot *u, uint8_t b) {
   static const int bind_ok[] = {EADDRINUSE, EADDRNOTAVAIL, EINVAL, 0};
-  static const int ok[] = {EISCONN, EALREADY, EINVAL, EADDRINUSE, EADDRNOTAVAIL, ENOMEM,
-                           ECONNREFUSED, 0};
+  static const int ok[] = {EISCONN,       EALREADY, EINVAL,       EADDRINUSE,
+                           EADDRNOTAVAIL, ENOMEM,   ECONNREFUSED, 0};
   uint16_t port = ef_ports[b & 3u];
   int other = u->side ^ 1;
   int rv;
@@ -643,7 +648,8 @@ static void act_accept(e2e *d, uslot *u, uint8_t b) {
   CK(rv == 0 || rv == -EAGAIN || rv == -EINVAL || rv == -ENOMEM,
      "accept returned %d (%s), not a documented result", rv, rvname(rv));
   CK(rv != -EINVAL || !l->listener, "accept on a listener returned EINVAL");
-  CK(rv != 0 || l->listener, "accept took a connection from a socket that is no listener");
+  CK(rv != 0 || l->listener,
+     "accept took a connection from a socket that is no listener");
   if (rv == 0)
     adopt(d, u, s);
 }
@@ -658,8 +664,8 @@ static void act_event(psim_sched *sched, ptcp_time now, void *a, void *b) {
   (void)now;
   if (noting(d)) {
     static const char *const names[EF_OP_COUNT] = {
-        "WAIT", "FATES", "CONNECT", "LISTEN", "ACCEPT",
-        "SEND", "RECV",  "SHUTDOWN", "CLOSE", "AUTO"};
+        "WAIT", "FATES", "CONNECT",  "LISTEN", "ACCEPT",
+        "SEND", "RECV",  "SHUTDOWN", "CLOSE",  "AUTO"};
     note(d, "input", names[ac->op], "#%u %s slot %u%s b=%u x=%u y=%u", ac->index,
          side_name[ac->side], ac->slot, ac->variant ? " (variant)" : "", ac->b, ac->x,
          ac->y);
@@ -804,10 +810,12 @@ static void on_engine(void *ctx, psim_node *node, const ptcp_trace *ev) {
     d->obs->engine(d->obs->ctx, node, ev);
   if (ev->kind != PTCP_TRACE_STATE)
     return;
-  CK((unsigned)ev->old_state < PTCP_STATE_COUNT && (unsigned)ev->new_state < PTCP_STATE_COUNT,
+  CK((unsigned)ev->old_state < PTCP_STATE_COUNT &&
+         (unsigned)ev->new_state < PTCP_STATE_COUNT,
      "a state out of range");
-  CK(d->allowed[ev->old_state][ev->new_state], "%s: %s -> %s is not in ptcp_transitions()",
-     side_name[side], ptcp_state_name(ev->old_state), ptcp_state_name(ev->new_state));
+  CK(d->allowed[ev->old_state][ev->new_state],
+     "%s: %s -> %s is not in ptcp_transitions()", side_name[side],
+     ptcp_state_name(ev->old_state), ptcp_state_name(ev->new_state));
   d->sum->states_seen[side] |= 1u << ev->new_state;
   mix64(d, (uint64_t)side << 32 | (uint64_t)ev->old_state << 8 | ev->new_state);
   mix64(d, ev->now);
@@ -826,7 +834,8 @@ static void on_engine(void *ctx, psim_node *node, const ptcp_trace *ev) {
     if (t != NULL && t->state == PTCP_TIME_WAIT && ev->old_state != PTCP_TIME_WAIT)
       t->state = PTCP_CLOSED;
     if (t != NULL)
-      CK(t->state == ev->old_state || (t->state == PTCP_CLOSED && ev->old_state == PTCP_LISTEN),
+      CK(t->state == ev->old_state ||
+             (t->state == PTCP_CLOSED && ev->old_state == PTCP_LISTEN),
          "%s: a connection in %s changed state from %s", side_name[side],
          ptcp_state_name((ptcp_state)t->state), ptcp_state_name(ev->old_state));
     if (t == NULL) {
@@ -877,8 +886,9 @@ static void on_link(void *ctx, const psim_link_event *ev) {
 /* Applications' oracles                                               */
 
 static void check_stats(e2e *d, const char *who, const psim_app_stats *s) {
-  CK(s->bytes_bad == 0, "%s: %llu bytes did not match the pattern (the first at offset %llu)",
-     who, (unsigned long long)s->bytes_bad, (unsigned long long)s->first_bad_offset);
+  CK(s->bytes_bad == 0,
+     "%s: %llu bytes did not match the pattern (the first at offset %llu)", who,
+     (unsigned long long)s->bytes_bad, (unsigned long long)s->first_bad_offset);
 }
 
 /* Prefix and completeness between a writer's and a reader's counters
@@ -929,8 +939,8 @@ static void check_apps(e2e *d) {
        (unsigned long long)s->bytes_received, (unsigned long long)m->bytes_sent);
     CK(m->bytes_received <= s->bytes_sent, "reqresp: clients read %llu bytes, %llu sent",
        (unsigned long long)m->bytes_received, (unsigned long long)s->bytes_sent);
-    CK(m->conns_done < m->conns_opened || m->conns_failed > 0 || m->conns_opened < d->conns ||
-           m->bytes_received == m->bytes_expected,
+    CK(m->conns_done < m->conns_opened || m->conns_failed > 0 ||
+           m->conns_opened < d->conns || m->bytes_received == m->bytes_expected,
        "reqresp: every client finished in order, but they read %llu of %llu bytes",
        (unsigned long long)m->bytes_received, (unsigned long long)m->bytes_expected);
     break;
@@ -1063,8 +1073,8 @@ static void conn_cfg(ptcp_conn_cfg *c, const uint8_t *h, uint8_t bufs) {
 }
 
 static int node_make(e2e *d, int side, const ptcp_conn_cfg *conn, uint64_t seed) {
-  static const int ok[] = {-PTCP_ERR_INVALID_ARGUMENT, -PTCP_ERR_NOT_FOUND, -PTCP_ERR_POLICY,
-                           -PTCP_ERR_NOMEM, 0};
+  static const int ok[] = {-PTCP_ERR_INVALID_ARGUMENT, -PTCP_ERR_NOT_FOUND,
+                           -PTCP_ERR_POLICY, -PTCP_ERR_NOMEM, 0};
   psim_node_cfg nc;
   psim_node_observer obs;
   int rv;
@@ -1349,10 +1359,12 @@ static void close_everything(e2e *d) {
   for (int side = 0; side < 2; side++)
     for (unsigned i = 0; i < EF_SLOTS; i++) {
       uslot *u = &d->slot[side][i];
-      if (u->sock == NULL || u->listener || !u->closed || u->closed_err != 0 || u->shut_rd)
+      if (u->sock == NULL || u->listener || !u->closed || u->closed_err != 0 ||
+          u->shut_rd)
         continue;
-      CK(u->eof, "%s slot %u: the connection closed in order, but the stream was not read "
-                 "to its end (%llu bytes read)",
+      CK(u->eof,
+         "%s slot %u: the connection closed in order, but the stream was not read "
+         "to its end (%llu bytes read)",
          side_name[side], i, (unsigned long long)u->rx_off);
     }
   for (int side = 0; side < 2; side++)
@@ -1415,8 +1427,9 @@ static void check_end(e2e *d) {
        side_name[side], st.time_wait,
        (double)(psim_sched_now(d->sched) - d->input_end) / 1e9);
     CK(st.conns == 0 || (d->fw2_unbounded && other == 0 && st.conns == fw2),
-       "%s: %u connections left %.3f s after the input ended (states:%s)", side_name[side],
-       st.conns, (double)(psim_sched_now(d->sched) - d->input_end) / 1e9, states);
+       "%s: %u connections left %.3f s after the input ended (states:%s)",
+       side_name[side], st.conns, (double)(psim_sched_now(d->sched) - d->input_end) / 1e9,
+       states);
     CK(st.conns != 0 || ptcp_stack_next_deadline(stack) == PTCP_TIME_NONE,
        "%s: an empty stack still has a timer", side_name[side]);
   }
@@ -1527,10 +1540,12 @@ static void run_once(const uint8_t *data, size_t size, const e2e_observer *obs,
   conn_cfg(&ca, h, h[7]);
   conn_cfg(&cb, h, h[8]);
   {
-    ptcp_duration ba = close_bound(d->specs[PTCP_SLOT_CLOSE][0] ? d->specs[PTCP_SLOT_CLOSE] : NULL,
-                                   &ca, &d->fw2_unbounded);
-    ptcp_duration bb = close_bound(d->specs[PTCP_SLOT_CLOSE][0] ? d->specs[PTCP_SLOT_CLOSE] : NULL,
-                                   &cb, &d->fw2_unbounded);
+    ptcp_duration ba =
+        close_bound(d->specs[PTCP_SLOT_CLOSE][0] ? d->specs[PTCP_SLOT_CLOSE] : NULL, &ca,
+                    &d->fw2_unbounded);
+    ptcp_duration bb =
+        close_bound(d->specs[PTCP_SLOT_CLOSE][0] ? d->specs[PTCP_SLOT_CLOSE] : NULL, &cb,
+                    &d->fw2_unbounded);
     close_time = ba > bb ? ba : bb;
   }
 
@@ -1551,11 +1566,12 @@ static void run_once(const uint8_t *data, size_t size, const e2e_observer *obs,
          "program %u, seed %llu, %llu bytes, link %llu bit/s %.6f s queue %u, mss %u, "
          "A bufs %u/%u, B bufs %u/%u, msl %.3f s, policies %s %s %s %s %s",
          d->prog, (unsigned long long)seed, (unsigned long long)d->bytes,
-         (unsigned long long)ef_rates[h[4] & 7u], (double)ef_delays[(h[4] >> 4) & 7u] / 1e9,
-         ef_queues[h[5] & 3u], ca.mss, ca.sndbuf, ca.rcvbuf, cb.sndbuf, cb.rcvbuf,
-         (double)ca.msl / 1e9, d->specs[0][0] ? d->specs[0] : "-",
-         d->specs[1][0] ? d->specs[1] : "-", d->specs[2][0] ? d->specs[2] : "-",
-         d->specs[3][0] ? d->specs[3] : "-", d->specs[4][0] ? d->specs[4] : "-");
+         (unsigned long long)ef_rates[h[4] & 7u],
+         (double)ef_delays[(h[4] >> 4) & 7u] / 1e9, ef_queues[h[5] & 3u], ca.mss,
+         ca.sndbuf, ca.rcvbuf, cb.sndbuf, cb.rcvbuf, (double)ca.msl / 1e9,
+         d->specs[0][0] ? d->specs[0] : "-", d->specs[1][0] ? d->specs[1] : "-",
+         d->specs[2][0] ? d->specs[2] : "-", d->specs[3][0] ? d->specs[3] : "-",
+         d->specs[4][0] ? d->specs[4] : "-");
   }
   if (node_make(d, SIDE_B, &cb, seed) != 0 || node_make(d, SIDE_A, &ca, seed) != 0) {
     sum->setup_failed = 1;
@@ -1624,9 +1640,11 @@ void e2e_run(const uint8_t *data, size_t size, const e2e_observer *obs, int twic
     if (again.digest != sum->digest || again.events != sum->events ||
         again.packets[0] != sum->packets[0] || again.packets[1] != sum->packets[1]) {
       if (obs != NULL && obs->failure != NULL)
-        obs->failure(obs->ctx, sum->end, "the same input ran differently the second time");
-      fprintf(stderr, "e2e oracle failed: the same input ran differently the second time "
-                      "(digest %016llx vs %016llx, %llu vs %llu events)\n",
+        obs->failure(obs->ctx, sum->end,
+                     "the same input ran differently the second time");
+      fprintf(stderr,
+              "e2e oracle failed: the same input ran differently the second time "
+              "(digest %016llx vs %016llx, %llu vs %llu events)\n",
               (unsigned long long)sum->digest, (unsigned long long)again.digest,
               (unsigned long long)sum->events, (unsigned long long)again.events);
       abort();

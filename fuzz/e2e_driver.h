@@ -53,8 +53,8 @@ typedef struct e2e_observer {
   void (*setup)(void *ctx, psim_node *a, psim_node *b, psim_link *link);
   void (*link)(void *ctx, const psim_link_event *ev);
   void (*engine)(void *ctx, psim_node *node, const ptcp_trace *ev);
-  void (*input_error)(void *ctx, psim_node *node, int err, const uint8_t *pkt,
-                      size_t len, ptcp_time now);
+  void (*input_error)(void *ctx, psim_node *node, int err, const uint8_t *pkt, size_t len,
+                      ptcp_time now);
   void (*note)(void *ctx, ptcp_time now, const char *who, const char *what,
                const char *detail);
   void (*failure)(void *ctx, ptcp_time now, const char *what);
@@ -62,16 +62,16 @@ typedef struct e2e_observer {
 
 /* What a run did, for tools and tests. */
 typedef struct e2e_summary {
-  unsigned records;           /* records decoded */
-  uint64_t events;            /* scheduler events run */
-  uint64_t packets[2];        /* transmissions per direction (0: A -> B) */
-  uint64_t fated[2];          /* of those, changed by a fate from the input */
-  uint64_t bytes_read;        /* by applications and user sockets */
-  uint64_t digest;            /* over every packet and state change */
-  unsigned states_seen[2];    /* bit per ptcp_state, per host */
-  ptcp_time input_end;        /* when the input's phase ended */
-  ptcp_time end;              /* when the run ended */
-  int setup_failed;           /* the settings were refused */
+  unsigned records;        /* records decoded */
+  uint64_t events;         /* scheduler events run */
+  uint64_t packets[2];     /* transmissions per direction (0: A -> B) */
+  uint64_t fated[2];       /* of those, changed by a fate from the input */
+  uint64_t bytes_read;     /* by applications and user sockets */
+  uint64_t digest;         /* over every packet and state change */
+  unsigned states_seen[2]; /* bit per ptcp_state, per host */
+  ptcp_time input_end;     /* when the input's phase ended */
+  ptcp_time end;           /* when the run ended */
+  int setup_failed;        /* the settings were refused */
 } e2e_summary;
 
 /* Runs one input (twice with EF_H_TWICE or |twice|).  |obs| may be

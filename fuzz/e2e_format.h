@@ -174,21 +174,20 @@ static inline uint32_t ef_bytes_field(uint64_t n) {
   return k << 28 | (uint32_t)n;
 }
 
-static const uint64_t ef_rates[8] = {100000000u, 10000000u, 1000000u, 0,
-                                     1000000000u, 2000000u, 50000000u, 512000u};
+static const uint64_t ef_rates[8] = {100000000u,  10000000u, 1000000u,  0,
+                                     1000000000u, 2000000u,  50000000u, 512000u};
 static const ptcp_duration ef_delays[8] = {
-    10 * PTCP_MILLISECONDS,  1 * PTCP_MILLISECONDS, 100 * PTCP_MILLISECONDS,
-    50 * PTCP_MICROSECONDS,  300 * PTCP_MILLISECONDS, 25 * PTCP_MILLISECONDS,
-    1 * PTCP_MICROSECONDS,   2 * PTCP_SECONDS};
+    10 * PTCP_MILLISECONDS, 1 * PTCP_MILLISECONDS,   100 * PTCP_MILLISECONDS,
+    50 * PTCP_MICROSECONDS, 300 * PTCP_MILLISECONDS, 25 * PTCP_MILLISECONDS,
+    1 * PTCP_MICROSECONDS,  2 * PTCP_SECONDS};
 static const uint32_t ef_queues[4] = {100, 10, 3, 1000};
 static const uint16_t ef_mss[8] = {1460, 536, 100, 1220, 9000, 64, 1000, 4000};
 /* Buffers: the stack's default first, then small ones so windows close. */
-static const uint32_t ef_bufs[16] = {262144, 65536, 16384, 4096, 2048, 1460, 1000, 536,
+static const uint32_t ef_bufs[16] = {262144, 65536, 16384, 4096,  2048, 1460,  1000, 536,
                                      100,    48,    8192,  32768, 3000, 20000, 1024, 300};
 static const ptcp_duration ef_msl[8] = {
-    120 * PTCP_SECONDS, 1 * PTCP_SECONDS,        30 * PTCP_SECONDS,
-    10 * PTCP_MILLISECONDS, 500 * PTCP_MILLISECONDS, 60 * PTCP_SECONDS,
-    5 * PTCP_SECONDS,   1 * PTCP_MILLISECONDS};
+    120 * PTCP_SECONDS,      1 * PTCP_SECONDS,  30 * PTCP_SECONDS, 10 * PTCP_MILLISECONDS,
+    500 * PTCP_MILLISECONDS, 60 * PTCP_SECONDS, 5 * PTCP_SECONDS,  1 * PTCP_MILLISECONDS};
 
 /* ------------------------------------------------------------------ */
 /* Records                                                             */
@@ -214,9 +213,10 @@ enum {
 
 /* WAIT units, picked by bits 4-6 of the opcode byte. */
 static const ptcp_duration ef_wait_units[8] = {
-    PTCP_MILLISECONDS,        10 * PTCP_MILLISECONDS, 100 * PTCP_MILLISECONDS,
-    PTCP_SECONDS,             10 * PTCP_SECONDS,      PTCP_MICROSECONDS,
-    100 * PTCP_MICROSECONDS,  60 * PTCP_SECONDS};
+    PTCP_MILLISECONDS,       10 * PTCP_MILLISECONDS,
+    100 * PTCP_MILLISECONDS, PTCP_SECONDS,
+    10 * PTCP_SECONDS,       PTCP_MICROSECONDS,
+    100 * PTCP_MICROSECONDS, 60 * PTCP_SECONDS};
 
 /* The input's phase lasts at most this long. */
 #define EF_INPUT_TIME_MAX (10 * 60 * PTCP_SECONDS)

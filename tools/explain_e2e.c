@@ -213,8 +213,8 @@ static void on_failure(void *ctx, ptcp_time now, const char *what) {
 }
 
 int explain_e2e(const uint8_t *data, size_t size, const char *pcap_path,
-                const char *json_path, const char *ladder_path, char *summary,
-                size_t cap, char *err, size_t errlen) {
+                const char *json_path, const char *ladder_path, char *summary, size_t cap,
+                char *err, size_t errlen) {
   ex *x = &X;
   e2e_observer obs;
   char states[2][200];
@@ -227,7 +227,7 @@ int explain_e2e(const uint8_t *data, size_t size, const char *pcap_path,
   if ((json_path != NULL && x->json == NULL) || (ladder_path != NULL && x->lad == NULL) ||
       (x->json != NULL && psim_trace_new(&x->trace, x->json, NULL) != 0)) {
     snprintf(err, errlen, "%s: cannot create it",
-             json_path != NULL && x->json == NULL ? json_path
+             json_path != NULL && x->json == NULL  ? json_path
              : x->json != NULL && x->trace == NULL ? json_path
                                                    : ladder_path);
     finish(x);

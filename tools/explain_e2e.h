@@ -23,7 +23,7 @@
  * Returns 0 with a one-line summary, or -1 with a message in |err|
  * when an output cannot be written. */
 int explain_e2e(const uint8_t *data, size_t size, const char *pcap_path,
-                const char *json_path, const char *ladder_path, char *summary,
-                size_t cap, char *err, size_t errlen);
+                const char *json_path, const char *ladder_path, char *summary, size_t cap,
+                char *err, size_t errlen);
 
 #endif /* PTCP_EXPLAIN_E2E_H */

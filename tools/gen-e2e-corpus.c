@@ -128,10 +128,10 @@ static void on_scenario_link(void *ctx, unsigned link, const psim_link_event *ev
     if (ev->arrival == PTCP_TIME_NONE) {
       f->drop = 1;
     } else {
-      ptcp_duration ser = r->link->rate_bps == 0
-                              ? 0
-                              : ceil_div((uint64_t)ev->len * 8u * PTCP_SECONDS,
-                                         r->link->rate_bps);
+      ptcp_duration ser =
+          r->link->rate_bps == 0
+              ? 0
+              : ceil_div((uint64_t)ev->len * 8u * PTCP_SECONDS, r->link->rate_bps);
       f->extra = ev->arrival - ev->now - ser - r->link->delay;
     }
     f->dup = (ev->marks & PSIM_LINK_MARK_DUPLICATED) != 0;
@@ -214,7 +214,8 @@ static void put_wait(cf_buf *b, ptcp_duration t) {
 /* One direction's fates, run-length coded, in FATES records of at most
  * 256 entries.  Returns -1 for a fate the format cannot say (a delayed
  * corrupted packet; a delay that is no whole number of microseconds). */
-static int put_fates(cf_buf *b, unsigned dir, const pfate *f, size_t n, const char *name) {
+static int put_fates(cf_buf *b, unsigned dir, const pfate *f, size_t n,
+                     const char *name) {
   cf_buf ent = {0};
   size_t nent = 0, i = 0, last = 0;
   int rv = 0;
@@ -233,8 +234,8 @@ static int put_fates(cf_buf *b, unsigned dir, const pfate *f, size_t n, const ch
 
     starts[nent++] = ent.len;
     if (!p->drop && !p->dup && !p->corrupt && p->extra == 0) {
-      while (i + run < last && !f[i + run].drop && !f[i + run].dup && !f[i + run].corrupt &&
-             f[i + run].extra == 0)
+      while (i + run < last && !f[i + run].drop && !f[i + run].dup &&
+             !f[i + run].corrupt && f[i + run].extra == 0)
         run++;
       if (run >= EF_PAUSE_UNIT) {
         size_t k = run / EF_PAUSE_UNIT > 32 ? 32 : run / EF_PAUSE_UNIT;
@@ -540,7 +541,8 @@ static int record(const psim_scenario_info *info, int impaired, cf_buf *b) {
   }
   run.link = &cfg.link;
   if (cfg.bytes > EF_BYTES_MAX) {
-    fprintf(stderr, "gen-e2e-corpus: %s: %llu bytes is more than the e2e format carries\n",
+    fprintf(stderr,
+            "gen-e2e-corpus: %s: %llu bytes is more than the e2e format carries\n",
             info->name, (unsigned long long)cfg.bytes);
     return 2;
   }
@@ -599,7 +601,8 @@ static int record(const psim_scenario_info *info, int impaired, cf_buf *b) {
     goto out;
   }
   if (sum.setup_failed) {
-    fprintf(stderr, "gen-e2e-corpus: %s: the e2e driver refused the settings\n", info->name);
+    fprintf(stderr, "gen-e2e-corpus: %s: the e2e driver refused the settings\n",
+            info->name);
     rv = 1;
     goto out;
   }
@@ -613,8 +616,7 @@ static int record(const psim_scenario_info *info, int impaired, cf_buf *b) {
               "%zu of %zu (scenario: kind %u dir %u at %llu ns, packet %llu, %zu bytes; "
               "replay: %s)\n",
               info->name, impaired ? " (impaired)" : "", i, run.nev, a->kind, a->dir,
-              (unsigned long long)a->now,
-              (unsigned long long)a->nth, a->len,
+              (unsigned long long)a->now, (unsigned long long)a->nth, a->len,
               r == NULL ? "ended" : "differs");
       if (r != NULL)
         fprintf(stderr, "  replay: kind %u dir %u at %llu ns, packet %llu, %zu bytes\n",
@@ -624,11 +626,11 @@ static int record(const psim_scenario_info *info, int impaired, cf_buf *b) {
       goto out;
     }
   }
-  printf("gen-e2e-corpus: %-18s %-8s %5zu bytes, %4zu link events reproduced (%llu + %llu "
-         "packets given a fate)\n",
-         info->name, impaired ? "impaired" : "clean", b->len, run.nev,
-         (unsigned long long)sum.fated[0],
-         (unsigned long long)sum.fated[1]);
+  printf(
+      "gen-e2e-corpus: %-18s %-8s %5zu bytes, %4zu link events reproduced (%llu + %llu "
+      "packets given a fate)\n",
+      info->name, impaired ? "impaired" : "clean", b->len, run.nev,
+      (unsigned long long)sum.fated[0], (unsigned long long)sum.fated[1]);
 
 out:
   free(calls.p);
@@ -647,9 +649,10 @@ int main(int argc, char **argv) {
     if (strcmp(argv[i], "--check") == 0) {
       check = 1;
     } else if (argv[i][0] == '-') {
-      fprintf(stderr,
-              "gen-e2e-corpus: unknown option '%s'\nusage: gen-e2e-corpus [--check] OUTDIR\n",
-              argv[i]);
+      fprintf(
+          stderr,
+          "gen-e2e-corpus: unknown option '%s'\nusage: gen-e2e-corpus [--check] OUTDIR\n",
+          argv[i]);
       return 2;
     } else if (dir == NULL) {
       dir = argv[i];

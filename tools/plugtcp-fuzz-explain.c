@@ -35,9 +35,9 @@
 /* Runs an input with its outputs (a NULL path leaves one out); returns
  * 0 with a summary, or -1 with a message in |err|.  An oracle failure
  * ends the process inside (status 1). */
-typedef int (*run_fn)(const uint8_t *data, size_t size, const char *pcap, const char *json,
-                      const char *ladder, char *summary, size_t cap, char *err,
-                      size_t errlen);
+typedef int (*run_fn)(const uint8_t *data, size_t size, const char *pcap,
+                      const char *json, const char *ladder, char *summary, size_t cap,
+                      char *err, size_t errlen);
 
 static int run_conn(const uint8_t *data, size_t size, const char *pcap, const char *json,
                     const char *ladder, char *summary, size_t cap, char *err,
@@ -176,7 +176,8 @@ int main(int argc, char **argv) {
   if (data == NULL)
     return 2;
   /* An oracle failure ends the process inside the run (status 1). */
-  if (run(data, len, pcap, json, ladder, summary, sizeof(summary), err, sizeof(err)) != 0) {
+  if (run(data, len, pcap, json, ladder, summary, sizeof(summary), err, sizeof(err)) !=
+      0) {
     fprintf(stderr, "plugtcp-fuzz-explain: %s\n", err);
     free(data);
     return 2;

@@ -201,9 +201,9 @@ static void peer_step(peer *p) {
     app_stream_fail(&p->st, -rv);
     return;
   }
-  if (!p->shut && (p->shut_due || (p->shutdown_at == PTCP_TIME_NONE &&
-                                     p->st.tx_off == p->send_bytes &&
-                                     p->st.rx_off >= p->expect_bytes))) {
+  if (!p->shut && (p->shut_due ||
+                   (p->shutdown_at == PTCP_TIME_NONE && p->st.tx_off == p->send_bytes &&
+                    p->st.rx_off >= p->expect_bytes))) {
     p->shut = 1;
     (void)psim_sock_shutdown(p->st.sock, PSIM_SHUT_WR);
   }
