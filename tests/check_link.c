@@ -3,7 +3,8 @@
  * drop-tail overflow, every impairment's rate over 10^5 packets for a
  * fixed seed (exact counts pinned, and each within a loose statistical
  * range), FIFO under jitter, delay profiles, the exact script,
- * determinism, tracing and clean-up.
+ * determinism, tracing and clean-up, and the fate hook that decides
+ * packet by packet.
  *
  * Test packets are valid IPv4/TCP packets (tests/sim_test_util.c) whose
  * sequence number is their send order, so a receiver can tell which
@@ -909,6 +910,196 @@ START_TEST(test_link_script_skips_queue_dropped_packets) {
 }
 END_TEST
 
+/* ---- the fate hook ----------------------------------------------------- */
+
+/* A hook that does to direction A's packets what test_link_script's
+ * rules do, and records every call. */
+typedef struct fate_log {
+  const world *w;
+  unsigned calls[2];
+  uint64_t last_nth[2];
+  ptcp_time when[16];
+  uint32_t id[16];
+  int bad_call; /* an argument that breaks the contract */
+} fate_log;
+
+static void fate_fn(void *ctx, const psim_link_event *ev, psim_link_fate *fate) {
+  fate_log *fl = ctx;
+  uint32_t id = pkt_id(ev->data, ev->len);
+
+  if (ev->kind != PSIM_LINK_EV_TX || ev->arrival != PTCP_TIME_NONE || ev->dir > 1 ||
+      ev->link != fl->w->link || ev->now != psim_sched_now(fl->w->sched) ||
+      ev->nth != fl->last_nth[ev->dir] + 1 || fate->drop || fate->duplicate ||
+      fate->corrupt || fate->delay != 0)
+    fl->bad_call = 1;
+  fl->last_nth[ev->dir] = ev->nth;
+  if (ev->dir == PSIM_LINK_A && fl->calls[0] < 16) {
+    fl->when[fl->calls[0]] = ev->now;
+    fl->id[fl->calls[0]] = id;
+  }
+  fl->calls[ev->dir]++;
+  if (ev->dir != PSIM_LINK_A)
+    return;
+  switch (ev->nth) {
+  case 2:
+    fate->delay = 5 * MS;
+    break;
+  case 3:
+    fate->drop = 1;
+    break;
+  case 5:
+    fate->duplicate = 1;
+    break;
+  case 6:
+    fate->corrupt = 1;
+    fate->bit = 64; /* the MSB of the IPv4 TTL */
+    break;
+  case 7:
+    fate->corrupt = 1;
+    fate->bit = 320; /* in the TCP header */
+    fate->duplicate = 1;
+    break;
+  default:
+    break; /* a zeroed fate: nothing happens */
+  }
+}
+
+START_TEST(test_link_fate_hook) {
+  /* The outcome of test_link_script, decided packet by packet. */
+  static const struct {
+    uint32_t id;
+    ptcp_time at;
+    int ok;
+  } want[] = {
+      {1, 1 * MS, 1}, {4, 4 * MS, 1}, {5, 5 * MS, 1}, {5, 5 * MS, 1}, {6, 6 * MS, 0},
+      {2, 7 * MS, 1}, {7, 7 * MS, 0}, {7, 7 * MS, 1}, {8, 8 * MS, 1},
+  };
+  psim_link_cfg cfg = plain_cfg();
+  fate_log fl;
+  world w;
+
+  world_init(&w, &cfg);
+  memset(&fl, 0, sizeof(fl));
+  fl.w = &w;
+  psim_link_set_fate(w.link, fate_fn, &fl);
+  for (uint32_t i = 1; i <= 8; i++) {
+    ck_assert_int_eq(send_pkt(&w, PSIM_LINK_A, i, 60), 0);
+    ck_assert_int_eq(send_pkt(&w, PSIM_LINK_B, 100 + i, 60), 0);
+    ck_assert_int_eq(psim_sched_run_until(w.sched, i * MS), 0);
+  }
+  ck_assert_int_eq(psim_sched_run(w.sched), 0);
+  ck_assert(!fl.bad_call);
+  /* Asked once per packet, both directions, in order. */
+  ck_assert_uint_eq(fl.calls[0], 8);
+  ck_assert_uint_eq(fl.calls[1], 8);
+  for (uint32_t i = 0; i < 8; i++) {
+    ck_assert_uint_eq(fl.id[i], i + 1);
+    ck_assert_uint_eq(fl.when[i], i * MS);
+  }
+  ck_assert_uint_eq(count_kind(&w, PSIM_LINK_EV_DELIVER),
+                    sizeof(want) / sizeof(want[0]) + 8);
+  for (size_t i = 0, k = 0; i < w.nev; i++) {
+    const rec *rx = &w.ev[i];
+
+    if (rx->kind != PSIM_LINK_EV_DELIVER || rx->dir != PSIM_LINK_A)
+      continue;
+    ck_assert_uint_eq(rx->id, want[k].id);
+    ck_assert_uint_eq(rx->now + 1 * MS, want[k].at);
+    ck_assert_int_eq(rx->ok, want[k].ok);
+    /* A packet the hook left alone carries no mark. */
+    ck_assert_uint_eq(
+        rx->marks & PSIM_LINK_MARK_SCRIPTED,
+        rx->id == 2 || (rx->id >= 5 && rx->id <= 7) ? PSIM_LINK_MARK_SCRIPTED : 0);
+    if (rx->id == 6)
+      ck_assert_uint_eq(rx->first, 64);
+    k++;
+  }
+  {
+    const psim_link_stats *st = psim_link_get_stats(w.link, 0);
+
+    /* Packets changed, not rules: 2, 3, 5, 6, 7. */
+    ck_assert_uint_eq(st->scripted, 5);
+    ck_assert_uint_eq(st->lost, 1);
+    ck_assert_uint_eq(st->duplicated, 2);
+    ck_assert_uint_eq(st->corrupted, 2);
+    ck_assert_uint_eq(psim_link_get_stats(w.link, 1)->scripted, 0);
+  }
+  {
+    const rec *drop = nth_kind(&w, PSIM_LINK_EV_DROP, 0);
+
+    ck_assert_int_eq(drop->reason, PSIM_LINK_REASON_SCRIPT);
+    ck_assert_uint_eq(drop->id, 3);
+  }
+  /* Removed, it is asked nothing more. */
+  psim_link_set_fate(w.link, NULL, &fl);
+  ck_assert_int_eq(send_pkt(&w, PSIM_LINK_A, 9, 60), 0);
+  ck_assert_int_eq(psim_sched_run(w.sched), 0);
+  ck_assert_uint_eq(fl.calls[0], 8);
+  world_free(&w);
+}
+END_TEST
+
+/* Adds 3 ms to every packet and flips bit 168 of every second one. */
+static void fate_add_fn(void *ctx, const psim_link_event *ev, psim_link_fate *fate) {
+  unsigned *calls = ctx;
+
+  (*calls)++;
+  fate->delay = 3 * MS;
+  if (ev->nth % 2 == 0) {
+    fate->corrupt = 1;
+    fate->bit = 168;
+  }
+}
+
+START_TEST(test_link_fate_hook_with_script_and_queue) {
+  static const psim_script_rule script[] = {
+      {.nth = 1, .action = PSIM_SCRIPT_DELAY, .delay = 2 * MS},
+      {.nth = 4, .action = PSIM_SCRIPT_CORRUPT, .bit = 0},
+  };
+  psim_link_cfg cfg = plain_cfg();
+  unsigned calls = 0;
+  world w;
+
+  /* 100 bytes take 100 us at 8 Mbit/s; no queue: a packet sent while
+   * the transmitter is busy is dropped before any fate is decided. */
+  cfg.dir[0].rate_bps = 8000000;
+  cfg.dir[0].queue_limit = 0;
+  cfg.dir[0].script = script;
+  cfg.dir[0].script_len = 2;
+  world_init(&w, &cfg);
+  psim_link_set_fate(w.link, fate_add_fn, &calls);
+  ck_assert_int_eq(send_pkt(&w, PSIM_LINK_A, 1, 100), 0);
+  ck_assert_int_eq(send_pkt(&w, PSIM_LINK_A, 2, 100), 1); /* queue full */
+  ck_assert_int_eq(psim_sched_run(w.sched), 0);
+  ck_assert_int_eq(send_pkt(&w, PSIM_LINK_A, 3, 100), 0);
+  ck_assert_int_eq(psim_sched_run(w.sched), 0);
+  ck_assert_int_eq(send_pkt(&w, PSIM_LINK_A, 4, 100), 0);
+  ck_assert_int_eq(psim_sched_run(w.sched), 0);
+  ck_assert_uint_eq(calls, 3);
+  {
+    const rec *r1 = nth_kind(&w, PSIM_LINK_EV_DELIVER, 0);
+    const rec *r3 = nth_kind(&w, PSIM_LINK_EV_DELIVER, 1);
+    const rec *r4 = nth_kind(&w, PSIM_LINK_EV_DELIVER, 2);
+
+    /* The script's delay and the hook's add up. */
+    ck_assert_uint_eq(r1->id, 1);
+    ck_assert_uint_eq(r1->now, 100 * US + 5 * MS);
+    ck_assert(r1->ok);
+    /* nth counts the packet the queue took: 3 is odd, left intact. */
+    ck_assert_uint_eq(r3->id, 3);
+    ck_assert_uint_eq(r3->now, nth_kind(&w, PSIM_LINK_EV_TX, 1)->now + 100 * US + 3 * MS);
+    ck_assert(r3->ok);
+    ck_assert_int_eq(r3->flipped, 0);
+    /* nth 4: the script's bit 0 and the hook's bit 168 both flip. */
+    ck_assert_uint_eq(r4->id, 4);
+    ck_assert_int_eq(r4->flipped, 2);
+    ck_assert_uint_eq(r4->first, 0);
+  }
+  ck_assert_uint_eq(psim_link_get_stats(w.link, 0)->scripted, 3 + 2);
+  world_free(&w);
+}
+END_TEST
+
 /* ---- determinism ------------------------------------------------------ */
 
 static psim_link_dir_cfg everything_on(void) {
@@ -1325,6 +1516,8 @@ Suite *psim_link_suite(void) {
   tcase_add_test(misc, test_link_script);
   tcase_add_test(misc, test_link_script_corrupt_flips_exactly_that_bit);
   tcase_add_test(misc, test_link_script_skips_queue_dropped_packets);
+  tcase_add_test(misc, test_link_fate_hook);
+  tcase_add_test(misc, test_link_fate_hook_with_script_and_queue);
   tcase_add_test(misc, test_link_trace_sequence);
   tcase_add_test(misc, test_link_receiver_owns_and_may_resend);
   tcase_add_test(misc, test_link_undeliverable_and_delete_in_flight);

@@ -311,6 +311,90 @@ START_TEST(test_scenario_handshake_ladder) {
 }
 END_TEST
 
+/* What the link observer saw, per direction. */
+typedef struct link_seen {
+  uint64_t tx[2], lost[2], delivered[2], other_link;
+  uint64_t last_nth[2];
+  int out_of_order;
+} link_seen;
+
+static void count_link(void *ctx, unsigned link, const psim_link_event *ev) {
+  link_seen *s = ctx;
+
+  if (link != 0) {
+    s->other_link++;
+    return;
+  }
+  switch (ev->kind) {
+  case PSIM_LINK_EV_TX:
+    /* Transmissions start in the order the packets were offered. */
+    if (ev->nth <= s->last_nth[ev->dir])
+      s->out_of_order = 1;
+    s->last_nth[ev->dir] = ev->nth;
+    s->tx[ev->dir]++;
+    if (ev->arrival == PTCP_TIME_NONE)
+      s->lost[ev->dir]++;
+    break;
+  case PSIM_LINK_EV_DELIVER:
+    s->delivered[ev->dir]++;
+    break;
+  default:
+    break;
+  }
+}
+
+/* The observer sees every transmission and every loss, each packet's
+ * fate included, and agrees with the run's counters. */
+START_TEST(test_scenario_link_observer) {
+  psim_run_cfg cfg;
+  psim_result res;
+  link_seen seen;
+  char err[256];
+
+  memset(&seen, 0, sizeof(seen));
+  cfg_for(&cfg, "lost-data", NULL);
+  cfg.on_link = count_link;
+  cfg.ctx = &seen;
+  ck_assert_int_eq(psim_run(&cfg, &res, err, sizeof(err)), 0);
+  ck_assert_msg(res.ok, "%s", res.nfailures ? res.failures[0] : "");
+  ck_assert_uint_eq(seen.other_link, 0);
+  ck_assert(!seen.out_of_order);
+  ck_assert_uint_eq(seen.tx[0] + seen.tx[1], res.links.sent);
+  ck_assert_uint_eq(seen.lost[0] + seen.lost[1], res.links.lost);
+  /* lost-data drops exactly one client segment. */
+  ck_assert_uint_eq(seen.lost[0], 1);
+  ck_assert_uint_eq(seen.lost[1], 0);
+  ck_assert_uint_eq(seen.delivered[0] + seen.delivered[1], res.links.delivered);
+  psim_result_free(&res);
+}
+END_TEST
+
+/* On a lossy link (seed 1) the client's ACK of the SYN,ACK is lost: the
+ * server's connection is accepted only when the client's FIN completes
+ * the handshake, after the 1 s its peer meant to shut down at.  It must
+ * shut down then, not wait in CLOSE-WAIT forever, and the FINs that did
+ * not cross make an ordinary close. */
+START_TEST(test_scenario_simultaneous_close_on_a_lossy_link) {
+  psim_run_cfg cfg;
+  psim_result res;
+  char err[256];
+
+  cfg_for(&cfg, "simultaneous-close", NULL);
+  cfg.link.loss = 0.05;
+  cfg.link.duplicate = 0.03;
+  cfg.link.reorder = 0.03;
+  cfg.link.corrupt = 0.03;
+  cfg.set = PSIM_SET_LOSS;
+  ck_assert_int_eq(psim_run(&cfg, &res, err, sizeof(err)), 0);
+  ck_assert_uint_eq(res.links.lost, 1);
+  ck_assert_msg(res.ok, "%s", res.nfailures ? res.failures[0] : "");
+  ck_assert(!res.hung);
+  ck_assert_int_eq(res.final_client, PTCP_CLOSED);
+  ck_assert_int_eq(res.final_server, PTCP_CLOSED);
+  psim_result_free(&res);
+}
+END_TEST
+
 START_TEST(test_scenario_hang_is_reported) {
   psim_run_cfg cfg;
   psim_result res;
@@ -388,6 +472,8 @@ Suite *psim_scenarios_suite(void) {
   tcase_set_timeout(misc, 60);
   tcase_add_test(misc, test_scenario_runs_are_deterministic);
   tcase_add_test(misc, test_scenario_handshake_ladder);
+  tcase_add_test(misc, test_scenario_link_observer);
+  tcase_add_test(misc, test_scenario_simultaneous_close_on_a_lossy_link);
   tcase_add_test(misc, test_scenario_hang_is_reported);
   tcase_add_test(misc, test_scenario_bad_settings_refused);
   tcase_add_test(misc, test_scenario_table);

@@ -293,6 +293,10 @@ START_TEST(test_socket_connection_refused) {
   ck_assert_int_eq(psim_sock_state(c), PTCP_CLOSED);
   ck_assert_int_eq(psim_sock_send(c, buf, 1), -ECONNREFUSED);
   ck_assert_int_eq(psim_sock_recv(c, buf, 1), -ECONNREFUSED);
+  /* Not connected, whichever direction; the error stays pending. */
+  ck_assert_int_eq(psim_sock_shutdown(c, PSIM_SHUT_WR), -ENOTCONN);
+  ck_assert_int_eq(psim_sock_shutdown(c, PSIM_SHUT_RD), -ENOTCONN);
+  ck_assert_int_eq(psim_sock_shutdown(c, PSIM_SHUT_RDWR), -ENOTCONN);
   ck_assert_int_eq(psim_sock_error(c), ECONNREFUSED);
   ck_assert_int_eq(psim_sock_error(c), 0); /* read clears it */
   psim_sock_close(c);
@@ -318,6 +322,7 @@ START_TEST(test_socket_abort_resets_peer) {
   ck_assert_int_eq(cli.last_error, ECONNRESET);
   ck_assert_int_eq(psim_sock_state(c), PTCP_CLOSED);
   ck_assert_int_eq(psim_sock_send(c, buf, 1), -ECONNRESET);
+  ck_assert_int_eq(psim_sock_shutdown(c, PSIM_SHUT_WR), -ENOTCONN);
   psim_sock_close(c);
   psim_sock_close(l);
   net_free(&n);

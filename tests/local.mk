@@ -70,6 +70,7 @@ CHECK_PROGS = \
 	tests/check_cksum \
 	tests/check_close \
 	tests/check_conn \
+	tests/check_conn_fuzz \
 	tests/check_contract \
 	tests/check_dupfilter \
 	tests/check_ip \
@@ -145,6 +146,11 @@ ENGINE_CPP = $(CHECK_CPP) -I$(top_srcdir)/core/tcp
 tests_check_conn_SOURCES = tests/check_conn.c $(ENGINE_TEST_SOURCES)
 tests_check_conn_CPPFLAGS = $(ENGINE_CPP) -DSUITE_FN=ptcp_conn_suite
 tests_check_conn_LDADD = $(CHECK_LDADD)
+
+# Engine regressions found by the conn fuzz target.
+tests_check_conn_fuzz_SOURCES = tests/check_conn_fuzz.c $(ENGINE_TEST_SOURCES)
+tests_check_conn_fuzz_CPPFLAGS = $(ENGINE_CPP) -DSUITE_FN=ptcp_conn_fuzz_suite
+tests_check_conn_fuzz_LDADD = $(CHECK_LDADD)
 
 tests_check_textbook_SOURCES = tests/check_textbook.c $(ENGINE_TEST_SOURCES)
 tests_check_textbook_CPPFLAGS = $(ENGINE_CPP) -DSUITE_FN=ptcp_textbook_suite

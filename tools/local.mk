@@ -94,6 +94,50 @@ docs-diagram: tools/plugtcp-fsm-dot
 PHONY_TARGETS += docs-diagram
 endif
 
+# plugtcp-fuzz-explain: a fuzz input as a pcap, JSON lines and a ladder
+# diagram, through the harness code itself (fuzz/conn_driver.c,
+# fuzz/e2e_driver.c).
+if !FUZZING
+bin_PROGRAMS += tools/plugtcp-fuzz-explain
+tools_plugtcp_fuzz_explain_SOURCES = tools/plugtcp-fuzz-explain.c tools/explain_out.c \
+	tools/explain_out.h tools/explain_e2e.c tools/explain_e2e.h fuzz/fuzz_trace.h \
+	$(CONN_DRIVER) $(E2E_DRIVER) fuzz/fuzz_input.h
+tools_plugtcp_fuzz_explain_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/fuzz \
+	-I$(top_srcdir)/core/sim/include $(PCAP_CFLAGS)
+tools_plugtcp_fuzz_explain_LDADD = core/sim/libplugsim.la core/tcp/libplugtcp.la $(PCAP_LIBS) \
+	$(LIBM)
+dist_check_SCRIPTS += tests/fuzz-explain.test
+TESTS += tests/fuzz-explain.test
+endif
+
+# The seeds of the conn, policy and e2e fuzz targets are written by these
+# tools (scripted sessions in the targets' own formats; for e2e, every
+# plugtcp-sim scenario recorded packet by packet), each run through its
+# harness first; `make fuzz-corpus` rewrites them, and
+# tests/fuzz-corpus.test checks that they are current.
+if !FUZZING
+noinst_PROGRAMS += tools/gen-conn-corpus tools/gen-policy-corpus tools/gen-e2e-corpus
+tools_gen_conn_corpus_SOURCES = tools/gen-conn-corpus.c $(CONN_DRIVER) fuzz/fuzz_input.h
+tools_gen_conn_corpus_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/fuzz
+tools_gen_conn_corpus_LDADD = core/tcp/libplugtcp.la
+tools_gen_policy_corpus_SOURCES = tools/gen-policy-corpus.c fuzz/fuzz_policy.c \
+	fuzz/conn_format.h fuzz/fuzz_input.h
+tools_gen_policy_corpus_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/fuzz
+tools_gen_policy_corpus_LDADD = core/tcp/libplugtcp.la
+tools_gen_e2e_corpus_SOURCES = tools/gen-e2e-corpus.c $(E2E_DRIVER) fuzz/fuzz_input.h
+tools_gen_e2e_corpus_CPPFLAGS = $(E2E_CPPFLAGS) -I$(top_srcdir)/fuzz
+tools_gen_e2e_corpus_LDADD = $(E2E_LIBS)
+
+fuzz-corpus: tools/gen-conn-corpus tools/gen-policy-corpus tools/gen-e2e-corpus
+	./tools/gen-conn-corpus $(srcdir)/corpus/conn
+	./tools/gen-policy-corpus $(srcdir)/corpus/policy
+	./tools/gen-e2e-corpus $(srcdir)/corpus/e2e
+PHONY_TARGETS += fuzz-corpus
+
+dist_check_SCRIPTS += tests/fuzz-corpus.test
+TESTS += tests/fuzz-corpus.test
+endif
+
 # The seed corpus generator (python3, stdlib only); see docs/codec.md.
 EXTRA_DIST += tools/gen-segment-corpus.py
 

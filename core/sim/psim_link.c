@@ -98,6 +98,8 @@ struct psim_link {
   psim_pool *pool;
   psim_link_trace_fn trace;
   void *trace_ctx;
+  psim_link_fate_fn fate;
+  void *fate_ctx;
   link_dir dir[NDIRS];
 };
 
@@ -110,6 +112,8 @@ typedef struct fate {
   ptcp_duration extra; /* reorder + script delays + jitter */
   size_t rules_begin;  /* the script rules for this packet: [begin, end) */
   size_t rules_end;
+  int hook_corrupt; /* the fate hook flips |hook_bit| */
+  uint32_t hook_bit;
 } fate;
 
 void psim_link_dir_cfg_init(psim_link_dir_cfg *cfg) {
@@ -355,6 +359,11 @@ void psim_link_set_trace(psim_link *l, psim_link_trace_fn fn, void *ctx) {
   l->trace_ctx = fn != NULL ? ctx : NULL;
 }
 
+void psim_link_set_fate(psim_link *l, psim_link_fate_fn fn, void *ctx) {
+  l->fate = fn;
+  l->fate_ctx = fn != NULL ? ctx : NULL;
+}
+
 const psim_link_stats *psim_link_get_stats(const psim_link *l, unsigned dir) {
   return l != NULL && dir < NDIRS ? &l->dir[dir].stats : NULL;
 }
@@ -449,6 +458,43 @@ static void apply_script(link_dir *d, uint64_t nth, fate *f) {
   f->rules_end = d->script_pos;
 }
 
+/* Asks the fate hook about |pkt| and adds its decisions to |f|, as
+ * script rules for the packet would be. */
+static void apply_hook(link_dir *d, const psim_pkt *pkt, fate *f) {
+  psim_link *l = d->link;
+  psim_link_event ev;
+  psim_link_fate hf;
+
+  memset(&ev, 0, sizeof(ev));
+  ev.link = l;
+  ev.dir = d->index;
+  ev.kind = PSIM_LINK_EV_TX;
+  ev.now = psim_sched_now(l->sched);
+  ev.arrival = PTCP_TIME_NONE;
+  ev.nth = pkt->tag;
+  ev.data = pkt->data;
+  ev.len = pkt->len;
+  memset(&hf, 0, sizeof(hf));
+  l->fate(l->fate_ctx, &ev, &hf);
+  if (!hf.drop && !hf.duplicate && !hf.corrupt && hf.delay == 0)
+    return;
+  d->stats.scripted++;
+  f->marks |= PSIM_LINK_MARK_SCRIPTED;
+  if (hf.drop)
+    f->lost = PSIM_LINK_REASON_SCRIPT;
+  if (hf.duplicate)
+    f->duplicate = 1;
+  if (hf.delay > 0) {
+    f->extra = ptcp_time_add(f->extra, hf.delay);
+    f->marks |= PSIM_LINK_MARK_DELAYED;
+  }
+  if (hf.corrupt) {
+    f->hook_corrupt = 1;
+    f->hook_bit = hf.bit;
+    f->marks |= PSIM_LINK_MARK_CORRUPTED;
+  }
+}
+
 /* One step of the Gilbert-Elliott chain.  As netem's loss_gilb_ell: the
  * transition is drawn first, then the loss, against the loss
  * probability of the state the packet found. */
@@ -466,16 +512,20 @@ static int ge_step(link_dir *d) {
   return psim_rng_bernoulli(rng, was_bad ? ge->loss_bad : ge->loss_good);
 }
 
-/* Decides the wire's fate of packet |nth|: script rules, then each
- * random stage in the documented order.  Does not touch the packet. */
-static void decide(link_dir *d, uint64_t nth, fate *f) {
+/* Decides the wire's fate of |pkt|: script rules, the fate hook, then
+ * each random stage in the documented order.  Does not touch the
+ * packet. */
+static void decide(link_dir *d, const psim_pkt *pkt, fate *f) {
   const psim_link_dir_cfg *c = &d->cfg;
   int lost_random = 0, lost_burst = 0;
 
   memset(f, 0, sizeof(*f));
-  apply_script(d, nth, f);
+  apply_script(d, pkt->tag, f);
+  if (d->link->fate != NULL)
+    apply_hook(d, pkt, f);
   if (!d->stages) {
-    /* A clean direction: only the script can have said something. */
+    /* A clean direction: only the script and the hook can have said
+     * something. */
     if (f->duplicate)
       f->marks |= PSIM_LINK_MARK_DUPLICATED;
     return;
@@ -515,9 +565,10 @@ static void decide(link_dir *d, uint64_t nth, fate *f) {
     f->marks |= PSIM_LINK_MARK_DUPLICATED;
 }
 
-/* Flips the bits the fate calls for: every script CORRUPT bit or, when
- * there is none, one uniformly chosen bit.  (Drawing the random bit
- * position only when it is used is fine: it has a stream of its own.) */
+/* Flips the bits the fate calls for: every script CORRUPT bit and the
+ * fate hook's or, when there is none, one uniformly chosen bit.
+ * (Drawing the random bit position only when it is used is fine: it has
+ * a stream of its own.) */
 static void corrupt(link_dir *d, psim_pkt *pkt, const fate *f) {
   uint64_t nbits = (uint64_t)pkt->len * BITS_PER_BYTE;
   int scripted = 0;
@@ -529,6 +580,10 @@ static void corrupt(link_dir *d, psim_pkt *pkt, const fate *f) {
       flip_bit(pkt, d->script[i].bit % nbits);
       scripted = 1;
     }
+  }
+  if (f->hook_corrupt) {
+    flip_bit(pkt, f->hook_bit % nbits);
+    scripted = 1;
   }
   if (!scripted && f->random_corrupt)
     flip_bit(pkt, psim_rng_below(&d->rng[STAGE_CORRUPT_BIT], nbits));
@@ -585,7 +640,7 @@ static void transmit(link_dir *d, psim_pkt *pkt) {
     d->tx_busy = 1;
     (void)psim_sched_at(l->sched, ptcp_time_add(now, ser), tx_done, d, NULL, &d->tx_done);
   }
-  decide(d, pkt->tag, &f);
+  decide(d, pkt, &f);
   if (f.lost != PSIM_LINK_REASON_NONE) {
     d->stats.lost++;
     if (f.lost == PSIM_LINK_REASON_BURST_LOSS)

@@ -201,8 +201,9 @@ static void peer_step(peer *p) {
     app_stream_fail(&p->st, -rv);
     return;
   }
-  if (!p->shut && p->shutdown_at == PTCP_TIME_NONE && p->st.tx_off == p->send_bytes &&
-      p->st.rx_off >= p->expect_bytes) {
+  if (!p->shut && (p->shut_due ||
+                   (p->shutdown_at == PTCP_TIME_NONE && p->st.tx_off == p->send_bytes &&
+                    p->st.rx_off >= p->expect_bytes))) {
     p->shut = 1;
     (void)psim_sock_shutdown(p->st.sock, PSIM_SHUT_WR);
   }
@@ -280,6 +281,9 @@ static void peer_shutdown_event(psim_sched *s, ptcp_time now, void *a, void *b) 
   (void)s;
   (void)now;
   (void)b;
+  /* A listener's connection may not be there yet (its handshake lost
+   * a segment): it shuts down as soon as it is accepted. */
+  p->shut_due = 1;
   if (p->st.sock != NULL && !p->shut && !p->ended) {
     p->shut = 1;
     (void)psim_sock_shutdown(p->st.sock, PSIM_SHUT_WR);
@@ -479,6 +483,8 @@ static void on_link(void *ctx, const psim_link_event *ev) {
   link_ctx *lc = ctx;
   run *r = lc->r;
 
+  if (r->cfg->on_link != NULL)
+    r->cfg->on_link(r->cfg->ctx, lc->index, ev);
   if (r->pcaps[lc->index] != NULL)
     psim_pcap_hook_rx(r->pcaps[lc->index], ev);
   if (r->trace != NULL) {
@@ -958,12 +964,13 @@ int psim_run(const psim_run_cfg *cfg, psim_result *res, char *err, size_t errlen
   }
   rv = build(r, err, errlen);
   if (rv == 0) {
-    /* Link events are wanted by pcap, the trace, the ladder and the
-     * scripts' checks; without them the hook stays off. */
+    /* Link events are wanted by pcap, the trace, the ladder, the
+     * scripts' checks and the caller's observer; without them the hook
+     * stays off. */
     for (unsigned i = 0; i < r->nlinks; i++) {
       lctx[i].r = r;
       lctx[i].index = i;
-      if (r->pcaps[i] != NULL || r->trace != NULL ||
+      if (r->pcaps[i] != NULL || r->trace != NULL || cfg->on_link != NULL ||
           (i == 0 && (r->ladder != NULL || r->nscript[0] + r->nscript[1] > 0)))
         psim_link_set_trace(r->links[i], on_link, &lctx[i]);
     }

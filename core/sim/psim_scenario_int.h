@@ -60,6 +60,7 @@ typedef struct peer {
   ptcp_time shutdown_at; /* shut down at this time instead (NONE: as above) */
   psim_event ev;
   uint8_t connected, shut, ended;
+  uint8_t shut_due; /* shutdown_at passed before the connection was there */
   psim_sock *listener; /* accepts one connection into st.sock */
 } peer;
 

@@ -421,10 +421,17 @@ static void check_simultaneous_close(run *r) {
   ptcp_duration tw = time_wait_length(r);
 
   for (int side = 0; side < 2; side++) {
-    if (!run_hist_order(r, side, seq, tw > 0 ? 4 : 2))
+    /* On a clean link the FINs cross.  On an impaired one a lost segment
+     * may hold one side's FIN back (or its handshake, so that it shuts
+     * down only once accepted): that side then closes the ordinary way. */
+    if (link_clean(r) && !run_hist_order(r, side, seq, tw > 0 ? 4 : 2))
       run_fail(r, "the %s did not go FIN-WAIT-1 -> CLOSING -> TIME-WAIT -> CLOSED",
                name[side]);
-    else if (tw > 0 && r->closed_at[side] - r->tw_enter[side] != tw)
+    else if (r->state[side] != PTCP_CLOSED)
+      run_fail(r, "the %s ended in %s, not CLOSED", name[side],
+               ptcp_state_name(r->state[side]));
+    else if (tw > 0 && r->tw_enter[side] != PTCP_TIME_NONE &&
+             r->closed_at[side] - r->tw_enter[side] != tw)
       run_fail(r, "the %s stayed %.3f s in TIME-WAIT; the close policy says %.3f s",
                name[side], (double)(r->closed_at[side] - r->tw_enter[side]) / 1e9,
                (double)tw / 1e9);
@@ -850,8 +857,9 @@ static const scenario scenarios[] = {
      .check = check_simultaneous_open},
     {.info =
          {"simultaneous-close", "both ends shut down at the same instant",
-          "each goes FIN-WAIT-1 -> CLOSING -> TIME-WAIT -> CLOSED (RFC 9293 figure 13) "
-          "and stays in TIME-WAIT as long as the close policy says",
+          "each goes FIN-WAIT-1 -> CLOSING -> TIME-WAIT -> CLOSED (RFC 9293 figure 13; "
+          "on an impaired link a held-back FIN may make one side close the ordinary "
+          "way) and stays in TIME-WAIT as long as the close policy says",
           0},
      .setup = setup_simultaneous_close,
      .finished = finished_both_closed,

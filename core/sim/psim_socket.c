@@ -243,7 +243,11 @@ int psim_sock_shutdown(psim_sock *s, int how) {
     if (rv == PTCP_ERR_CLOSED)
       rv = 0;
   }
-  if (rv == PTCP_ERR_NOT_CONNECTED)
+  /* A failed connection is not connected, as shutdown(2) says and as
+   * PSIM_SHUT_RD above found; its error stays for send, recv and
+   * psim_sock_error. */
+  if (rv == PTCP_ERR_NOT_CONNECTED || rv == PTCP_ERR_CONN_REFUSED ||
+      rv == PTCP_ERR_CONN_RESET || rv == PTCP_ERR_TIMED_OUT)
     return -ENOTCONN;
   return -psim_errno(rv);
 }

@@ -32,6 +32,7 @@ int ptcp_conn_alloc(ptcp_stack *s, const ptcp_profile *prof, ptcp_conn **pc) {
   c->tnode.kind = PCB_CONN;
   c->tnode.at = PTCP_TIME_NONE;
   c->t_rtx = c->t_delack = c->t_close = PTCP_TIME_NONE;
+  c->challenge_at = PTCP_TIME_NONE;
   c->sbuf.cap = prof->cfg.sndbuf;
   c->rbuf.cap = prof->cfg.rcvbuf;
   c->state = PTCP_CLOSED;
@@ -440,7 +441,12 @@ int ptcp_conn_listen(ptcp_conn *c, unsigned backlog) {
 
   if (c == NULL || backlog == 0 || backlog > UINT16_MAX)
     return PTCP_ERR_INVALID_ARGUMENT;
-  if (!(c->flags & CF_BOUND) || c->state != PTCP_CLOSED || !(c->flags & CF_USER))
+  /* Only a connection that was never opened may listen: one whose
+   * connect failed is CLOSED too, but still holds its peer, policy state
+   * and out-of-order ranges, and the ranges share storage with the
+   * listener's queues (the union in struct ptcp_conn). */
+  if (!(c->flags & CF_BOUND) || c->state != PTCP_CLOSED || !(c->flags & CF_USER) ||
+      (c->flags & CF_STARTED) || c->err != 0)
     return PTCP_ERR_STATE;
   rv = ptcp_stack_listener_add(c->stack, c);
   if (rv != 0)

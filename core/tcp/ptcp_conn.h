@@ -142,7 +142,7 @@ struct ptcp_conn {
   uint8_t dupacks;
   uint8_t snd_wscale, rcv_wscale;
   uint8_t challenges;          /* challenge ACKs sent since challenge_at */
-  ptcp_time challenge_at;      /* start of the current one-second window */
+  ptcp_time challenge_at;      /* start of the current one-second window, or NONE */
 
   /* Send sequence space (RFC 9293 §3.3.1).  snd_max is the highest
    * sequence number sent + 1: after a timeout snd_nxt goes back to

@@ -602,11 +602,16 @@ static int input_sync(ptcp_conn *c, const ptcp_seg *seg, ptcp_time now) {
     }
   }
 
-  /* eighth, check the FIN bit */
+  /* eighth, check the FIN bit.  Like the text, a FIN is taken only
+   * inside the window: one that lies past the right edge (after text
+   * that filled the window) is trimmed away (RFC 9293 §3.10.7.4), and
+   * the peer sends it again once the window opens. */
   if ((seg->flags & PTCP_FIN) && !(c->flags & CF_PEER_FIN)) {
     uint32_t fin = seq + (uint32_t)seg->payload_len;
-    if (fin == c->rcv_nxt) {
+    if (fin == c->rcv_nxt && ptcp_seq_lt(fin, c->rcv_adv)) {
       deliver_fin(c, now);
+    } else if (fin == c->rcv_nxt) {
+      c->flags |= CF_ACK_NOW; /* refused like text: say what we expect */
     } else if (ptcp_seq_gt(fin, c->rcv_nxt) && ptcp_seq_lt(fin, c->rcv_adv) &&
                text == PTCP_R_OUT_OF_ORDER) {
       /* A FIN beyond a gap: act on it once the gap is filled. */

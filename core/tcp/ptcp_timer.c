@@ -120,8 +120,11 @@ void ptcp_timer_on_input(ptcp_conn *c, ptcp_time now) {
 }
 
 int ptcp_timer_challenge_ok(ptcp_conn *c, ptcp_time now) {
-  if (c->challenge_at == 0 || now - c->challenge_at >= PTCP_SECONDS || now < c->challenge_at) {
-    c->challenge_at = now ? now : 1;
+  /* RFC 5961 §7: a one-second window, opened by the first challenge
+   * (PTCP_TIME_NONE until then: 0 is a time like any other). */
+  if (c->challenge_at == PTCP_TIME_NONE || now < c->challenge_at ||
+      now - c->challenge_at >= PTCP_SECONDS) {
+    c->challenge_at = now;
     c->challenges = 0;
   }
   if (c->challenges >= c->stack->challenge_limit)

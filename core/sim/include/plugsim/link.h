@@ -8,9 +8,9 @@
  * scheduler and by random streams of their own:
  *
  *   send --> [queue: DropTail, in packets] --> [transmitter: rate]
- *        --> wire: script, loss, Gilbert-Elliott, duplicate, reorder,
- *                  corrupt, jitter, delay profile (decided in this
- *                  order, at the start of transmission)
+ *        --> wire: script, fate hook, loss, Gilbert-Elliott, duplicate,
+ *                  reorder, corrupt, jitter, delay profile (decided in
+ *                  this order, at the start of transmission)
  *        --> [propagation delay + extra delays] --> deliver(far end)
  *
  * docs/simulator.md gives the exact semantics of every parameter, the
@@ -247,6 +247,36 @@ typedef struct psim_link_event {
 typedef void (*psim_link_trace_fn)(void *ctx, const psim_link_event *ev);
 
 /**
+ * What a fate hook decides for one packet.  Each field does what the
+ * exact script's rule of the same name does, and adds to the script's
+ * rules for that packet: |drop| loses it on the wire, |duplicate|
+ * delivers an extra intact copy with it, |delay| adds to its flight
+ * (letting later packets overtake it), |corrupt| flips bit |bit|
+ * (numbered as psim_script_rule's).  A zeroed fate leaves the packet
+ * alone.
+ */
+typedef struct psim_link_fate {
+  uint8_t drop;
+  uint8_t duplicate;
+  uint8_t corrupt;
+  uint32_t bit;
+  ptcp_duration delay;
+} psim_link_fate;
+
+/**
+ * A fate hook: decides, packet by packet, what the wire does, where an
+ * exact script would have to know every packet in advance (a fuzzer
+ * reads each packet's fate from its input as the packet comes).  It is
+ * called once for every packet that starts transmission, in both
+ * directions and in time order, after the script's rules and before the
+ * random stages, with |ev| describing the packet (kind TX, |arrival|
+ * NONE, |data| as sent).  |fate| comes zeroed.  It must not call into
+ * the link.
+ */
+typedef void (*psim_link_fate_fn)(void *ctx, const psim_link_event *ev,
+                                  psim_link_fate *fate);
+
+/**
  * A receiver.  It now owns |pkt| and must pass it on or psim_pkt_free
  * it.  It may send on any link, this one included; it must not delete
  * the link.
@@ -285,6 +315,15 @@ int psim_link_attach(psim_link *link, unsigned end, psim_link_deliver_fn fn, voi
 
 /** psim_link_set_trace installs |fn| (NULL: none) as the link's trace hook. */
 void psim_link_set_trace(psim_link *link, psim_link_trace_fn fn, void *ctx);
+
+/**
+ * psim_link_set_fate installs |fn| (NULL: none) as the link's fate hook.
+ * Packets it drops, duplicates, delays or corrupts are counted and
+ * traced as scripted ones (stats.scripted counts the packets it changed;
+ * drops have reason SCRIPT; marks SCRIPTED, DELAYED, CORRUPTED,
+ * DUPLICATED).
+ */
+void psim_link_set_fate(psim_link *link, psim_link_fate_fn fn, void *ctx);
 
 /**
  * psim_link_send offers |pkt| to the link at |from|'s side, at the

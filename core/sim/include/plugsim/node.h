@@ -109,9 +109,9 @@ int psim_node_new(psim_node **pnode, psim_sched *sched, psim_pool *pool,
 
 /**
  * psim_node_del frees the node, its stack (every connection, sending
- * nothing) and every socket still open on it, and cancels its event.
- * Detach it from its links first, or delete the links first.  NULL is a
- * no-op.
+ * nothing) and every socket still open on it, cancels its event and
+ * detaches it from its links, which must therefore still exist: delete
+ * a node before the links it is attached to.  NULL is a no-op.
  */
 void psim_node_del(psim_node *node);
 

@@ -80,6 +80,11 @@ typedef struct psim_run_cfg {
   /** (optional) Milestones: "start" (built, before the first event) and,
    *  for many, "all-established" (every connection open at once). */
   void (*milestone)(void *ctx, const char *what, ptcp_time now);
+  /** (optional) Every event of link |link| (0 for the first client's),
+   *  as its trace hook sees it (psim_link_trace_fn): what a recorder
+   *  needs to replay the run packet by packet, each packet's fate
+   *  included.  It must not call into the simulation. */
+  void (*on_link)(void *ctx, unsigned link, const psim_link_event *ev);
   void *ctx;
 } psim_run_cfg;
 

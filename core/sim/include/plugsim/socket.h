@@ -152,7 +152,9 @@ ptcp_ssize psim_sock_recv(psim_sock *sock, void *buf, size_t len);
  * after the queued data), the receiving one (PSIM_SHUT_RD: recv returns
  * 0 from now on; arriving data is still acknowledged and discarded) or
  * both.  Returns 0, or
- *   -ENOTCONN  not connected;
+ *   -ENOTCONN  not connected: never, not yet, or no longer (the
+ *              connection failed or ended; send, recv and
+ *              psim_sock_error tell how), whichever direction;
  *   -EINVAL    a bad |how|.
  * Shutting down a direction twice is not an error.
  */

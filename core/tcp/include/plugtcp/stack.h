@@ -268,7 +268,8 @@ int ptcp_conn_bind(ptcp_conn *conn, const ptcp_addr *addr, uint16_t port);
 /**
  * ptcp_conn_listen makes a bound connection a listener with room for
  * |backlog| half-open and |backlog| established connections (1..65535).
- * Returns 0, PTCP_ERR_STATE (not bound, or not CLOSED),
+ * Returns 0, PTCP_ERR_STATE (not bound, not CLOSED, or opened before:
+ * a connection whose connect failed cannot listen),
  * PTCP_ERR_INVALID_ARGUMENT (NULL, or |backlog| out of range) or
  * PTCP_ERR_NOMEM.
  */

@@ -1,0 +1,1653 @@
+/*
+ * plugtcp fuzzing: the "e2e" driver (see e2e_driver.h for the oracles
+ * and e2e_format.h for the input).
+ *
+ * The topology is built in the order psim_run builds a scenario's
+ * (scheduler, packet pool, pattern, the server node B, the client node
+ * A, the link, the interfaces), with the same node and link names and
+ * the same run seed, so that an input recorded from a plugtcp-sim
+ * scenario (tools/gen-e2e-corpus) replays that run packet for packet.
+ *
+ * A run has three phases:
+ *   input    until the last record's time: user calls happen as the
+ *            records say, every packet takes the next fate of its
+ *            direction;
+ *   finish   the link is perfect; user sockets read everything, shut
+ *            down and accept what is pending; applications carry on
+ *            (at most E2E_FINISH_TIME, less once every connection is
+ *            closed, in TIME-WAIT or listening);
+ *   close    every user socket is closed and every application deleted;
+ *            within E2E_CLOSE_TIME both stacks must be empty.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "e2e_driver.h"
+#include "e2e_format.h"
+#include "fuzz_input.h"
+
+#define E2E_FINISH_TIME (PTCP_RTO_CEIL + 60 * PTCP_SECONDS)
+#define E2E_CLOSE_SLACK (120 * PTCP_SECONDS)
+#define E2E_STREAMS 128u
+#define E2E_TRACKED 256u
+#define E2E_USER_BUDGET (64u * 1024u) /* bytes user sockets may send, per host */
+#define READ_CHUNK 65536u
+
+enum { SIDE_A = 0, SIDE_B = 1 };
+enum { PH_INPUT = 0, PH_FINISH, PH_CLOSE };
+
+static const char *const side_name[2] = {"A", "B"};
+
+typedef struct e2e e2e;
+
+/* One entry of a direction's fate queue: |left| packets of one kind. */
+typedef struct fate_ent {
+  uint8_t kind, dup;
+  uint32_t left;
+  uint32_t bit;
+  ptcp_duration delay;
+} fate_ent;
+
+typedef struct fate_q {
+  fate_ent *v;
+  size_t n, head;
+} fate_q;
+
+/* A user call, due at |at|. */
+typedef struct action {
+  e2e *d;
+  ptcp_time at;
+  unsigned index;
+  uint8_t op, side, slot, variant, b;
+  uint16_t x, y;
+} action;
+
+/* One direction of a connection between user sockets, as its writer
+ * registered it (at connect or accept, when its ISS is known). */
+typedef struct stream {
+  uint8_t side; /* the writer's host */
+  uint8_t claimed;
+  uint16_t sport, dport;
+  uint32_t iss;
+  uint64_t base; /* pattern offset of byte 0 */
+  uint64_t sent; /* bytes the writer's socket took */
+  uint8_t shut;  /* the writer will send no more */
+} stream;
+
+typedef struct uslot {
+  e2e *d;
+  uint8_t side, idx;
+  psim_sock *sock;
+  uint8_t listener, connected, failed, closed, shut_wr, shut_rd, eof, finishing;
+  int closed_err;
+  int tx, rx; /* stream indices, -1 when none */
+  uint64_t rx_off;
+  uint8_t autof;
+  uint8_t shut_due; /* SHUTDOWN came before the connection: shut down once it is there */
+  uint32_t tx_limit, rx_expect;
+} uslot;
+
+typedef struct tracked {
+  const ptcp_conn *conn;
+  uint8_t side, state;
+} tracked;
+
+struct e2e {
+  const e2e_observer *obs;
+  e2e_summary *sum;
+  psim_sched *sched;
+  psim_pool *pool;
+  const psim_pattern *pat;
+  psim_node *node[2];
+  psim_link *link;
+  ptcp_addr addr[2];
+  char specs[PTCP_SLOT_COUNT][160];
+  int fw2_unbounded;
+
+  /* The program. */
+  unsigned prog;
+  uint64_t bytes;
+  ptcp_duration t1, t2, t3;
+  uint8_t pflags;
+  unsigned conns, rounds;
+  psim_bulk *bulk;
+  psim_sink *sink;
+  psim_echo_server *esrv;
+  psim_echo_client *ecli;
+  psim_reqresp_server *rr;
+  psim_many *many;
+
+  uslot slot[2][EF_SLOTS];
+  stream streams[E2E_STREAMS];
+  unsigned nstreams;
+  unsigned ordinal[2];
+  uint64_t user_sent[2];
+
+  action *acts;
+  size_t nacts;
+  fate_q fq[2];
+  ptcp_time input_end;
+  int phase;
+
+  tracked trk[E2E_TRACKED];
+  unsigned ntrk;
+  uint8_t allowed[PTCP_STATE_COUNT][PTCP_STATE_COUNT];
+
+  uint64_t events, same_instant;
+  ptcp_time last_t;
+  uint64_t digest;
+  uint8_t buf[READ_CHUNK];
+};
+
+/* ------------------------------------------------------------------ */
+/* Failures and notes                                                  */
+
+static void fail(e2e *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void fail(e2e *d, const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+  if (d->obs != NULL && d->obs->failure != NULL)
+    d->obs->failure(d->obs->ctx, psim_sched_now(d->sched), msg);
+  fprintf(stderr, "e2e oracle failed at %.9f s: %s\n",
+          (double)psim_sched_now(d->sched) / 1e9, msg);
+  abort();
+}
+
+#define CK(cond, ...)                                                                    \
+  do {                                                                                   \
+    if (!(cond))                                                                         \
+      fail(d, __VA_ARGS__);                                                              \
+  } while (0)
+
+static int noting(const e2e *d) { return d->obs != NULL && d->obs->note != NULL; }
+
+static void note(e2e *d, const char *who, const char *what, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void note(e2e *d, const char *who, const char *what, const char *fmt, ...) {
+  char detail[256];
+  va_list ap;
+
+  if (!noting(d))
+    return;
+  detail[0] = '\0';
+  if (fmt != NULL) {
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof(detail), fmt, ap);
+    va_end(ap);
+  }
+  d->obs->note(d->obs->ctx, psim_sched_now(d->sched), who, what,
+               fmt != NULL ? detail : NULL);
+}
+
+static const char *rvname(long rv) { return rv < 0 ? psim_errno_name((int)-rv) : "ok"; }
+
+/* A user call's result, for the observer. */
+static void result(e2e *d, const uslot *u, const char *call, long rv) {
+  if (noting(d))
+    note(d, side_name[u->side], "result", "slot %u: %s -> %ld (%s)", u->idx, call, rv,
+         rvname(rv));
+}
+
+/* The run's digest: eight bytes a step (a multiply-xorshift mix), and
+ * no coverage feedback from the harness's own arithmetic. */
+#if defined(__clang__) && __clang_major__ >= 13
+__attribute__((no_sanitize("coverage")))
+#endif
+static void
+mix(e2e *d, const void *p, size_t n) {
+  const uint8_t *b = p;
+  uint64_t h = d->digest;
+
+  while (n > 0) {
+    uint64_t w = 0;
+    size_t k = n < 8 ? n : 8;
+    memcpy(&w, b, k);
+    h = (h ^ w ^ k) * 0x9E3779B97F4A7C15ULL;
+    h ^= h >> 29;
+    b += k;
+    n -= k;
+  }
+  d->digest = h;
+}
+
+static void mix64(e2e *d, uint64_t v) { mix(d, &v, sizeof(v)); }
+
+/* One of the documented error codes |ok| (negated errno values, ending
+ * with 0). */
+static int one_of(long rv, const int *ok) {
+  for (; *ok != 0; ok++)
+    if (rv == -*ok)
+      return 1;
+  return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Streams                                                             */
+
+static stream *stream_of(e2e *d, int i) { return i >= 0 ? &d->streams[i] : NULL; }
+
+/* Registers |u|'s socket as the writer of a new stream. */
+static void stream_open(e2e *d, uslot *u) {
+  ptcp_conn_status st;
+  stream *s;
+
+  u->tx = -1;
+  if (d->nstreams >= E2E_STREAMS)
+    return;
+  psim_sock_status(u->sock, &st);
+  s = &d->streams[d->nstreams];
+  memset(s, 0, sizeof(*s));
+  s->side = u->side;
+  s->sport = st.local_port;
+  s->dport = st.remote_port;
+  s->iss = st.iss;
+  s->base = (u->side == SIDE_B ? EF_BASE_B : 0) +
+            (uint64_t)d->ordinal[u->side] * EF_BASE_STRIDE;
+  u->tx = (int)d->nstreams++;
+}
+
+/* The stream |u| reads: the newest unclaimed one whose writer is at the
+ * other end of |u|'s connection. */
+static stream *stream_in(e2e *d, uslot *u) {
+  ptcp_conn_status st;
+
+  if (u->rx >= 0)
+    return &d->streams[u->rx];
+  psim_sock_status(u->sock, &st);
+  for (unsigned i = d->nstreams; i-- > 0;) {
+    stream *s = &d->streams[i];
+    if (!s->claimed && s->side != u->side && s->sport == st.remote_port &&
+        s->dport == st.local_port && s->iss == st.irs) {
+      s->claimed = 1;
+      u->rx = (int)i;
+      return s;
+    }
+  }
+  return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* User sockets                                                        */
+
+static void slot_reset(uslot *u) {
+  u->sock = NULL;
+  u->listener = u->connected = u->failed = u->closed = 0;
+  u->shut_wr = u->shut_rd = u->eof = 0;
+  u->closed_err = 0;
+  u->tx = u->rx = -1;
+  u->rx_off = 0;
+}
+
+static void do_shutdown(e2e *d, uslot *u, int how) {
+  static const int ok[] = {ENOTCONN, EINVAL, 0};
+  int rv = psim_sock_shutdown(u->sock, how);
+
+  result(d, u,
+         how == PSIM_SHUT_RD     ? "shutdown(RD)"
+         : how == PSIM_SHUT_WR   ? "shutdown(WR)"
+         : how == PSIM_SHUT_RDWR ? "shutdown(RDWR)"
+                                 : "shutdown(?)",
+         rv);
+  CK(rv == 0 || one_of(rv, ok), "shutdown returned %d (%s), not a documented result", rv,
+     rvname(rv));
+  CK(rv != -EINVAL || how < 0 || how > 2, "shutdown(%d) refused a valid |how|", how);
+  if (rv != 0)
+    return;
+  if (how == PSIM_SHUT_WR || how == PSIM_SHUT_RDWR) {
+    u->shut_wr = 1;
+    if (stream_of(d, u->tx) != NULL)
+      d->streams[u->tx].shut = 1;
+  }
+  if (how == PSIM_SHUT_RD || how == PSIM_SHUT_RDWR)
+    u->shut_rd = 1;
+}
+
+/* Reads up to |cap| bytes (everything there is when |all|), checking
+ * each byte against what the writer sent at that offset. */
+static void do_read(e2e *d, uslot *u, size_t cap, int all) {
+  static const int ok[] = {EAGAIN,       ENOTCONN, ECONNRESET, ETIMEDOUT,
+                           ECONNREFUSED, EINVAL,   0};
+
+  if (u->sock == NULL || cap == 0)
+    return;
+  for (;;) {
+    size_t n = cap < sizeof(d->buf) ? cap : sizeof(d->buf);
+    ptcp_ssize rv = psim_sock_recv(u->sock, d->buf, n);
+    stream *s;
+
+    if (!all)
+      result(d, u, "recv", (long)rv);
+    if (rv < 0) {
+      CK(one_of(rv, ok), "recv returned %ld (%s), not a documented result", (long)rv,
+         rvname(rv));
+      return;
+    }
+    CK((size_t)rv <= n, "recv returned %ld for a %zu-byte buffer", (long)rv, n);
+    if (rv == 0) {
+      if (u->shut_rd || u->eof)
+        return;
+      u->eof = 1;
+      s = stream_in(d, u);
+      CK(s != NULL, "%s slot %u: end of stream on a connection no user socket wrote",
+         side_name[u->side], u->idx);
+      CK(s->shut, "%s slot %u: end of stream, but the writer never shut down",
+         side_name[u->side], u->idx);
+      CK(u->rx_off == s->sent,
+         "%s slot %u: end of stream after %llu bytes; the writer sent %llu",
+         side_name[u->side], u->idx, (unsigned long long)u->rx_off,
+         (unsigned long long)s->sent);
+      return;
+    }
+    CK(!u->shut_rd, "%s slot %u: recv returned %ld bytes after shutdown(RD)",
+       side_name[u->side], u->idx, (long)rv);
+    CK(!u->eof, "%s slot %u: %ld bytes after the end of the stream", side_name[u->side],
+       u->idx, (long)rv);
+    s = stream_in(d, u);
+    CK(s != NULL, "%s slot %u: %ld bytes on a connection no user socket wrote",
+       side_name[u->side], u->idx, (long)rv);
+    CK(u->rx_off + (uint64_t)rv <= s->sent,
+       "%s slot %u: read up to offset %llu, but the writer sent only %llu",
+       side_name[u->side], u->idx, (unsigned long long)(u->rx_off + (uint64_t)rv),
+       (unsigned long long)s->sent);
+    {
+      size_t good = psim_pattern_check(d->pat, s->base + u->rx_off, d->buf, (size_t)rv);
+      CK(good == (size_t)rv,
+         "%s slot %u: the byte at stream offset %llu is not the one sent",
+         side_name[u->side], u->idx, (unsigned long long)(u->rx_off + good));
+    }
+    u->rx_off += (uint64_t)rv;
+    d->sum->bytes_read += (uint64_t)rv;
+    if (!all)
+      return;
+  }
+}
+
+/* Sends up to |n| pattern bytes; returns what send returned. */
+static ptcp_ssize do_send(e2e *d, uslot *u, size_t n, int quiet) {
+  static const int ok[] = {EAGAIN,       ENOTCONN, EPIPE,  ECONNRESET, ETIMEDOUT,
+                           ECONNREFUSED, ENOMEM,   EINVAL, 0};
+  stream *s = stream_of(d, u->tx);
+  uint64_t off = s != NULL ? s->sent : 0;
+  uint64_t base = s != NULL ? s->base : 0;
+  ptcp_ssize rv;
+
+  if (d->user_sent[u->side] + n > E2E_USER_BUDGET)
+    n = (size_t)(E2E_USER_BUDGET - d->user_sent[u->side]);
+  rv = psim_sock_send(u->sock, psim_pattern_span(d->pat, base + off), n);
+  if (!quiet)
+    result(d, u, "send", (long)rv);
+  CK(rv >= 0 || one_of(rv, ok), "send returned %ld (%s), not a documented result",
+     (long)rv, rvname(rv));
+  CK(rv <= (ptcp_ssize)n, "send took %ld of %zu bytes", (long)rv, n);
+  if (rv > 0) {
+    CK(s != NULL, "%s slot %u: send took %ld bytes on a socket that never connected",
+       side_name[u->side], u->idx, (long)rv);
+    CK(!u->shut_wr && !s->shut, "%s slot %u: send took %ld bytes after shutdown(WR)",
+       side_name[u->side], u->idx, (long)rv);
+    s->sent += (uint64_t)rv;
+    d->user_sent[u->side] += (uint64_t)rv;
+  }
+  return rv;
+}
+
+/* What a socket does by itself (AUTO), and what finishing asks. */
+static void step(e2e *d, uslot *u) {
+  stream *s;
+
+  if (u->sock == NULL || u->listener || !u->connected || u->failed || u->closed)
+    return;
+  s = stream_of(d, u->tx);
+  if (u->autof & EF_A_PUMP) {
+    while (s != NULL && !u->shut_wr && s->sent < u->tx_limit &&
+           d->user_sent[u->side] < E2E_USER_BUDGET) {
+      uint64_t left = u->tx_limit - s->sent;
+      size_t n = left < PSIM_PATTERN_SPAN ? (size_t)left : PSIM_PATTERN_SPAN;
+      ptcp_ssize rv = do_send(d, u, n, 1);
+      if (rv < 0) {
+        if (rv != -EAGAIN)
+          u->failed = 1;
+        return;
+      }
+      if ((size_t)rv < n)
+        break;
+    }
+  }
+  if (u->shut_wr)
+    return;
+  if (u->finishing || u->shut_due ||
+      ((u->autof & EF_A_SHUT) && (s == NULL || s->sent >= u->tx_limit) &&
+       u->rx_off >= u->rx_expect)) {
+    u->shut_due = 0;
+    do_shutdown(d, u, PSIM_SHUT_WR);
+  }
+}
+
+static void adopt(e2e *d, uslot *u, psim_sock *s);
+
+/* Accepts everything pending on listener |l| into free slots. */
+static void accept_all(e2e *d, uslot *l) {
+  for (;;) {
+    uslot *free_slot = NULL;
+    psim_sock *s;
+    int rv;
+
+    for (unsigned i = 0; i < EF_SLOTS && free_slot == NULL; i++)
+      if (d->slot[l->side][i].sock == NULL)
+        free_slot = &d->slot[l->side][i];
+    if (free_slot == NULL || d->nstreams >= E2E_STREAMS)
+      return;
+    rv = psim_sock_accept(l->sock, &s);
+    result(d, l, "accept", rv);
+    CK(rv == 0 || rv == -EAGAIN || rv == -ENOMEM, "accept returned %d (%s)", rv,
+       rvname(rv));
+    if (rv != 0)
+      return;
+    free_slot->finishing = l->finishing;
+    adopt(d, free_slot, s);
+  }
+}
+
+static void cb_accept(void *ctx, psim_sock *l) {
+  uslot *u = ctx;
+
+  (void)l;
+  if ((u->autof & EF_A_ACCEPT) || u->finishing)
+    accept_all(u->d, u);
+}
+
+static void cb_connected(void *ctx, psim_sock *s) {
+  uslot *u = ctx;
+  e2e *d = u->d;
+
+  (void)s;
+  note(d, side_name[u->side], "connected", "slot %u", u->idx);
+  u->connected = 1;
+  step(d, u);
+}
+
+static void cb_readable(void *ctx, psim_sock *s) {
+  uslot *u = ctx;
+
+  (void)s;
+  if ((u->autof & EF_A_READ) || u->finishing)
+    do_read(u->d, u, SIZE_MAX, 1);
+  step(u->d, u);
+}
+
+static void cb_writable(void *ctx, psim_sock *s) {
+  (void)s;
+  step(((uslot *)ctx)->d, ctx);
+}
+
+static void cb_error(void *ctx, psim_sock *s, int err) {
+  uslot *u = ctx;
+  e2e *d = u->d;
+
+  (void)s;
+  note(d, side_name[u->side], "error", "slot %u: %s", u->idx, psim_errno_name(err));
+  CK(err == ECONNREFUSED || err == ECONNRESET || err == ETIMEDOUT,
+     "on_error with %d (%s)", err, psim_errno_name(err));
+  u->failed = 1;
+}
+
+static void cb_closed(void *ctx, psim_sock *s, int err) {
+  uslot *u = ctx;
+  e2e *d = u->d;
+
+  (void)s;
+  note(d, side_name[u->side], "closed", "slot %u: %s", u->idx,
+       err ? psim_errno_name(err) : "orderly");
+  CK(err == 0 || err == ECONNREFUSED || err == ECONNRESET || err == ETIMEDOUT,
+     "on_closed with %d (%s)", err, psim_errno_name(err));
+  u->closed = 1;
+  u->closed_err = err;
+}
+
+static const psim_sock_cb user_cb = {
+    .on_accept = cb_accept,
+    .on_connected = cb_connected,
+    .on_readable = cb_readable,
+    .on_writable = cb_writable,
+    .on_error = cb_error,
+    .on_closed = cb_closed,
+};
+
+/* A connection accepted into |u|. */
+static void adopt(e2e *d, uslot *u, psim_sock *s) {
+  slot_reset(u);
+  u->sock = s;
+  psim_sock_set_cb(s, &user_cb, u);
+  u->connected = 1;
+  stream_open(d, u);
+  d->ordinal[u->side]++;
+  note(d, side_name[u->side], "accepted", "slot %u", u->idx);
+  /* What arrived while it waited in the listener's queue (its FIN too)
+   * raised no readiness the socket could see.  (A recv with nothing to
+   * read is not made: every call moves the node's timer event, which
+   * changes the order of events due at one instant, and a recorded
+   * scenario would no longer replay packet for packet.) */
+  if ((u->autof & EF_A_READ) || u->finishing) {
+    ptcp_conn_status st;
+    psim_sock_status(s, &st);
+    if (st.recv_queued > 0 || st.peer_fin)
+      do_read(d, u, SIZE_MAX, 1);
+  }
+  step(d, u);
+}
+
+static void user_close(e2e *d, uslot *u, int abort_it) {
+  if (u->sock == NULL)
+    return;
+  if (abort_it)
+    psim_sock_abort(u->sock);
+  else
+    psim_sock_close(u->sock);
+  result(d, u, abort_it ? "abort" : "close", 0);
+  if (stream_of(d, u->tx) != NULL)
+    d->streams[u->tx].shut = 1;
+  slot_reset(u);
+}
+
+/* Whether a program's applications use |port| on host B (listen there,
+ * or connect there even when nobody listens). */
+static int app_port(const e2e *d, int side, uint16_t port) {
+  if (side != SIDE_B)
+    return 0;
+  switch (d->prog) {
+  case EF_PROG_BULK:
+  case EF_PROG_REQRESP:
+    return port == EF_APP_PORT;
+  case EF_PROG_ECHO:
+    return port == EF_ECHO_PORT;
+  default:
+    return 0;
+  }
+}
+
+static psim_sock *new_sock(e2e *d, uslot *u) {
+  static const int ok[] = {EMFILE, ENOMEM, 0};
+  psim_sock *s = NULL;
+  int rv = psim_sock_new(d->node[u->side], NULL, &s);
+
+  result(d, u, "socket", rv);
+  CK(rv == 0 || one_of(rv, ok), "socket returned %d (%s)", rv, rvname(rv));
+  if (rv != 0)
+    return NULL;
+  slot_reset(u);
+  u->sock = s;
+  psim_sock_set_cb(s, &user_cb, u);
+  return s;
+}
+
+static void act_connect(e2e *d, uslot *u, uint8_t b) {
+  static const int bind_ok[] = {EADDRINUSE, EADDRNOTAVAIL, EINVAL, 0};
+  static const int ok[] = {EISCONN,       EALREADY, EINVAL,       EADDRINUSE,
+                           EADDRNOTAVAIL, ENOMEM,   ECONNREFUSED, 0};
+  uint16_t port = ef_ports[b & 3u];
+  int other = u->side ^ 1;
+  int rv;
+
+  if (u->sock != NULL || d->nstreams >= E2E_STREAMS)
+    return;
+  /* The applications' servers check what they read against their own
+   * pattern: user sockets keep away from them. */
+  if (app_port(d, other, port))
+    return;
+  if (new_sock(d, u) == NULL)
+    return;
+  if (b & EF_C_BIND) {
+    rv = psim_sock_bind(u->sock, NULL, ef_ports[(b >> 3) & 3u]);
+    result(d, u, "bind", rv);
+    CK(rv == 0 || one_of(rv, bind_ok), "bind returned %d (%s)", rv, rvname(rv));
+  }
+  rv = psim_sock_connect(u->sock, &d->addr[other], port);
+  result(d, u, "connect", rv);
+  CK(rv == 0 || one_of(rv, ok), "connect returned %d (%s)", rv, rvname(rv));
+  if (rv == 0) {
+    stream_open(d, u);
+    d->ordinal[u->side]++;
+  }
+}
+
+static void act_listen(e2e *d, uslot *u, uint8_t b) {
+  static const int bind_ok[] = {EADDRINUSE, EADDRNOTAVAIL, EINVAL, 0};
+  int rv;
+
+  /* The applications' clients connect there: keep out of their way. */
+  if (u->sock != NULL || app_port(d, u->side, ef_ports[b & 3u]) || new_sock(d, u) == NULL)
+    return;
+  rv = psim_sock_bind(u->sock, NULL, ef_ports[b & 3u]);
+  result(d, u, "bind", rv);
+  CK(rv == 0 || one_of(rv, bind_ok), "bind returned %d (%s)", rv, rvname(rv));
+  if (rv != 0)
+    return;
+  rv = psim_sock_listen(u->sock, 1u + ((b >> 2) & 7u));
+  result(d, u, "listen", rv);
+  CK(rv == 0, "listen on a freshly bound socket returned %d (%s)", rv, rvname(rv));
+  u->listener = 1;
+}
+
+static void act_accept(e2e *d, uslot *u, uint8_t b) {
+  uslot *l = &d->slot[u->side][b % EF_SLOTS];
+  psim_sock *s;
+  int rv;
+
+  if (u->sock != NULL || l->sock == NULL || d->nstreams >= E2E_STREAMS)
+    return;
+  rv = psim_sock_accept(l->sock, &s);
+  result(d, u, "accept", rv);
+  CK(rv == 0 || rv == -EAGAIN || rv == -EINVAL || rv == -ENOMEM,
+     "accept returned %d (%s), not a documented result", rv, rvname(rv));
+  CK(rv != -EINVAL || !l->listener, "accept on a listener returned EINVAL");
+  CK(rv != 0 || l->listener,
+     "accept took a connection from a socket that is no listener");
+  if (rv == 0)
+    adopt(d, u, s);
+}
+
+/* Runs one decoded record at its time. */
+static void act_event(psim_sched *sched, ptcp_time now, void *a, void *b) {
+  action *ac = b;
+  e2e *d = a;
+  uslot *u = &d->slot[ac->side][ac->slot];
+
+  (void)sched;
+  (void)now;
+  if (noting(d)) {
+    static const char *const names[EF_OP_COUNT] = {
+        "WAIT", "FATES", "CONNECT",  "LISTEN", "ACCEPT",
+        "SEND", "RECV",  "SHUTDOWN", "CLOSE",  "AUTO"};
+    note(d, "input", names[ac->op], "#%u %s slot %u%s b=%u x=%u y=%u", ac->index,
+         side_name[ac->side], ac->slot, ac->variant ? " (variant)" : "", ac->b, ac->x,
+         ac->y);
+  }
+  switch (ac->op) {
+  case EF_OP_CONNECT:
+    act_connect(d, u, ac->b);
+    break;
+  case EF_OP_LISTEN:
+    act_listen(d, u, ac->b);
+    break;
+  case EF_OP_ACCEPT:
+    act_accept(d, u, ac->b);
+    break;
+  case EF_OP_SEND:
+    if (u->sock != NULL)
+      do_send(d, u, ac->x, 0);
+    break;
+  case EF_OP_RECV:
+    do_read(d, u, ac->x, 0);
+    break;
+  case EF_OP_SHUTDOWN:
+    if (u->sock != NULL)
+      do_shutdown(d, u, ac->b % 3);
+    else if (ac->b % 3 != PSIM_SHUT_RD)
+      u->shut_due = 1;
+    break;
+  case EF_OP_CLOSE:
+    user_close(d, u, ac->variant);
+    break;
+  case EF_OP_AUTO:
+    u->autof = ac->b;
+    u->tx_limit = ac->x;
+    u->rx_expect = ac->y;
+    if (u->listener && (u->autof & EF_A_ACCEPT))
+      accept_all(d, u);
+    else
+      step(d, u);
+    break;
+  default:
+    break;
+  }
+}
+
+/* ------------------------------------------------------------------ */
+/* Fates                                                               */
+
+static void on_fate(void *ctx, const psim_link_event *ev, psim_link_fate *f) {
+  e2e *d = ctx;
+  fate_q *q = &d->fq[ev->dir & 1u];
+  fate_ent *e;
+
+  if (d->phase != PH_INPUT)
+    return;
+  while (q->head < q->n && q->v[q->head].left == 0)
+    q->head++;
+  if (q->head >= q->n)
+    return;
+  e = &q->v[q->head];
+  e->left--;
+  switch (e->kind) {
+  case EF_F_DROP:
+    f->drop = 1;
+    break;
+  case EF_F_DUP:
+    f->duplicate = 1;
+    break;
+  case EF_F_DELAY:
+  case EF_F_REORDER:
+    f->delay = e->delay;
+    f->duplicate = e->dup;
+    break;
+  case EF_F_CORRUPT:
+    f->corrupt = 1;
+    f->bit = e->bit;
+    break;
+  case EF_F_CORDUP:
+    f->corrupt = 1;
+    f->bit = e->bit;
+    f->duplicate = 1;
+    break;
+  default:
+    return;
+  }
+  d->sum->fated[ev->dir & 1u]++;
+}
+
+/* Decodes one FATES record into the direction's queue. */
+static void read_fates(e2e *d, fuzz_input *in, unsigned dir, ptcp_duration one_way) {
+  fate_q *q = &d->fq[dir];
+  unsigned n = (unsigned)fuzz_u8(in) + 1u;
+
+  for (unsigned i = 0; i < n && !fuzz_empty(in); i++) {
+    uint8_t b = fuzz_u8(in);
+    unsigned kind = b & 7u, p = b >> 3;
+    fate_ent *e = &q->v[q->n++];
+
+    memset(e, 0, sizeof(*e));
+    e->kind = (uint8_t)kind;
+    e->left = 1;
+    switch (kind) {
+    case EF_F_DELIVER:
+    case EF_F_DROP:
+    case EF_F_DUP:
+      e->left = p + 1u;
+      break;
+    case EF_F_PAUSE:
+      e->left = (p + 1u) * EF_PAUSE_UNIT;
+      break;
+    case EF_F_DELAY:
+      e->dup = p == EF_DELAY_DUP_MS16;
+      if (p == EF_DELAY_MS16 || p == EF_DELAY_DUP_MS16)
+        e->delay = (ptcp_duration)fuzz_u16(in) * PTCP_MILLISECONDS;
+      else if (p == EF_DELAY_US32)
+        e->delay = (ptcp_duration)fuzz_u32(in) * PTCP_MICROSECONDS;
+      else
+        e->delay = ef_delay_value(p);
+      if (e->delay > EF_DELAY_MAX)
+        e->delay = EF_DELAY_MAX;
+      break;
+    case EF_F_REORDER:
+      e->delay = (p + 1u) * (one_way / 2u > 0 ? one_way / 2u : 1u);
+      break;
+    case EF_F_CORRUPT:
+    case EF_F_CORDUP:
+      e->bit = p << 8 | fuzz_u8(in);
+      break;
+    }
+  }
+}
+
+/* ------------------------------------------------------------------ */
+/* Observers                                                           */
+
+static int side_of(const e2e *d, const psim_node *n) { return n == d->node[SIDE_B]; }
+
+static void on_engine(void *ctx, psim_node *node, const ptcp_trace *ev) {
+  e2e *d = ctx;
+  int side = side_of(d, node);
+
+  if (d->obs != NULL && d->obs->engine != NULL)
+    d->obs->engine(d->obs->ctx, node, ev);
+  if (ev->kind != PTCP_TRACE_STATE)
+    return;
+  CK((unsigned)ev->old_state < PTCP_STATE_COUNT &&
+         (unsigned)ev->new_state < PTCP_STATE_COUNT,
+     "a state out of range");
+  CK(d->allowed[ev->old_state][ev->new_state],
+     "%s: %s -> %s is not in ptcp_transitions()", side_name[side],
+     ptcp_state_name(ev->old_state), ptcp_state_name(ev->new_state));
+  d->sum->states_seen[side] |= 1u << ev->new_state;
+  mix64(d, (uint64_t)side << 32 | (uint64_t)ev->old_state << 8 | ev->new_state);
+  mix64(d, ev->now);
+  mix64(d, (uint64_t)ev->local_port << 16 | ev->remote_port);
+  if (ev->conn == NULL)
+    return; /* a compact TIME-WAIT entry; the stack counts those */
+  {
+    tracked *t = NULL;
+    for (unsigned i = 0; i < d->ntrk; i++)
+      if (d->trk[i].conn == ev->conn) {
+        t = &d->trk[i];
+        break;
+      }
+    /* A connection released in TIME-WAIT lives on as a compact entry;
+     * its memory may then come back as a new connection. */
+    if (t != NULL && t->state == PTCP_TIME_WAIT && ev->old_state != PTCP_TIME_WAIT)
+      t->state = PTCP_CLOSED;
+    if (t != NULL)
+      CK(t->state == ev->old_state ||
+             (t->state == PTCP_CLOSED && ev->old_state == PTCP_LISTEN),
+         "%s: a connection in %s changed state from %s", side_name[side],
+         ptcp_state_name((ptcp_state)t->state), ptcp_state_name(ev->old_state));
+    if (t == NULL) {
+      if (ev->new_state == PTCP_CLOSED)
+        return;
+      for (unsigned i = 0; i < d->ntrk && t == NULL; i++)
+        if (d->trk[i].state == PTCP_CLOSED)
+          t = &d->trk[i];
+      if (t == NULL) {
+        if (d->ntrk >= E2E_TRACKED)
+          return;
+        t = &d->trk[d->ntrk++];
+      }
+      t->conn = ev->conn;
+    }
+    t->side = (uint8_t)side;
+    t->state = (uint8_t)ev->new_state;
+    if (ev->new_state == PTCP_CLOSED)
+      t->conn = NULL;
+  }
+}
+
+static void on_input_error(void *ctx, psim_node *node, int err, const uint8_t *pkt,
+                           size_t len, ptcp_time now) {
+  e2e *d = ctx;
+
+  if (d->obs != NULL && d->obs->input_error != NULL)
+    d->obs->input_error(d->obs->ctx, node, err, pkt, len, now);
+}
+
+static void on_link(void *ctx, const psim_link_event *ev) {
+  e2e *d = ctx;
+
+  if (d->obs != NULL && d->obs->link != NULL)
+    d->obs->link(d->obs->ctx, ev);
+  if (ev->kind == PSIM_LINK_EV_TX) {
+    d->sum->packets[ev->dir & 1u]++;
+    mix64(d, (uint64_t)ev->dir << 62 | ev->nth);
+    mix64(d, ev->now);
+    mix64(d, ev->arrival);
+    mix(d, ev->data, ev->len);
+  } else if (ev->kind == PSIM_LINK_EV_DELIVER) {
+    mix64(d, ev->now);
+  }
+}
+
+/* ------------------------------------------------------------------ */
+/* Applications' oracles                                               */
+
+static void check_stats(e2e *d, const char *who, const psim_app_stats *s) {
+  CK(s->bytes_bad == 0,
+     "%s: %llu bytes did not match the pattern (the first at offset %llu)", who,
+     (unsigned long long)s->bytes_bad, (unsigned long long)s->first_bad_offset);
+}
+
+/* Prefix and completeness between a writer's and a reader's counters
+ * on one connection. */
+static void check_pair(e2e *d, const char *what, const psim_app_stats *w,
+                       const psim_app_stats *r) {
+  CK(r->bytes_received <= w->bytes_sent, "%s: %llu bytes read, only %llu sent", what,
+     (unsigned long long)r->bytes_received, (unsigned long long)w->bytes_sent);
+  CK(r->eofs == 0 || r->bytes_received == w->bytes_sent,
+     "%s: end of stream after %llu bytes; %llu were sent", what,
+     (unsigned long long)r->bytes_received, (unsigned long long)w->bytes_sent);
+}
+
+static void check_apps(e2e *d) {
+  if (d->phase == PH_CLOSE)
+    return; /* the applications are gone */
+  switch (d->prog) {
+  case EF_PROG_BULK: {
+    const psim_app_stats *b = psim_bulk_stats(d->bulk);
+    check_stats(d, "bulk", b);
+    CK(b->bytes_received == 0, "bulk: read %llu bytes from a sink that sends none",
+       (unsigned long long)b->bytes_received);
+    if (d->sink != NULL) {
+      const psim_app_stats *k = psim_sink_stats(d->sink);
+      check_stats(d, "sink", k);
+      check_pair(d, "bulk -> sink", b, k);
+      CK(k->bytes_verified == k->bytes_received, "sink: read bytes it did not check");
+    }
+    break;
+  }
+  case EF_PROG_ECHO: {
+    const psim_app_stats *s = psim_echo_server_stats(d->esrv);
+    const psim_app_stats *c = psim_echo_client_stats(d->ecli);
+    check_stats(d, "echo server", s);
+    check_stats(d, "echo client", c);
+    check_pair(d, "client -> echo server", c, s);
+    check_pair(d, "echo server -> client", s, c);
+    CK(s->bytes_sent <= s->bytes_received, "echo server: sent %llu bytes, read %llu",
+       (unsigned long long)s->bytes_sent, (unsigned long long)s->bytes_received);
+    break;
+  }
+  case EF_PROG_REQRESP: {
+    const psim_app_stats *s = psim_reqresp_server_stats(d->rr);
+    const psim_app_stats *m = psim_many_stats(d->many);
+    check_stats(d, "reqresp server", s);
+    check_stats(d, "many", m);
+    CK(s->bytes_received <= m->bytes_sent, "reqresp: server read %llu bytes, %llu sent",
+       (unsigned long long)s->bytes_received, (unsigned long long)m->bytes_sent);
+    CK(m->bytes_received <= s->bytes_sent, "reqresp: clients read %llu bytes, %llu sent",
+       (unsigned long long)m->bytes_received, (unsigned long long)s->bytes_sent);
+    CK(m->conns_done < m->conns_opened || m->conns_failed > 0 ||
+           m->conns_opened < d->conns || m->bytes_received == m->bytes_expected,
+       "reqresp: every client finished in order, but they read %llu of %llu bytes",
+       (unsigned long long)m->bytes_received, (unsigned long long)m->bytes_expected);
+    break;
+  }
+  default:
+    break;
+  }
+}
+
+/* ------------------------------------------------------------------ */
+/* Set-up                                                              */
+
+/* The pattern of run seed |seed|.  Making one draws 128 KiB from a
+ * random stream; the last one is kept, since consecutive fuzz inputs
+ * mostly share their seed (it is read-only: nothing carries over). */
+static const psim_pattern *pattern(uint64_t seed) {
+  static psim_pattern *pat;
+  static uint64_t pat_seed;
+
+  if (pat == NULL || pat_seed != seed) {
+    psim_pattern_del(pat);
+    pat = NULL;
+    if (psim_pattern_new(&pat, seed, NULL) != 0) {
+      fprintf(stderr, "e2e: out of memory\n");
+      abort();
+    }
+    pat_seed = seed;
+  }
+  return pat;
+}
+
+static const ptcp_registry *registry(void) {
+  static ptcp_registry *reg;
+
+  if (reg == NULL) {
+    if (ptcp_registry_new(&reg, NULL) != 0 || ptcp_registry_add_builtins(reg) != 0) {
+      fprintf(stderr, "e2e: cannot build the policy registry\n");
+      abort();
+    }
+  }
+  return reg;
+}
+
+/* A policy spec from a registry entry and parameter selectors. */
+static void make_spec(char *out, size_t cap, const ptcp_policy_info *info,
+                      const uint8_t *sel) {
+  size_t used = (size_t)snprintf(out, cap, "%s", info->name);
+  char sep = ':';
+
+  for (size_t i = 0; i < info->nparams && i < EF_PARAMS_PER_SLOT && used < cap; i++) {
+    const ptcp_param_desc *pd = &info->params[i];
+    uint64_t v;
+    char val[48];
+
+    if (sel[i] == 0)
+      continue;
+    v = cf_param_value(sel[i], pd->min, pd->max);
+    switch (pd->type) {
+    case PTCP_PARAM_DURATION:
+      ptcp_duration_format(val, sizeof(val), v);
+      break;
+    case PTCP_PARAM_BOOL:
+      snprintf(val, sizeof(val), "%s", (sel[i] & 1) ? "on" : "off");
+      break;
+    default:
+      snprintf(val, sizeof(val), "%llu", (unsigned long long)v);
+      break;
+    }
+    used += (size_t)snprintf(out + used, cap - used, "%c%s=%s", sep, pd->name, val);
+    sep = ',';
+  }
+}
+
+/*
+ * How long the stacks may take to end every connection once everything
+ * is closed, whatever the link still does (its drop-tail queue keeps
+ * dropping): every retry of a SYN or of data at the longest RTO the
+ * engine allows, FIN-WAIT-2 and TIME-WAIT as the close policy |spec|
+ * (NULL: the default) sets them.  Sets *fw2_unbounded when the policy
+ * may wait in FIN-WAIT-2 forever.
+ */
+static ptcp_duration close_bound(const char *spec, const ptcp_conn_cfg *c,
+                                 int *fw2_unbounded) {
+  ptcp_policy_sel sel;
+  const ptcp_close_ops *ops;
+  unsigned retries = c->syn_retries > c->data_retries ? c->syn_retries : c->data_retries;
+  ptcp_duration tw = 4 * c->msl, fw2 = 0;
+
+  *fw2_unbounded = 1;
+  if (ptcp_policy_parse(&sel, registry(), PTCP_SLOT_CLOSE, spec ? spec : "rfc9293", NULL,
+                        0) == 0) {
+    ops = (const ptcp_close_ops *)sel.ops;
+    if (ops->fin_wait_2_timeout != NULL)
+      fw2 = ops->fin_wait_2_timeout(sel.params, c->msl);
+    *fw2_unbounded = fw2 == 0;
+  }
+  return (ptcp_duration)(retries + 2u) * PTCP_RTO_CEIL + tw + fw2 + E2E_CLOSE_SLACK;
+}
+
+static void conn_cfg(ptcp_conn_cfg *c, const uint8_t *h, uint8_t bufs) {
+  uint8_t f = h[0];
+
+  ptcp_conn_cfg_default(c);
+  c->mss = ef_mss[h[6] & 7u];
+  c->sndbuf = ef_bufs[bufs & 15u];
+  c->rcvbuf = ef_bufs[bufs >> 4];
+  c->msl = ef_msl[h[9] & 7u];
+  if (h[10] & 15u)
+    c->syn_retries = (uint8_t)(h[10] & 15u);
+  if (h[10] >> 4)
+    c->data_retries = (uint8_t)(h[10] >> 4);
+  if (f & EF_H_NO_NAGLE)
+    c->nagle = 0;
+  if (f & EF_H_NO_TS)
+    c->timestamps = 0;
+  if (f & EF_H_NO_SACK)
+    c->sack = 0;
+  if (f & EF_H_NO_WS)
+    c->window_scaling = 0;
+  if (f & EF_H_NO_DELACK)
+    c->delack = 0;
+  if (f & EF_H_KEEPALIVE) {
+    /* Soon enough for an input's minutes, rarely enough that idle
+     * connections waiting out the phases do not flood the run. */
+    c->keepalive = 1;
+    c->keepalive_idle = 30 * PTCP_SECONDS;
+    c->keepalive_interval = 15 * PTCP_SECONDS;
+    c->keepalive_count = 3;
+  }
+}
+
+static int node_make(e2e *d, int side, const ptcp_conn_cfg *conn, uint64_t seed) {
+  static const int ok[] = {-PTCP_ERR_INVALID_ARGUMENT, -PTCP_ERR_NOT_FOUND,
+                           -PTCP_ERR_POLICY, -PTCP_ERR_NOMEM, 0};
+  psim_node_cfg nc;
+  psim_node_observer obs;
+  int rv;
+
+  psim_node_cfg_init(&nc);
+  nc.name = side == SIDE_A ? "client" : "server";
+  nc.addr = d->addr[side];
+  nc.seed = seed;
+  nc.stack.registry = registry();
+  nc.stack.conn = *conn;
+  for (int slot = 0; slot < PTCP_SLOT_COUNT; slot++)
+    nc.stack.policy[slot] = d->specs[slot][0] ? d->specs[slot] : NULL;
+  rv = psim_node_new(&d->node[side], d->sched, d->pool, &nc, NULL);
+  note(d, "driver", "node", "%s: %s", nc.name, rv ? ptcp_err_name(rv) : "ok");
+  CK(rv == 0 || one_of(rv, ok), "psim_node_new returned %d (%s)", rv, ptcp_err_name(rv));
+  if (rv != 0)
+    return rv;
+  memset(&obs, 0, sizeof(obs));
+  obs.on_trace = on_engine;
+  obs.on_input_error = on_input_error;
+  obs.ctx = d;
+  psim_node_set_observer(d->node[side], &obs);
+  return 0;
+}
+
+/* psim_many's hold: everybody is ready, let them finish (as the "many"
+ * scenario does). */
+static void many_ready(void *ctx) {
+  e2e *d = ctx;
+
+  note(d, "driver", "all-ready", NULL);
+  psim_many_release(d->many);
+}
+
+static int start_apps(e2e *d) {
+  psim_app_hooks none;
+  ptcp_addr b = d->addr[SIDE_B];
+  int rv = 0;
+
+  memset(&none, 0, sizeof(none));
+  switch (d->prog) {
+  case EF_PROG_BULK: {
+    psim_sink_cfg k;
+    psim_bulk_cfg c;
+    psim_sock *bound = NULL;
+    uint64_t cut = d->bytes / 4 > 0 ? d->bytes / 4 : 1;
+
+    if (!(d->pflags & EF_P_NO_SINK)) {
+      memset(&k, 0, sizeof(k));
+      k.port = EF_APP_PORT;
+      k.expect_bytes = (d->pflags & EF_P_ABORT) ? cut : d->bytes;
+      k.abort_after = (d->pflags & EF_P_ABORT) ? cut : 0;
+      k.read_from = d->t3;
+      k.pattern = d->pat;
+      k.hooks = none;
+      rv = psim_sink_new(&d->sink, d->node[SIDE_B], &k);
+      if (rv != 0)
+        return rv;
+    }
+    if (d->pflags & EF_P_BIND_PORT) {
+      if (psim_sock_new(d->node[SIDE_A], NULL, &bound) != 0)
+        return PTCP_ERR_NOMEM;
+      if (psim_sock_bind(bound, NULL, EF_BIND_PORT) != 0) {
+        psim_sock_close(bound);
+        return PTCP_ERR_ADDR_IN_USE;
+      }
+    }
+    memset(&c, 0, sizeof(c));
+    c.dst = b;
+    c.port = EF_APP_PORT;
+    c.bytes = d->bytes;
+    c.start = 0;
+    c.send_at = d->t1;
+    c.shutdown_delay = d->t2;
+    c.close_at_end = (d->pflags & EF_P_CLOSE_AT_END) != 0;
+    c.sock = bound;
+    c.pattern = d->pat;
+    c.hooks = none;
+    rv = psim_bulk_new(&d->bulk, d->node[SIDE_A], &c);
+    if (rv != 0 && bound != NULL)
+      psim_sock_close(bound);
+    return rv;
+  }
+  case EF_PROG_ECHO: {
+    psim_echo_server_cfg s;
+    psim_echo_client_cfg c;
+
+    memset(&s, 0, sizeof(s));
+    s.port = EF_ECHO_PORT;
+    s.expect_bytes = d->bytes;
+    s.pattern = d->pat;
+    s.hooks = none;
+    rv = psim_echo_server_new(&d->esrv, d->node[SIDE_B], &s);
+    if (rv != 0)
+      return rv;
+    memset(&c, 0, sizeof(c));
+    c.dst = b;
+    c.port = EF_ECHO_PORT;
+    c.bytes = d->bytes;
+    c.start = 0;
+    c.half_close = (d->pflags & EF_P_HALF_CLOSE) != 0;
+    c.pattern = d->pat;
+    c.hooks = none;
+    return psim_echo_client_new(&d->ecli, d->node[SIDE_A], &c);
+  }
+  case EF_PROG_REQRESP: {
+    psim_reqresp_server_cfg s;
+    psim_many_cfg m;
+    uint32_t req = d->t3 > 0 ? (uint32_t)(d->t3 / PTCP_MILLISECONDS) : EF_REQUEST_DEFAULT;
+    uint32_t resp = d->bytes > 0 ? (uint32_t)d->bytes : 1;
+    uint32_t exchanges = d->conns * d->rounds;
+
+    /* All the requests and responses within the traffic budget of one
+     * bulk transfer: half of it at most for the requests. */
+    if (req > EF_REQUEST_MAX)
+      req = EF_REQUEST_MAX;
+    if ((uint64_t)exchanges * req > EF_BYTES_MAX / 2)
+      req = EF_BYTES_MAX / 2 / exchanges;
+    if ((uint64_t)exchanges * (req + resp) > EF_BYTES_MAX)
+      resp = EF_BYTES_MAX / exchanges - req;
+
+    memset(&s, 0, sizeof(s));
+    s.port = EF_APP_PORT;
+    s.backlog = 65535;
+    s.request = req;
+    s.response = resp;
+    s.base_resp = EF_BASE_B;
+    s.expect_conns = d->conns;
+    s.expect_bytes = (uint64_t)d->conns * d->rounds * req;
+    s.pattern = d->pat;
+    s.hooks = none;
+    rv = psim_reqresp_server_new(&d->rr, d->node[SIDE_B], &s);
+    if (rv != 0)
+      return rv;
+    memset(&m, 0, sizeof(m));
+    m.dst = b;
+    m.port = EF_APP_PORT;
+    m.conns = d->conns;
+    m.request = req;
+    m.response = resp;
+    m.rounds = d->rounds;
+    m.base_resp = EF_BASE_B;
+    m.start = 0;
+    m.interval = 100 * PTCP_MICROSECONDS;
+    m.hold = (d->pflags & EF_P_HOLD) != 0;
+    m.pattern = d->pat;
+    m.hooks = none;
+    if (m.hold) {
+      m.hooks.ctx = d;
+      m.on_all_ready = many_ready;
+    }
+    rv = psim_many_new(&d->many, d->node[SIDE_A], &m);
+    return rv;
+  }
+  default:
+    return 0;
+  }
+}
+
+static void end_of_input(psim_sched *sched, ptcp_time now, void *a, void *b);
+
+/* Reads the records into the timeline and the fate queues. */
+static void decode(e2e *d, fuzz_input *in, ptcp_duration one_way) {
+  ptcp_time t = 0;
+  size_t cap = in->n + 1;
+
+  d->acts = calloc(cap, sizeof(*d->acts));
+  d->fq[0].v = calloc(cap, sizeof(fate_ent));
+  d->fq[1].v = calloc(cap, sizeof(fate_ent));
+  if (d->acts == NULL || d->fq[0].v == NULL || d->fq[1].v == NULL) {
+    fprintf(stderr, "e2e: out of memory\n");
+    abort();
+  }
+  while (!fuzz_empty(in)) {
+    uint8_t op = fuzz_u8(in);
+    unsigned code = (op & 15u) % EF_OP_COUNT;
+    action *ac;
+
+    d->sum->records++;
+    if (code == EF_OP_WAIT) {
+      ptcp_duration dt = fuzz_u8(in) * ef_wait_units[(op >> 4) & 7u];
+      t = t + dt > EF_INPUT_TIME_MAX ? EF_INPUT_TIME_MAX : t + dt;
+      continue;
+    }
+    if (code == EF_OP_FATES) {
+      read_fates(d, in, (op & EF_OP_SIDE) ? 1u : 0u, one_way);
+      continue;
+    }
+    ac = &d->acts[d->nacts];
+    ac->d = d;
+    ac->at = t;
+    ac->index = d->sum->records;
+    ac->op = (uint8_t)code;
+    ac->side = (op & EF_OP_SIDE) ? SIDE_B : SIDE_A;
+    ac->slot = (uint8_t)((op >> EF_OP_SLOT_SHIFT) & 3u);
+    ac->variant = (op & EF_OP_VARIANT) != 0;
+    switch (code) {
+    case EF_OP_CONNECT:
+    case EF_OP_LISTEN:
+    case EF_OP_ACCEPT:
+    case EF_OP_SHUTDOWN:
+      ac->b = fuzz_u8(in);
+      break;
+    case EF_OP_SEND:
+    case EF_OP_RECV:
+      ac->x = fuzz_u16(in);
+      break;
+    case EF_OP_AUTO:
+      ac->b = fuzz_u8(in);
+      ac->x = fuzz_u16(in);
+      ac->y = fuzz_u16(in);
+      break;
+    default:
+      break;
+    }
+    if (psim_sched_at(d->sched, t, act_event, d, ac, NULL) != 0) {
+      fprintf(stderr, "e2e: out of memory\n");
+      abort();
+    }
+    d->nacts++;
+  }
+  d->input_end = t;
+  if (psim_sched_at(d->sched, t, end_of_input, d, NULL, NULL) != 0) {
+    fprintf(stderr, "e2e: out of memory\n");
+    abort();
+  }
+}
+
+/* ------------------------------------------------------------------ */
+/* Phases                                                              */
+
+static void end_of_input(psim_sched *sched, ptcp_time now, void *a, void *b) {
+  e2e *d = a;
+
+  (void)sched;
+  (void)now;
+  (void)b;
+  d->phase = PH_FINISH;
+  note(d, "driver", "phase", "input over: the link is perfect from now on");
+  for (int side = 0; side < 2; side++)
+    for (unsigned i = 0; i < EF_SLOTS; i++) {
+      uslot *u = &d->slot[side][i];
+      if (u->sock == NULL)
+        continue;
+      u->finishing = 1;
+      if (u->listener) {
+        accept_all(d, u);
+        continue;
+      }
+      /* A connection that already ended may still hold data and its
+       * end of stream. */
+      if (u->connected && !u->failed)
+        do_read(d, u, SIZE_MAX, 1);
+      step(d, u);
+    }
+}
+
+/* No connection doing anything: closed, in TIME-WAIT or listening. */
+static int quiet(const e2e *d) {
+  for (unsigned i = 0; i < d->ntrk; i++)
+    if (d->trk[i].conn != NULL && d->trk[i].state != PTCP_CLOSED &&
+        d->trk[i].state != PTCP_TIME_WAIT && d->trk[i].state != PTCP_LISTEN)
+      return 0;
+  return 1;
+}
+
+static int empty_stacks(const e2e *d) {
+  for (int side = 0; side < 2; side++) {
+    ptcp_stack_stats st;
+    ptcp_stack_stats_get(psim_node_stack(d->node[side]), &st);
+    if (st.conns != 0 || st.time_wait != 0 || st.listeners != 0)
+      return 0;
+  }
+  return 1;
+}
+
+static void close_everything(e2e *d) {
+  d->phase = PH_CLOSE;
+  note(d, "driver", "phase", "closing every socket and application");
+  /* A connection that ended in order on this side has been read to its
+   * end: its peer's FIN came after all its data. */
+  for (int side = 0; side < 2; side++)
+    for (unsigned i = 0; i < EF_SLOTS; i++) {
+      uslot *u = &d->slot[side][i];
+      if (u->sock == NULL || u->listener || !u->closed || u->closed_err != 0 ||
+          u->shut_rd)
+        continue;
+      CK(u->eof,
+         "%s slot %u: the connection closed in order, but the stream was not read "
+         "to its end (%llu bytes read)",
+         side_name[side], i, (unsigned long long)u->rx_off);
+    }
+  for (int side = 0; side < 2; side++)
+    for (unsigned i = 0; i < EF_SLOTS; i++)
+      user_close(d, &d->slot[side][i], 0);
+  check_apps(d);
+  if (d->bulk != NULL)
+    d->sum->bytes_read += psim_bulk_stats(d->bulk)->bytes_received;
+  if (d->sink != NULL)
+    d->sum->bytes_read += psim_sink_stats(d->sink)->bytes_received;
+  if (d->esrv != NULL)
+    d->sum->bytes_read += psim_echo_server_stats(d->esrv)->bytes_received;
+  if (d->ecli != NULL)
+    d->sum->bytes_read += psim_echo_client_stats(d->ecli)->bytes_received;
+  if (d->rr != NULL)
+    d->sum->bytes_read += psim_reqresp_server_stats(d->rr)->bytes_received;
+  if (d->many != NULL)
+    d->sum->bytes_read += psim_many_stats(d->many)->bytes_received;
+  psim_bulk_del(d->bulk);
+  psim_sink_del(d->sink);
+  psim_echo_client_del(d->ecli);
+  psim_echo_server_del(d->esrv);
+  psim_many_del(d->many);
+  psim_reqresp_server_del(d->rr);
+  d->bulk = NULL;
+  d->sink = NULL;
+  d->ecli = NULL;
+  d->esrv = NULL;
+  d->many = NULL;
+  d->rr = NULL;
+}
+
+/* The last word: both stacks empty, or waiting in FIN-WAIT-2 forever
+ * under a close policy that allows it. */
+static void check_end(e2e *d) {
+  for (int side = 0; side < 2; side++) {
+    ptcp_stack *stack = psim_node_stack(d->node[side]);
+    ptcp_stack_stats st;
+    unsigned fw2 = 0, other = 0;
+    char states[256] = "";
+    size_t used = 0;
+
+    ptcp_stack_stats_get(stack, &st);
+    for (unsigned i = 0; i < d->ntrk; i++) {
+      const tracked *t = &d->trk[i];
+      if (t->conn == NULL || t->side != side || t->state == PTCP_CLOSED ||
+          t->state == PTCP_TIME_WAIT)
+        continue;
+      if (t->state == PTCP_FIN_WAIT_2)
+        fw2++;
+      else
+        other++;
+      if (used < sizeof(states))
+        used += (size_t)snprintf(states + used, sizeof(states) - used, " %s",
+                                 ptcp_state_name((ptcp_state)t->state));
+    }
+    CK(st.listeners == 0, "%s: %u listeners left after every socket was closed",
+       side_name[side], st.listeners);
+    CK(st.time_wait == 0, "%s: %u TIME-WAIT entries left %.3f s after the input ended",
+       side_name[side], st.time_wait,
+       (double)(psim_sched_now(d->sched) - d->input_end) / 1e9);
+    CK(st.conns == 0 || (d->fw2_unbounded && other == 0 && st.conns == fw2),
+       "%s: %u connections left %.3f s after the input ended (states:%s)",
+       side_name[side], st.conns, (double)(psim_sched_now(d->sched) - d->input_end) / 1e9,
+       states);
+    CK(st.conns != 0 || ptcp_stack_next_deadline(stack) == PTCP_TIME_NONE,
+       "%s: an empty stack still has a timer", side_name[side]);
+  }
+}
+
+/* Runs the scheduler through the three phases, checking as it goes. */
+static void run_all(e2e *d, ptcp_duration close_time) {
+  ptcp_time finish_by = PTCP_TIME_NONE, close_by = PTCP_TIME_NONE;
+
+  for (;;) {
+    ptcp_time next = psim_sched_next(d->sched);
+    int rv;
+
+    if (d->phase == PH_FINISH) {
+      if (finish_by == PTCP_TIME_NONE)
+        finish_by = psim_sched_now(d->sched) + E2E_FINISH_TIME;
+      if (quiet(d) || next == PTCP_TIME_NONE || next > finish_by)
+        close_everything(d);
+    }
+    if (d->phase == PH_CLOSE) {
+      if (close_by == PTCP_TIME_NONE)
+        close_by = psim_sched_now(d->sched) + close_time;
+      next = psim_sched_next(d->sched);
+      if (empty_stacks(d) || next == PTCP_TIME_NONE || next > close_by)
+        break;
+    }
+    rv = psim_sched_step(d->sched);
+    CK(rv >= 0, "the simulation stopped: %s", psim_strerror(rv));
+    if (rv == 0)
+      continue;
+    d->events++;
+    CK(d->events <= E2E_EVENTS_MAX, "more than %u events: the run does not settle",
+       E2E_EVENTS_MAX);
+    if (psim_sched_now(d->sched) == d->last_t) {
+      d->same_instant++;
+      CK(d->same_instant <= E2E_SAME_INSTANT_MAX,
+         "more than %u events at one instant: simulated time stands still",
+         E2E_SAME_INSTANT_MAX);
+    } else {
+      d->last_t = psim_sched_now(d->sched);
+      d->same_instant = 0;
+    }
+    check_apps(d);
+  }
+  check_end(d);
+}
+
+/* ------------------------------------------------------------------ */
+/* The run                                                             */
+
+static void run_once(const uint8_t *data, size_t size, const e2e_observer *obs,
+                     e2e_summary *sum) {
+  uint8_t h[EF_HDR_LEN];
+  fuzz_input in = {data, size};
+  e2e *d;
+  psim_pool_cfg pc;
+  psim_link_cfg lc;
+  ptcp_conn_cfg ca, cb;
+  ptcp_duration close_time;
+  uint64_t seed;
+  size_t nt;
+  const ptcp_transition *tt = ptcp_transitions(&nt);
+  int rv;
+
+  memset(sum, 0, sizeof(*sum));
+  memset(h, 0, sizeof(h));
+  for (size_t i = 0; i < EF_HDR_LEN; i++)
+    h[i] = fuzz_u8(&in);
+  d = calloc(1, sizeof(*d));
+  if (d == NULL)
+    abort();
+  d->obs = obs;
+  d->sum = sum;
+  d->digest = 0xcbf29ce484222325ULL;
+  for (int s = 0; s < 2; s++)
+    for (unsigned i = 0; i < EF_SLOTS; i++) {
+      d->slot[s][i].d = d;
+      d->slot[s][i].side = (uint8_t)s;
+      d->slot[s][i].idx = (uint8_t)i;
+      slot_reset(&d->slot[s][i]);
+    }
+  for (size_t i = 0; i < nt; i++)
+    d->allowed[tt[i].from][tt[i].to] = 1;
+  d->addr[SIDE_A] = ptcp_addr_v4(10, 0, 0, 1);
+  d->addr[SIDE_B] = ptcp_addr_v4(10, 0, 0, 2);
+
+  seed = (uint64_t)h[2] << 8 | h[3];
+  d->prog = h[1] % EF_PROG_COUNT;
+  d->bytes = ef_bytes((uint32_t)h[EF_H_BYTES] << 24 | (uint32_t)h[EF_H_BYTES + 1] << 16 |
+                      (uint32_t)h[EF_H_BYTES + 2] << 8 | h[EF_H_BYTES + 3]);
+  d->t1 = (ptcp_duration)((unsigned)h[EF_H_T1] << 8 | h[EF_H_T1 + 1]) * PTCP_MILLISECONDS;
+  d->t2 = (ptcp_duration)((unsigned)h[EF_H_T2] << 8 | h[EF_H_T2 + 1]) * PTCP_MILLISECONDS;
+  d->t3 = (ptcp_duration)((unsigned)h[EF_H_T3] << 8 | h[EF_H_T3 + 1]) * PTCP_MILLISECONDS;
+  d->pflags = h[EF_H_PFLAGS];
+  d->conns = 1u + (h[EF_H_COUNT] & 15u);
+  d->rounds = 1u + (h[EF_H_COUNT] >> 4);
+
+  for (int slot = 0; slot < PTCP_SLOT_COUNT; slot++) {
+    const uint8_t *ps = h + EF_H_POLICY(slot);
+    size_t cnt = ptcp_registry_count(registry(), (ptcp_slot)slot);
+    d->specs[slot][0] = '\0';
+    if (ps[0] == 0 || cnt == 0)
+      continue;
+    make_spec(d->specs[slot], sizeof(d->specs[slot]),
+              ptcp_registry_get(registry(), (ptcp_slot)slot, (size_t)(ps[0] - 1u) % cnt),
+              ps + 1);
+  }
+  conn_cfg(&ca, h, h[7]);
+  conn_cfg(&cb, h, h[8]);
+  {
+    ptcp_duration ba =
+        close_bound(d->specs[PTCP_SLOT_CLOSE][0] ? d->specs[PTCP_SLOT_CLOSE] : NULL, &ca,
+                    &d->fw2_unbounded);
+    ptcp_duration bb =
+        close_bound(d->specs[PTCP_SLOT_CLOSE][0] ? d->specs[PTCP_SLOT_CLOSE] : NULL, &cb,
+                    &d->fw2_unbounded);
+    close_time = ba > bb ? ba : bb;
+  }
+
+  /* As psim_run builds a scenario. */
+  rv = psim_sched_new(&d->sched, NULL, 0);
+  if (rv == 0) {
+    memset(&pc, 0, sizeof(pc));
+    pc.limit = 1u << 20;
+    pc.buf_size = (PTCP_IPV4_HDR_LEN + PTCP_HDR_MAX + ca.mss + 63u) / 64u * 64u;
+    rv = psim_pool_new(&d->pool, NULL, &pc);
+  }
+  if (rv != 0) {
+    fprintf(stderr, "e2e: out of memory\n");
+    abort();
+  }
+  if (noting(d)) {
+    note(d, "driver", "settings",
+         "program %u, seed %llu, %llu bytes, link %llu bit/s %.6f s queue %u, mss %u, "
+         "A bufs %u/%u, B bufs %u/%u, msl %.3f s, policies %s %s %s %s %s",
+         d->prog, (unsigned long long)seed, (unsigned long long)d->bytes,
+         (unsigned long long)ef_rates[h[4] & 7u],
+         (double)ef_delays[(h[4] >> 4) & 7u] / 1e9, ef_queues[h[5] & 3u], ca.mss,
+         ca.sndbuf, ca.rcvbuf, cb.sndbuf, cb.rcvbuf, (double)ca.msl / 1e9,
+         d->specs[0][0] ? d->specs[0] : "-", d->specs[1][0] ? d->specs[1] : "-",
+         d->specs[2][0] ? d->specs[2] : "-", d->specs[3][0] ? d->specs[3] : "-",
+         d->specs[4][0] ? d->specs[4] : "-");
+  }
+  if (node_make(d, SIDE_B, &cb, seed) != 0 || node_make(d, SIDE_A, &ca, seed) != 0) {
+    sum->setup_failed = 1;
+    goto out;
+  }
+  memset(&lc, 0, sizeof(lc));
+  lc.name = "link0";
+  lc.seed = seed;
+  for (unsigned dir = 0; dir < 2; dir++) {
+    psim_link_dir_cfg_init(&lc.dir[dir]);
+    lc.dir[dir].rate_bps = ef_rates[h[4] & 7u];
+    lc.dir[dir].delay = ef_delays[(h[4] >> 4) & 7u];
+    lc.dir[dir].queue_limit = ef_queues[h[5] & 3u];
+  }
+  rv = psim_link_new(&d->link, d->sched, d->pool, &lc, NULL);
+  if (rv == 0)
+    rv = psim_node_add_iface(d->node[SIDE_A], d->link, PSIM_LINK_A, NULL);
+  if (rv >= 0)
+    rv = psim_node_add_iface(d->node[SIDE_B], d->link, PSIM_LINK_B, &d->addr[SIDE_A]);
+  CK(rv >= 0, "cannot build the link: %s", ptcp_err_name(rv));
+  psim_link_set_trace(d->link, on_link, d);
+  psim_link_set_fate(d->link, on_fate, d);
+  if (obs != NULL && obs->setup != NULL)
+    obs->setup(obs->ctx, d->node[SIDE_A], d->node[SIDE_B], d->link);
+  d->pat = pattern(seed);
+
+  rv = start_apps(d);
+  note(d, "driver", "applications", "%s", rv ? ptcp_err_name(rv) : "started");
+  CK(rv == 0, "the program's applications could not start: %s", ptcp_err_name(rv));
+  decode(d, &in, lc.dir[0].delay);
+  sum->input_end = d->input_end;
+  run_all(d, close_time);
+  sum->end = psim_sched_now(d->sched);
+
+out:
+  sum->events = d->events;
+  sum->digest = d->digest;
+  psim_bulk_del(d->bulk);
+  psim_sink_del(d->sink);
+  psim_echo_client_del(d->ecli);
+  psim_echo_server_del(d->esrv);
+  psim_many_del(d->many);
+  psim_reqresp_server_del(d->rr);
+  for (int s = 0; s < 2; s++)
+    for (unsigned i = 0; i < EF_SLOTS; i++)
+      if (d->slot[s][i].sock != NULL)
+        psim_sock_close(d->slot[s][i].sock);
+  /* Nodes detach themselves from the link: they go first. */
+  psim_node_del(d->node[SIDE_A]);
+  psim_node_del(d->node[SIDE_B]);
+  psim_link_del(d->link);
+  psim_pool_del(d->pool);
+  psim_sched_del(d->sched);
+  free(d->acts);
+  free(d->fq[0].v);
+  free(d->fq[1].v);
+  free(d);
+}
+
+void e2e_run(const uint8_t *data, size_t size, const e2e_observer *obs, int twice,
+             e2e_summary *sum) {
+  run_once(data, size, obs, sum);
+  if (twice || (size > 0 && (data[0] & EF_H_TWICE) == EF_H_TWICE)) {
+    e2e_summary again;
+    run_once(data, size, NULL, &again);
+    if (again.digest != sum->digest || again.events != sum->events ||
+        again.packets[0] != sum->packets[0] || again.packets[1] != sum->packets[1]) {
+      if (obs != NULL && obs->failure != NULL)
+        obs->failure(obs->ctx, sum->end,
+                     "the same input ran differently the second time");
+      fprintf(stderr,
+              "e2e oracle failed: the same input ran differently the second time "
+              "(digest %016llx vs %016llx, %llu vs %llu events)\n",
+              (unsigned long long)sum->digest, (unsigned long long)again.digest,
+              (unsigned long long)sum->events, (unsigned long long)again.events);
+      abort();
+    }
+  }
+}
