@@ -560,8 +560,10 @@ static int drv_emit(void *user, const uint8_t *pkt, size_t len) {
   p = &d->p[t];
 
   if (seg.flags & PTCP_SYN) {
-    /* A new incarnation may start on a tuple: its ISS is news. */
-    if (!p->iss_known || p->our_iss != seg.seq) {
+    /* A new connection may start on a tuple: a SYN or SYN,ACK sent for
+     * the first time, or a new ISS (the ISS alone does not tell: one
+     * tuple at one instant gets the same ISN from rfc6528). */
+    if (!p->iss_known || p->our_iss != seg.seq || !rtx) {
       p->iss_known = 1;
       p->our_iss = seg.seq;
       p->max_known = 0;

@@ -80,7 +80,7 @@ typedef struct pstate {
   uint64_t w[STATE_MAX / 8];
 } pstate;
 
-static pstate st_main, st_copy;
+static pstate st_main, st_copy, st_pre;
 
 /* Before each operation the copy is made equal to the state; after it
  * ran on both, they must be equal again (hooks are deterministic). */
@@ -364,6 +364,7 @@ static void fuzz_rto(fuzz_input *in) {
   int has_min, has_max;
   uint64_t pmin = param(&sel, "min", PTCP_RTO_FLOOR, &has_min);
   uint64_t pmax = param(&sel, "max", PTCP_RTO_CEIL, &has_max);
+  uint64_t pinit = param(&sel, "initial", pmin, NULL);
   ptcp_time now = fuzz_u32(in);
   ptcp_duration last, cur;
   int after_timeout = 0, sampled = 0;
@@ -438,11 +439,13 @@ static void fuzz_rto(fuzz_input *in) {
     FUZZ_CHECK(same_state(info));
     cur = ops->rto(&st_main, sel.params);
     FUZZ_CHECK(cur >= PTCP_RTO_FLOOR && cur <= PTCP_RTO_CEIL);
-    /* The policy's own bounds; when min > max, max wins. */
+    /* The policy's own bounds; when min > max, max wins.  Before any
+     * sample RTO is the configured initial value, which may lie below
+     * min (linux's min floors the variance term, not the initial RTO). */
     if (has_max)
       FUZZ_CHECK(cur <= pmax);
     if (has_min && pmin <= pmax)
-      FUZZ_CHECK(cur >= pmin);
+      FUZZ_CHECK(cur >= (sampled || pinit > pmin ? pmin : pinit));
     if (after_timeout)
       FUZZ_CHECK(cur >= last);
     if (ops->srtt != NULL) {
@@ -489,6 +492,7 @@ static void fuzz_dupfilter(fuzz_input *in) {
     ptcp_seg_ctx c;
     ptcp_reason why = PTCP_R_NONE, why2 = PTCP_R_NONE;
     ptcp_df_verdict v, v2;
+    int rst_seq_ok = 0;
     uint8_t op = fuzz_u8(in), hook;
     int64_t off, end;
 
@@ -542,6 +546,11 @@ static void fuzz_dupfilter(fuzz_input *in) {
       seg.flags |= PTCP_RST;
       c.seg_len = (uint32_t)seg.payload_len + ((seg.flags & PTCP_SYN) ? 1u : 0u) +
                   ((seg.flags & PTCP_FIN) ? 1u : 0u);
+      {
+        ptcp_reason w;
+        memcpy(&st_pre, &st_main, info->state_size);
+        rst_seq_ok = ops->check_seq(&st_pre, sel.params, &c, &w) == PTCP_DF_ACCEPT;
+      }
       v2 = ops->check_rst(&st_copy, sel.params, &c, &why2);
       v = ops->check_rst(&st_main, sel.params, &c, &why);
       break;
@@ -588,8 +597,10 @@ static void fuzz_dupfilter(fuzz_input *in) {
         FUZZ_CHECK(v == PTCP_DF_ACCEPT);
       break;
     case 1:
-      /* RFC 5961 §3.2 (and RFC 793): only a RST inside the window resets. */
-      if (v == PTCP_DF_RESET)
+      /* RFC 5961 §3.2 (and RFC 793): only a RST inside the window resets.
+       * The core asks check_rst only about a RST check_seq accepted
+       * (policy.h), so the rule holds under that condition. */
+      if (v == PTCP_DF_RESET && rst_seq_ok)
         FUZZ_CHECK(off >= 0 && off < (int64_t)(c.rcv_wnd > 0 ? c.rcv_wnd : 1));
       break;
     case 3:

@@ -61,7 +61,7 @@ fuzz-smoke: $(FUZZ_PROGS)
 	FUZZ_JOBS=$(FUZZ_JOBS) $(SHELL) $(top_srcdir)/fuzz/smoke.sh $(FUZZ_ENGINE) \
 	  $(FUZZ_SMOKE_SECONDS) $(top_srcdir) $(FUZZ_NAMES)
 
-# FUZZ_MERGE_FROM=DIR also merges in DIR/<t>/ (what a campaign found).
+# FUZZ_MERGE_FROM=DIR adds what DIR/<t>/ reaches beyond corpus/<t>/ (a run's finds).
 FUZZ_MERGE_FROM =
 fuzz-merge: $(FUZZ_PROGS)
 	FUZZ_MERGE_FROM=$(FUZZ_MERGE_FROM) $(SHELL) $(top_srcdir)/fuzz/merge.sh $(top_srcdir) \

@@ -1,32 +1,44 @@
 #!/bin/sh
 # Minimizes each committed corpus with libFuzzer's -merge=1: keeps the
-# smallest set of inputs that reaches the same coverage.  With
-# FUZZ_MERGE_FROM=DIR, the inputs in DIR/<name>/ (a campaign's or a
-# smoke run's corpus, for instance) are merged in as well, so what a
-# run found can be committed.  Seeds with descriptive names (what the
-# corpus tools write) always stay; inputs the merge adds are named by
-# the SHA-1 of their content, as libFuzzer names them, and only those
-# are pruned.
+# smallest set of inputs that reaches the same coverage.  Seeds with
+# descriptive names (what the corpus tools write) always stay; inputs
+# the merge adds are named by the SHA-1 of their content, as libFuzzer
+# names them, and only those are pruned.
+#
+# With FUZZ_MERGE_FROM=DIR it adds instead: the inputs in DIR/<name>/ (a
+# campaign's or a smoke run's corpus) that reach something corpus/<name>/
+# does not are copied in, and nothing already there is removed.
 #   merge.sh SRCDIR NAME...
 set -eu
 srcdir=$1
 shift
 for name in "$@"; do
   dir=$srcdir/corpus/$name
-  extra=
-  if [ -n "${FUZZ_MERGE_FROM:-}" ] && [ -d "$FUZZ_MERGE_FROM/$name" ]; then
-    extra=$FUZZ_MERGE_FROM/$name
-  fi
-  tmp=$(mktemp -d "${TMPDIR:-/tmp}/plugtcp-merge.XXXXXX")
-  before=$(ls "$dir" | wc -l)
   args=-merge=1
   opts=$srcdir/fuzz/$name.options
   if [ -f "$opts" ]; then
     maxlen=$(sed -n 's/^[[:space:]]*max_len[[:space:]]*=[[:space:]]*//p' "$opts")
     [ -n "$maxlen" ] && args="$args -max_len=$maxlen"
   fi
+  before=$(ls "$dir" | wc -l)
+  if [ -n "${FUZZ_MERGE_FROM:-}" ]; then
+    if [ ! -d "$FUZZ_MERGE_FROM/$name" ]; then
+      echo "fuzz-merge: $name: nothing in $FUZZ_MERGE_FROM/$name"
+      continue
+    fi
+    log=$(mktemp "${TMPDIR:-/tmp}/plugtcp-merge.XXXXXX")
+    # shellcheck disable=SC2086
+    ./fuzz/fuzz_$name $args "$dir" "$FUZZ_MERGE_FROM/$name" >"$log" 2>&1 || {
+      cat "$log" >&2
+      exit 1
+    }
+    rm -f "$log"
+    echo "fuzz-merge: $name: $before -> $(ls "$dir" | wc -l) inputs (added from $FUZZ_MERGE_FROM/$name)"
+    continue
+  fi
+  tmp=$(mktemp -d "${TMPDIR:-/tmp}/plugtcp-merge.XXXXXX")
   # shellcheck disable=SC2086
-  ./fuzz/fuzz_$name $args "$tmp" "$dir" $extra >"$tmp.log" 2>&1 || {
+  ./fuzz/fuzz_$name $args "$tmp" "$dir" >"$tmp.log" 2>&1 || {
     cat "$tmp.log" >&2
     exit 1
   }
@@ -42,6 +54,6 @@ for name in "$@"; do
   for f in "$tmp"/*; do
     [ -e "$f" ] && mv "$f" "$dir/"
   done
-  echo "fuzz-merge: $name: $before -> $(ls "$dir" | wc -l) inputs${extra:+ (with $extra)}"
+  echo "fuzz-merge: $name: $before -> $(ls "$dir" | wc -l) inputs"
   rm -rf "$tmp" "$tmp.log"
 done
