@@ -205,6 +205,15 @@ START_TEST(test_seq_rst_never_acked) {
     expect_seq(&f, PTCP_RST, ptcp_seq_add(n, WND - 1), 0, n, WND, PTCP_DF_ACCEPT,
                PTCP_R_NONE);
     expect_seq(&f, PTCP_RST, n, 0, n, 0, PTCP_DF_ACCEPT, PTCP_R_NONE);
+    /* A RST is judged by SEG.SEQ alone (RFC 9293 §3.10.7.4): one that
+     * starts before RCV.NXT stays out even when its data reaches into
+     * the window (rfc793 used to reset on it), and one that starts in
+     * the window is in whatever its length. */
+    expect_seq(&f, PTCP_RST | PTCP_ACK, ptcp_seq_add(n, 0xffffffffu), 10, n, WND,
+               PTCP_DF_DROP, PTCP_R_RST_OUT_OF_WINDOW);
+    expect_seq(&f, PTCP_RST, ptcp_seq_add(n, WND - 1), 10, n, WND, PTCP_DF_ACCEPT,
+               PTCP_R_NONE);
+    expect_seq(&f, PTCP_RST, n, 10, n, 0, PTCP_DF_ACCEPT, PTCP_R_NONE);
   }
 }
 END_TEST

@@ -27,13 +27,22 @@ static inline int ptcp_df_acceptable(const ptcp_seg_ctx *c) {
  */
 static inline ptcp_df_verdict ptcp_df_check_window(const ptcp_seg_ctx *c,
                                                    ptcp_reason *why) {
+  if (c->seg->flags & PTCP_RST) {
+    /* RFC 9293 §3.10.7.4: "all reset (RST) segments are validated by
+     * checking their SEQ fields.  A reset is valid if its sequence number
+     * is in the window."  SEG.SEQ alone, whatever the RST carries: a RST
+     * that starts before RCV.NXT is old even when its data reaches into
+     * the window (RFC 5961 §3.2 judges it the same way). */
+    if (ptcp_seq_acceptable(c->seg->seq, 0, c->rcv_nxt, c->rcv_wnd)) {
+      *why = PTCP_R_NONE;
+      return PTCP_DF_ACCEPT;
+    }
+    *why = PTCP_R_RST_OUT_OF_WINDOW;
+    return PTCP_DF_DROP;
+  }
   if (ptcp_df_acceptable(c)) {
     *why = PTCP_R_NONE;
     return PTCP_DF_ACCEPT;
-  }
-  if (c->seg->flags & PTCP_RST) {
-    *why = PTCP_R_RST_OUT_OF_WINDOW;
-    return PTCP_DF_DROP;
   }
   if (ptcp_seq_le(ptcp_seq_add(c->seg->seq, c->seg_len), c->rcv_nxt))
     *why = PTCP_R_DUPLICATE; /* ends at or before RCV.NXT: all old */
