@@ -584,8 +584,9 @@ static void fuzz_dupfilter(fuzz_input *in) {
       if (v == PTCP_DF_ACCEPT) {
         /* RFC 9293 §3.10.7.4: acceptable only if it overlaps the window
          * (a zero-length segment: starts in it, or at RCV.NXT when the
-         * window is zero). */
-        if (c.seg_len == 0)
+         * window is zero; a RST is judged by SEG.SEQ alone, the same
+         * way). */
+        if (c.seg_len == 0 || (seg.flags & PTCP_RST))
           FUZZ_CHECK(c.rcv_wnd == 0 ? off == 0 : (off >= 0 && off < (int64_t)c.rcv_wnd));
         else
           FUZZ_CHECK(c.rcv_wnd > 0 && off < (int64_t)c.rcv_wnd && end > 0);
