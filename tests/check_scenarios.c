@@ -10,7 +10,9 @@
  * counter, rto rfc6298 and fixed, dupfilter rfc9293, close rfc9293, cc
  * newreno and none) runs, and every other registered policy runs one
  * slot at a time with the other slots at their defaults, which keeps
- * `make check` fast as variants land.  docs/sim.md says the same.
+ * `make check` fast as variants land.  PLUGTCP_ALL_COMBINATIONS=1 in the
+ * environment runs the full product whatever its size (CI does; up to
+ * COMBOS_MAX combinations).  docs/sim.md says the same.
  *
  * Also here: runs are deterministic (identical pcap and JSON-lines
  * trace bytes for one seed, different ones for another), the ladder of
@@ -30,7 +32,7 @@
 Suite *psim_scenarios_suite(void);
 
 #define COMBOS_FULL_MAX 64
-#define COMBOS_MAX 512
+#define COMBOS_MAX 4096
 #define SLOT_NAMES_MAX 64
 
 static const char *const BASE_SET[PTCP_SLOT_COUNT][3] = {
@@ -54,6 +56,12 @@ static int in_base(int slot, const char *name) {
     if (strcmp(BASE_SET[slot][i], name) == 0)
       return 1;
   return 0;
+}
+
+/* PLUGTCP_ALL_COMBINATIONS=1: the full product, however large. */
+static int all_combinations(void) {
+  const char *v = getenv("PLUGTCP_ALL_COMBINATIONS");
+  return v != NULL && strcmp(v, "1") == 0;
 }
 
 /* Adds the product of |names| (per slot) to the list. */
@@ -89,7 +97,7 @@ static void build_combos(void) {
       names[s][i] = ptcp_registry_get(reg, (ptcp_slot)s, i)->name;
     product *= n[s];
   }
-  if (product <= COMBOS_FULL_MAX) {
+  if (product <= COMBOS_FULL_MAX || all_combinations()) {
     add_product(names, n);
     return;
   }
