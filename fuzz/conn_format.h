@@ -1,7 +1,8 @@
 /*
  * plugtcp fuzzing: the input format of the "conn" target, shared by the
- * driver that decodes it (fuzz/conn_driver.c) and the tools that write
- * it (tools/gen-conn-corpus.c).  One place, so the two cannot drift.
+ * driver that decodes it (fuzz/conn_driver.c, fuzz/conn_peer.c) and the
+ * tools that write it (tools/gen-conn-corpus.c).  One place, so the two
+ * cannot drift.
  *
  * An input is a fixed header followed by events until the input ends.
  * Every byte string is a valid input: short fields read as zero, every

@@ -17,137 +17,32 @@
  *            (at most E2E_FINISH_TIME, less once every connection is
  *            closed, in TIME-WAIT or listening);
  *   close    every user socket is closed and every application deleted;
- *            within E2E_CLOSE_TIME both stacks must be empty.
+ *            within the time close_bound() allows, both stacks
+ *            must be empty.
+ *
+ * The driver is three files (e2e_driver_int.h lists what they share):
+ * this one runs an input (the settings, the topology, the decoding of
+ * the records, the phases); e2e_user.c holds the user sockets, whose
+ * every read is checked against what the writer sent; e2e_oracle.c the
+ * observers that build the run's digest and check every state change,
+ * the applications' oracles and the last word on liveness.
  */
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "e2e_driver.h"
-#include "e2e_format.h"
-#include "fuzz_input.h"
+#include "e2e_driver_int.h"
 
 #define E2E_FINISH_TIME (PTCP_RTO_CEIL + 60 * PTCP_SECONDS)
 #define E2E_CLOSE_SLACK (120 * PTCP_SECONDS)
-#define E2E_STREAMS 128u
-#define E2E_TRACKED 256u
-#define E2E_USER_BUDGET (64u * 1024u) /* bytes user sockets may send, per host */
-#define READ_CHUNK 65536u
 
-enum { SIDE_A = 0, SIDE_B = 1 };
-enum { PH_INPUT = 0, PH_FINISH, PH_CLOSE };
-
-static const char *const side_name[2] = {"A", "B"};
-
-typedef struct e2e e2e;
-
-/* One entry of a direction's fate queue: |left| packets of one kind. */
-typedef struct fate_ent {
-  uint8_t kind, dup;
-  uint32_t left;
-  uint32_t bit;
-  ptcp_duration delay;
-} fate_ent;
-
-typedef struct fate_q {
-  fate_ent *v;
-  size_t n, head;
-} fate_q;
-
-/* A user call, due at |at|. */
-typedef struct action {
-  e2e *d;
-  ptcp_time at;
-  unsigned index;
-  uint8_t op, side, slot, variant, b;
-  uint16_t x, y;
-} action;
-
-/* One direction of a connection between user sockets, as its writer
- * registered it (at connect or accept, when its ISS is known). */
-typedef struct stream {
-  uint8_t side; /* the writer's host */
-  uint8_t claimed;
-  uint16_t sport, dport;
-  uint32_t iss;
-  uint64_t base; /* pattern offset of byte 0 */
-  uint64_t sent; /* bytes the writer's socket took */
-  uint8_t shut;  /* the writer will send no more */
-} stream;
-
-typedef struct uslot {
-  e2e *d;
-  uint8_t side, idx;
-  psim_sock *sock;
-  uint8_t listener, connected, failed, closed, shut_wr, shut_rd, eof, finishing;
-  int closed_err;
-  int tx, rx; /* stream indices, -1 when none */
-  uint64_t rx_off;
-  uint8_t autof;
-  uint8_t shut_due; /* SHUTDOWN came before the connection: shut down once it is there */
-  uint32_t tx_limit, rx_expect;
-} uslot;
-
-typedef struct tracked {
-  const ptcp_conn *conn;
-  uint8_t side, state;
-} tracked;
-
-struct e2e {
-  const e2e_observer *obs;
-  e2e_summary *sum;
-  psim_sched *sched;
-  psim_pool *pool;
-  const psim_pattern *pat;
-  psim_node *node[2];
-  psim_link *link;
-  ptcp_addr addr[2];
-  char specs[PTCP_SLOT_COUNT][160];
-  int fw2_unbounded;
-
-  /* The program. */
-  unsigned prog;
-  uint64_t bytes;
-  ptcp_duration t1, t2, t3;
-  uint8_t pflags;
-  unsigned conns, rounds;
-  psim_bulk *bulk;
-  psim_sink *sink;
-  psim_echo_server *esrv;
-  psim_echo_client *ecli;
-  psim_reqresp_server *rr;
-  psim_many *many;
-
-  uslot slot[2][EF_SLOTS];
-  stream streams[E2E_STREAMS];
-  unsigned nstreams;
-  unsigned ordinal[2];
-  uint64_t user_sent[2];
-
-  action *acts;
-  size_t nacts;
-  fate_q fq[2];
-  ptcp_time input_end;
-  int phase;
-
-  tracked trk[E2E_TRACKED];
-  unsigned ntrk;
-  uint8_t allowed[PTCP_STATE_COUNT][PTCP_STATE_COUNT];
-
-  uint64_t events, same_instant;
-  ptcp_time last_t;
-  uint64_t digest;
-  uint8_t buf[READ_CHUNK];
-};
+const char *const e2e_side_name[2] = {"A", "B"};
 
 /* ------------------------------------------------------------------ */
 /* Failures and notes                                                  */
 
-static void fail(e2e *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void fail(e2e *d, const char *fmt, ...) {
+void e2e_fail(e2e *d, const char *fmt, ...) {
   char msg[512];
   va_list ap;
 
@@ -160,23 +55,13 @@ static void fail(e2e *d, const char *fmt, ...) {
           (double)psim_sched_now(d->sched) / 1e9, msg);
   abort();
 }
+int e2e_noting(const e2e *d) { return d->obs != NULL && d->obs->note != NULL; }
 
-#define CK(cond, ...)                                                                    \
-  do {                                                                                   \
-    if (!(cond))                                                                         \
-      fail(d, __VA_ARGS__);                                                              \
-  } while (0)
-
-static int noting(const e2e *d) { return d->obs != NULL && d->obs->note != NULL; }
-
-static void note(e2e *d, const char *who, const char *what, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static void note(e2e *d, const char *who, const char *what, const char *fmt, ...) {
+void e2e_note(e2e *d, const char *who, const char *what, const char *fmt, ...) {
   char detail[256];
   va_list ap;
 
-  if (!noting(d))
+  if (!e2e_noting(d))
     return;
   detail[0] = '\0';
   if (fmt != NULL) {
@@ -188,526 +73,13 @@ static void note(e2e *d, const char *who, const char *what, const char *fmt, ...
                fmt != NULL ? detail : NULL);
 }
 
-static const char *rvname(long rv) { return rv < 0 ? psim_errno_name((int)-rv) : "ok"; }
-
-/* A user call's result, for the observer. */
-static void result(e2e *d, const uslot *u, const char *call, long rv) {
-  if (noting(d))
-    note(d, side_name[u->side], "result", "slot %u: %s -> %ld (%s)", u->idx, call, rv,
-         rvname(rv));
-}
-
-/* The run's digest: eight bytes a step (a multiply-xorshift mix), and
- * no coverage feedback from the harness's own arithmetic. */
-#if defined(__clang__) && __clang_major__ >= 13
-__attribute__((no_sanitize("coverage")))
-#endif
-static void
-mix(e2e *d, const void *p, size_t n) {
-  const uint8_t *b = p;
-  uint64_t h = d->digest;
-
-  while (n > 0) {
-    uint64_t w = 0;
-    size_t k = n < 8 ? n : 8;
-    memcpy(&w, b, k);
-    h = (h ^ w ^ k) * 0x9E3779B97F4A7C15ULL;
-    h ^= h >> 29;
-    b += k;
-    n -= k;
-  }
-  d->digest = h;
-}
-
-static void mix64(e2e *d, uint64_t v) { mix(d, &v, sizeof(v)); }
-
 /* One of the documented error codes |ok| (negated errno values, ending
  * with 0). */
-static int one_of(long rv, const int *ok) {
+int e2e_one_of(long rv, const int *ok) {
   for (; *ok != 0; ok++)
     if (rv == -*ok)
       return 1;
   return 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* Streams                                                             */
-
-static stream *stream_of(e2e *d, int i) { return i >= 0 ? &d->streams[i] : NULL; }
-
-/* Registers |u|'s socket as the writer of a new stream. */
-static void stream_open(e2e *d, uslot *u) {
-  ptcp_conn_status st;
-  stream *s;
-
-  u->tx = -1;
-  if (d->nstreams >= E2E_STREAMS)
-    return;
-  psim_sock_status(u->sock, &st);
-  s = &d->streams[d->nstreams];
-  memset(s, 0, sizeof(*s));
-  s->side = u->side;
-  s->sport = st.local_port;
-  s->dport = st.remote_port;
-  s->iss = st.iss;
-  s->base = (u->side == SIDE_B ? EF_BASE_B : 0) +
-            (uint64_t)d->ordinal[u->side] * EF_BASE_STRIDE;
-  u->tx = (int)d->nstreams++;
-}
-
-/* The stream |u| reads: the newest unclaimed one whose writer is at the
- * other end of |u|'s connection. */
-static stream *stream_in(e2e *d, uslot *u) {
-  ptcp_conn_status st;
-
-  if (u->rx >= 0)
-    return &d->streams[u->rx];
-  psim_sock_status(u->sock, &st);
-  for (unsigned i = d->nstreams; i-- > 0;) {
-    stream *s = &d->streams[i];
-    if (!s->claimed && s->side != u->side && s->sport == st.remote_port &&
-        s->dport == st.local_port && s->iss == st.irs) {
-      s->claimed = 1;
-      u->rx = (int)i;
-      return s;
-    }
-  }
-  return NULL;
-}
-
-/* ------------------------------------------------------------------ */
-/* User sockets                                                        */
-
-static void slot_reset(uslot *u) {
-  u->sock = NULL;
-  u->listener = u->connected = u->failed = u->closed = 0;
-  u->shut_wr = u->shut_rd = u->eof = 0;
-  u->closed_err = 0;
-  u->tx = u->rx = -1;
-  u->rx_off = 0;
-}
-
-static void do_shutdown(e2e *d, uslot *u, int how) {
-  static const int ok[] = {ENOTCONN, EINVAL, 0};
-  int rv = psim_sock_shutdown(u->sock, how);
-
-  result(d, u,
-         how == PSIM_SHUT_RD     ? "shutdown(RD)"
-         : how == PSIM_SHUT_WR   ? "shutdown(WR)"
-         : how == PSIM_SHUT_RDWR ? "shutdown(RDWR)"
-                                 : "shutdown(?)",
-         rv);
-  CK(rv == 0 || one_of(rv, ok), "shutdown returned %d (%s), not a documented result", rv,
-     rvname(rv));
-  CK(rv != -EINVAL || how < 0 || how > 2, "shutdown(%d) refused a valid |how|", how);
-  if (rv != 0)
-    return;
-  if (how == PSIM_SHUT_WR || how == PSIM_SHUT_RDWR) {
-    u->shut_wr = 1;
-    if (stream_of(d, u->tx) != NULL)
-      d->streams[u->tx].shut = 1;
-  }
-  if (how == PSIM_SHUT_RD || how == PSIM_SHUT_RDWR)
-    u->shut_rd = 1;
-}
-
-/* Reads up to |cap| bytes (everything there is when |all|), checking
- * each byte against what the writer sent at that offset. */
-static void do_read(e2e *d, uslot *u, size_t cap, int all) {
-  static const int ok[] = {EAGAIN,       ENOTCONN, ECONNRESET, ETIMEDOUT,
-                           ECONNREFUSED, EINVAL,   0};
-
-  if (u->sock == NULL || cap == 0)
-    return;
-  for (;;) {
-    size_t n = cap < sizeof(d->buf) ? cap : sizeof(d->buf);
-    ptcp_ssize rv = psim_sock_recv(u->sock, d->buf, n);
-    stream *s;
-
-    if (!all)
-      result(d, u, "recv", (long)rv);
-    if (rv < 0) {
-      CK(one_of(rv, ok), "recv returned %ld (%s), not a documented result", (long)rv,
-         rvname(rv));
-      return;
-    }
-    CK((size_t)rv <= n, "recv returned %ld for a %zu-byte buffer", (long)rv, n);
-    if (rv == 0) {
-      if (u->shut_rd || u->eof)
-        return;
-      u->eof = 1;
-      s = stream_in(d, u);
-      CK(s != NULL, "%s slot %u: end of stream on a connection no user socket wrote",
-         side_name[u->side], u->idx);
-      CK(s->shut, "%s slot %u: end of stream, but the writer never shut down",
-         side_name[u->side], u->idx);
-      CK(u->rx_off == s->sent,
-         "%s slot %u: end of stream after %llu bytes; the writer sent %llu",
-         side_name[u->side], u->idx, (unsigned long long)u->rx_off,
-         (unsigned long long)s->sent);
-      return;
-    }
-    CK(!u->shut_rd, "%s slot %u: recv returned %ld bytes after shutdown(RD)",
-       side_name[u->side], u->idx, (long)rv);
-    CK(!u->eof, "%s slot %u: %ld bytes after the end of the stream", side_name[u->side],
-       u->idx, (long)rv);
-    s = stream_in(d, u);
-    CK(s != NULL, "%s slot %u: %ld bytes on a connection no user socket wrote",
-       side_name[u->side], u->idx, (long)rv);
-    CK(u->rx_off + (uint64_t)rv <= s->sent,
-       "%s slot %u: read up to offset %llu, but the writer sent only %llu",
-       side_name[u->side], u->idx, (unsigned long long)(u->rx_off + (uint64_t)rv),
-       (unsigned long long)s->sent);
-    {
-      size_t good = psim_pattern_check(d->pat, s->base + u->rx_off, d->buf, (size_t)rv);
-      CK(good == (size_t)rv,
-         "%s slot %u: the byte at stream offset %llu is not the one sent",
-         side_name[u->side], u->idx, (unsigned long long)(u->rx_off + good));
-    }
-    u->rx_off += (uint64_t)rv;
-    d->sum->bytes_read += (uint64_t)rv;
-    if (!all)
-      return;
-  }
-}
-
-/* Sends up to |n| pattern bytes; returns what send returned. */
-static ptcp_ssize do_send(e2e *d, uslot *u, size_t n, int quiet) {
-  static const int ok[] = {EAGAIN,       ENOTCONN, EPIPE,  ECONNRESET, ETIMEDOUT,
-                           ECONNREFUSED, ENOMEM,   EINVAL, 0};
-  stream *s = stream_of(d, u->tx);
-  uint64_t off = s != NULL ? s->sent : 0;
-  uint64_t base = s != NULL ? s->base : 0;
-  ptcp_ssize rv;
-
-  if (d->user_sent[u->side] + n > E2E_USER_BUDGET)
-    n = (size_t)(E2E_USER_BUDGET - d->user_sent[u->side]);
-  rv = psim_sock_send(u->sock, psim_pattern_span(d->pat, base + off), n);
-  if (!quiet)
-    result(d, u, "send", (long)rv);
-  CK(rv >= 0 || one_of(rv, ok), "send returned %ld (%s), not a documented result",
-     (long)rv, rvname(rv));
-  CK(rv <= (ptcp_ssize)n, "send took %ld of %zu bytes", (long)rv, n);
-  if (rv > 0) {
-    CK(s != NULL, "%s slot %u: send took %ld bytes on a socket that never connected",
-       side_name[u->side], u->idx, (long)rv);
-    CK(!u->shut_wr && !s->shut, "%s slot %u: send took %ld bytes after shutdown(WR)",
-       side_name[u->side], u->idx, (long)rv);
-    s->sent += (uint64_t)rv;
-    d->user_sent[u->side] += (uint64_t)rv;
-  }
-  return rv;
-}
-
-/* What a socket does by itself (AUTO), and what finishing asks. */
-static void step(e2e *d, uslot *u) {
-  stream *s;
-
-  if (u->sock == NULL || u->listener || !u->connected || u->failed || u->closed)
-    return;
-  s = stream_of(d, u->tx);
-  if (u->autof & EF_A_PUMP) {
-    while (s != NULL && !u->shut_wr && s->sent < u->tx_limit &&
-           d->user_sent[u->side] < E2E_USER_BUDGET) {
-      uint64_t left = u->tx_limit - s->sent;
-      size_t n = left < PSIM_PATTERN_SPAN ? (size_t)left : PSIM_PATTERN_SPAN;
-      ptcp_ssize rv = do_send(d, u, n, 1);
-      if (rv < 0) {
-        if (rv != -EAGAIN)
-          u->failed = 1;
-        return;
-      }
-      if ((size_t)rv < n)
-        break;
-    }
-  }
-  if (u->shut_wr)
-    return;
-  if (u->finishing || u->shut_due ||
-      ((u->autof & EF_A_SHUT) && (s == NULL || s->sent >= u->tx_limit) &&
-       u->rx_off >= u->rx_expect)) {
-    u->shut_due = 0;
-    do_shutdown(d, u, PSIM_SHUT_WR);
-  }
-}
-
-static void adopt(e2e *d, uslot *u, psim_sock *s);
-
-/* Accepts everything pending on listener |l| into free slots. */
-static void accept_all(e2e *d, uslot *l) {
-  for (;;) {
-    uslot *free_slot = NULL;
-    psim_sock *s;
-    int rv;
-
-    for (unsigned i = 0; i < EF_SLOTS && free_slot == NULL; i++)
-      if (d->slot[l->side][i].sock == NULL)
-        free_slot = &d->slot[l->side][i];
-    if (free_slot == NULL || d->nstreams >= E2E_STREAMS)
-      return;
-    rv = psim_sock_accept(l->sock, &s);
-    result(d, l, "accept", rv);
-    CK(rv == 0 || rv == -EAGAIN || rv == -ENOMEM, "accept returned %d (%s)", rv,
-       rvname(rv));
-    if (rv != 0)
-      return;
-    free_slot->finishing = l->finishing;
-    adopt(d, free_slot, s);
-  }
-}
-
-static void cb_accept(void *ctx, psim_sock *l) {
-  uslot *u = ctx;
-
-  (void)l;
-  if ((u->autof & EF_A_ACCEPT) || u->finishing)
-    accept_all(u->d, u);
-}
-
-static void cb_connected(void *ctx, psim_sock *s) {
-  uslot *u = ctx;
-  e2e *d = u->d;
-
-  (void)s;
-  note(d, side_name[u->side], "connected", "slot %u", u->idx);
-  u->connected = 1;
-  step(d, u);
-}
-
-static void cb_readable(void *ctx, psim_sock *s) {
-  uslot *u = ctx;
-
-  (void)s;
-  if ((u->autof & EF_A_READ) || u->finishing)
-    do_read(u->d, u, SIZE_MAX, 1);
-  step(u->d, u);
-}
-
-static void cb_writable(void *ctx, psim_sock *s) {
-  (void)s;
-  step(((uslot *)ctx)->d, ctx);
-}
-
-static void cb_error(void *ctx, psim_sock *s, int err) {
-  uslot *u = ctx;
-  e2e *d = u->d;
-
-  (void)s;
-  note(d, side_name[u->side], "error", "slot %u: %s", u->idx, psim_errno_name(err));
-  CK(err == ECONNREFUSED || err == ECONNRESET || err == ETIMEDOUT,
-     "on_error with %d (%s)", err, psim_errno_name(err));
-  u->failed = 1;
-}
-
-static void cb_closed(void *ctx, psim_sock *s, int err) {
-  uslot *u = ctx;
-  e2e *d = u->d;
-
-  (void)s;
-  note(d, side_name[u->side], "closed", "slot %u: %s", u->idx,
-       err ? psim_errno_name(err) : "orderly");
-  CK(err == 0 || err == ECONNREFUSED || err == ECONNRESET || err == ETIMEDOUT,
-     "on_closed with %d (%s)", err, psim_errno_name(err));
-  u->closed = 1;
-  u->closed_err = err;
-}
-
-static const psim_sock_cb user_cb = {
-    .on_accept = cb_accept,
-    .on_connected = cb_connected,
-    .on_readable = cb_readable,
-    .on_writable = cb_writable,
-    .on_error = cb_error,
-    .on_closed = cb_closed,
-};
-
-/* A connection accepted into |u|. */
-static void adopt(e2e *d, uslot *u, psim_sock *s) {
-  slot_reset(u);
-  u->sock = s;
-  psim_sock_set_cb(s, &user_cb, u);
-  u->connected = 1;
-  stream_open(d, u);
-  d->ordinal[u->side]++;
-  note(d, side_name[u->side], "accepted", "slot %u", u->idx);
-  /* What arrived while it waited in the listener's queue (its FIN too)
-   * raised no readiness the socket could see.  (A recv with nothing to
-   * read is not made: every call moves the node's timer event, which
-   * changes the order of events due at one instant, and a recorded
-   * scenario would no longer replay packet for packet.) */
-  if ((u->autof & EF_A_READ) || u->finishing) {
-    ptcp_conn_status st;
-    psim_sock_status(s, &st);
-    if (st.recv_queued > 0 || st.peer_fin)
-      do_read(d, u, SIZE_MAX, 1);
-  }
-  step(d, u);
-}
-
-static void user_close(e2e *d, uslot *u, int abort_it) {
-  if (u->sock == NULL)
-    return;
-  if (abort_it)
-    psim_sock_abort(u->sock);
-  else
-    psim_sock_close(u->sock);
-  result(d, u, abort_it ? "abort" : "close", 0);
-  if (stream_of(d, u->tx) != NULL)
-    d->streams[u->tx].shut = 1;
-  slot_reset(u);
-}
-
-/* Whether a program's applications use |port| on host B (listen there,
- * or connect there even when nobody listens). */
-static int app_port(const e2e *d, int side, uint16_t port) {
-  if (side != SIDE_B)
-    return 0;
-  switch (d->prog) {
-  case EF_PROG_BULK:
-  case EF_PROG_REQRESP:
-    return port == EF_APP_PORT;
-  case EF_PROG_ECHO:
-    return port == EF_ECHO_PORT;
-  default:
-    return 0;
-  }
-}
-
-static psim_sock *new_sock(e2e *d, uslot *u) {
-  static const int ok[] = {EMFILE, ENOMEM, 0};
-  psim_sock *s = NULL;
-  int rv = psim_sock_new(d->node[u->side], NULL, &s);
-
-  result(d, u, "socket", rv);
-  CK(rv == 0 || one_of(rv, ok), "socket returned %d (%s)", rv, rvname(rv));
-  if (rv != 0)
-    return NULL;
-  slot_reset(u);
-  u->sock = s;
-  psim_sock_set_cb(s, &user_cb, u);
-  return s;
-}
-
-static void act_connect(e2e *d, uslot *u, uint8_t b) {
-  static const int bind_ok[] = {EADDRINUSE, EADDRNOTAVAIL, EINVAL, 0};
-  static const int ok[] = {EISCONN,       EALREADY, EINVAL,       EADDRINUSE,
-                           EADDRNOTAVAIL, ENOMEM,   ECONNREFUSED, 0};
-  uint16_t port = ef_ports[b & 3u];
-  int other = u->side ^ 1;
-  int rv;
-
-  if (u->sock != NULL || d->nstreams >= E2E_STREAMS)
-    return;
-  /* The applications' servers check what they read against their own
-   * pattern: user sockets keep away from them. */
-  if (app_port(d, other, port))
-    return;
-  if (new_sock(d, u) == NULL)
-    return;
-  if (b & EF_C_BIND) {
-    rv = psim_sock_bind(u->sock, NULL, ef_ports[(b >> 3) & 3u]);
-    result(d, u, "bind", rv);
-    CK(rv == 0 || one_of(rv, bind_ok), "bind returned %d (%s)", rv, rvname(rv));
-  }
-  rv = psim_sock_connect(u->sock, &d->addr[other], port);
-  result(d, u, "connect", rv);
-  CK(rv == 0 || one_of(rv, ok), "connect returned %d (%s)", rv, rvname(rv));
-  if (rv == 0) {
-    stream_open(d, u);
-    d->ordinal[u->side]++;
-  }
-}
-
-static void act_listen(e2e *d, uslot *u, uint8_t b) {
-  static const int bind_ok[] = {EADDRINUSE, EADDRNOTAVAIL, EINVAL, 0};
-  int rv;
-
-  /* The applications' clients connect there: keep out of their way. */
-  if (u->sock != NULL || app_port(d, u->side, ef_ports[b & 3u]) || new_sock(d, u) == NULL)
-    return;
-  rv = psim_sock_bind(u->sock, NULL, ef_ports[b & 3u]);
-  result(d, u, "bind", rv);
-  CK(rv == 0 || one_of(rv, bind_ok), "bind returned %d (%s)", rv, rvname(rv));
-  if (rv != 0)
-    return;
-  rv = psim_sock_listen(u->sock, 1u + ((b >> 2) & 7u));
-  result(d, u, "listen", rv);
-  CK(rv == 0, "listen on a freshly bound socket returned %d (%s)", rv, rvname(rv));
-  u->listener = 1;
-}
-
-static void act_accept(e2e *d, uslot *u, uint8_t b) {
-  uslot *l = &d->slot[u->side][b % EF_SLOTS];
-  psim_sock *s;
-  int rv;
-
-  if (u->sock != NULL || l->sock == NULL || d->nstreams >= E2E_STREAMS)
-    return;
-  rv = psim_sock_accept(l->sock, &s);
-  result(d, u, "accept", rv);
-  CK(rv == 0 || rv == -EAGAIN || rv == -EINVAL || rv == -ENOMEM,
-     "accept returned %d (%s), not a documented result", rv, rvname(rv));
-  CK(rv != -EINVAL || !l->listener, "accept on a listener returned EINVAL");
-  CK(rv != 0 || l->listener,
-     "accept took a connection from a socket that is no listener");
-  if (rv == 0)
-    adopt(d, u, s);
-}
-
-/* Runs one decoded record at its time. */
-static void act_event(psim_sched *sched, ptcp_time now, void *a, void *b) {
-  action *ac = b;
-  e2e *d = a;
-  uslot *u = &d->slot[ac->side][ac->slot];
-
-  (void)sched;
-  (void)now;
-  if (noting(d)) {
-    static const char *const names[EF_OP_COUNT] = {
-        "WAIT", "FATES", "CONNECT",  "LISTEN", "ACCEPT",
-        "SEND", "RECV",  "SHUTDOWN", "CLOSE",  "AUTO"};
-    note(d, "input", names[ac->op], "#%u %s slot %u%s b=%u x=%u y=%u", ac->index,
-         side_name[ac->side], ac->slot, ac->variant ? " (variant)" : "", ac->b, ac->x,
-         ac->y);
-  }
-  switch (ac->op) {
-  case EF_OP_CONNECT:
-    act_connect(d, u, ac->b);
-    break;
-  case EF_OP_LISTEN:
-    act_listen(d, u, ac->b);
-    break;
-  case EF_OP_ACCEPT:
-    act_accept(d, u, ac->b);
-    break;
-  case EF_OP_SEND:
-    if (u->sock != NULL)
-      do_send(d, u, ac->x, 0);
-    break;
-  case EF_OP_RECV:
-    do_read(d, u, ac->x, 0);
-    break;
-  case EF_OP_SHUTDOWN:
-    if (u->sock != NULL)
-      do_shutdown(d, u, ac->b % 3);
-    else if (ac->b % 3 != PSIM_SHUT_RD)
-      u->shut_due = 1;
-    break;
-  case EF_OP_CLOSE:
-    user_close(d, u, ac->variant);
-    break;
-  case EF_OP_AUTO:
-    u->autof = ac->b;
-    u->tx_limit = ac->x;
-    u->rx_expect = ac->y;
-    if (u->listener && (u->autof & EF_A_ACCEPT))
-      accept_all(d, u);
-    else
-      step(d, u);
-    break;
-  default:
-    break;
-  }
 }
 
 /* ------------------------------------------------------------------ */
@@ -794,159 +166,6 @@ static void read_fates(e2e *d, fuzz_input *in, unsigned dir, ptcp_duration one_w
       e->bit = p << 8 | fuzz_u8(in);
       break;
     }
-  }
-}
-
-/* ------------------------------------------------------------------ */
-/* Observers                                                           */
-
-static int side_of(const e2e *d, const psim_node *n) { return n == d->node[SIDE_B]; }
-
-static void on_engine(void *ctx, psim_node *node, const ptcp_trace *ev) {
-  e2e *d = ctx;
-  int side = side_of(d, node);
-
-  if (d->obs != NULL && d->obs->engine != NULL)
-    d->obs->engine(d->obs->ctx, node, ev);
-  if (ev->kind != PTCP_TRACE_STATE)
-    return;
-  CK((unsigned)ev->old_state < PTCP_STATE_COUNT &&
-         (unsigned)ev->new_state < PTCP_STATE_COUNT,
-     "a state out of range");
-  CK(d->allowed[ev->old_state][ev->new_state],
-     "%s: %s -> %s is not in ptcp_transitions()", side_name[side],
-     ptcp_state_name(ev->old_state), ptcp_state_name(ev->new_state));
-  d->sum->states_seen[side] |= 1u << ev->new_state;
-  mix64(d, (uint64_t)side << 32 | (uint64_t)ev->old_state << 8 | ev->new_state);
-  mix64(d, ev->now);
-  mix64(d, (uint64_t)ev->local_port << 16 | ev->remote_port);
-  if (ev->conn == NULL)
-    return; /* a compact TIME-WAIT entry; the stack counts those */
-  {
-    tracked *t = NULL;
-    for (unsigned i = 0; i < d->ntrk; i++)
-      if (d->trk[i].conn == ev->conn) {
-        t = &d->trk[i];
-        break;
-      }
-    /* A connection released in TIME-WAIT lives on as a compact entry;
-     * its memory may then come back as a new connection. */
-    if (t != NULL && t->state == PTCP_TIME_WAIT && ev->old_state != PTCP_TIME_WAIT)
-      t->state = PTCP_CLOSED;
-    if (t != NULL)
-      CK(t->state == ev->old_state ||
-             (t->state == PTCP_CLOSED && ev->old_state == PTCP_LISTEN),
-         "%s: a connection in %s changed state from %s", side_name[side],
-         ptcp_state_name((ptcp_state)t->state), ptcp_state_name(ev->old_state));
-    if (t == NULL) {
-      if (ev->new_state == PTCP_CLOSED)
-        return;
-      for (unsigned i = 0; i < d->ntrk && t == NULL; i++)
-        if (d->trk[i].state == PTCP_CLOSED)
-          t = &d->trk[i];
-      if (t == NULL) {
-        if (d->ntrk >= E2E_TRACKED)
-          return;
-        t = &d->trk[d->ntrk++];
-      }
-      t->conn = ev->conn;
-    }
-    t->side = (uint8_t)side;
-    t->state = (uint8_t)ev->new_state;
-    if (ev->new_state == PTCP_CLOSED)
-      t->conn = NULL;
-  }
-}
-
-static void on_input_error(void *ctx, psim_node *node, int err, const uint8_t *pkt,
-                           size_t len, ptcp_time now) {
-  e2e *d = ctx;
-
-  if (d->obs != NULL && d->obs->input_error != NULL)
-    d->obs->input_error(d->obs->ctx, node, err, pkt, len, now);
-}
-
-static void on_link(void *ctx, const psim_link_event *ev) {
-  e2e *d = ctx;
-
-  if (d->obs != NULL && d->obs->link != NULL)
-    d->obs->link(d->obs->ctx, ev);
-  if (ev->kind == PSIM_LINK_EV_TX) {
-    d->sum->packets[ev->dir & 1u]++;
-    mix64(d, (uint64_t)ev->dir << 62 | ev->nth);
-    mix64(d, ev->now);
-    mix64(d, ev->arrival);
-    mix(d, ev->data, ev->len);
-  } else if (ev->kind == PSIM_LINK_EV_DELIVER) {
-    mix64(d, ev->now);
-  }
-}
-
-/* ------------------------------------------------------------------ */
-/* Applications' oracles                                               */
-
-static void check_stats(e2e *d, const char *who, const psim_app_stats *s) {
-  CK(s->bytes_bad == 0,
-     "%s: %llu bytes did not match the pattern (the first at offset %llu)", who,
-     (unsigned long long)s->bytes_bad, (unsigned long long)s->first_bad_offset);
-}
-
-/* Prefix and completeness between a writer's and a reader's counters
- * on one connection. */
-static void check_pair(e2e *d, const char *what, const psim_app_stats *w,
-                       const psim_app_stats *r) {
-  CK(r->bytes_received <= w->bytes_sent, "%s: %llu bytes read, only %llu sent", what,
-     (unsigned long long)r->bytes_received, (unsigned long long)w->bytes_sent);
-  CK(r->eofs == 0 || r->bytes_received == w->bytes_sent,
-     "%s: end of stream after %llu bytes; %llu were sent", what,
-     (unsigned long long)r->bytes_received, (unsigned long long)w->bytes_sent);
-}
-
-static void check_apps(e2e *d) {
-  if (d->phase == PH_CLOSE)
-    return; /* the applications are gone */
-  switch (d->prog) {
-  case EF_PROG_BULK: {
-    const psim_app_stats *b = psim_bulk_stats(d->bulk);
-    check_stats(d, "bulk", b);
-    CK(b->bytes_received == 0, "bulk: read %llu bytes from a sink that sends none",
-       (unsigned long long)b->bytes_received);
-    if (d->sink != NULL) {
-      const psim_app_stats *k = psim_sink_stats(d->sink);
-      check_stats(d, "sink", k);
-      check_pair(d, "bulk -> sink", b, k);
-      CK(k->bytes_verified == k->bytes_received, "sink: read bytes it did not check");
-    }
-    break;
-  }
-  case EF_PROG_ECHO: {
-    const psim_app_stats *s = psim_echo_server_stats(d->esrv);
-    const psim_app_stats *c = psim_echo_client_stats(d->ecli);
-    check_stats(d, "echo server", s);
-    check_stats(d, "echo client", c);
-    check_pair(d, "client -> echo server", c, s);
-    check_pair(d, "echo server -> client", s, c);
-    CK(s->bytes_sent <= s->bytes_received, "echo server: sent %llu bytes, read %llu",
-       (unsigned long long)s->bytes_sent, (unsigned long long)s->bytes_received);
-    break;
-  }
-  case EF_PROG_REQRESP: {
-    const psim_app_stats *s = psim_reqresp_server_stats(d->rr);
-    const psim_app_stats *m = psim_many_stats(d->many);
-    check_stats(d, "reqresp server", s);
-    check_stats(d, "many", m);
-    CK(s->bytes_received <= m->bytes_sent, "reqresp: server read %llu bytes, %llu sent",
-       (unsigned long long)s->bytes_received, (unsigned long long)m->bytes_sent);
-    CK(m->bytes_received <= s->bytes_sent, "reqresp: clients read %llu bytes, %llu sent",
-       (unsigned long long)m->bytes_received, (unsigned long long)s->bytes_sent);
-    CK(m->conns_done < m->conns_opened || m->conns_failed > 0 ||
-           m->conns_opened < d->conns || m->bytes_received == m->bytes_expected,
-       "reqresp: every client finished in order, but they read %llu of %llu bytes",
-       (unsigned long long)m->bytes_received, (unsigned long long)m->bytes_expected);
-    break;
-  }
-  default:
-    break;
   }
 }
 
@@ -1088,13 +307,14 @@ static int node_make(e2e *d, int side, const ptcp_conn_cfg *conn, uint64_t seed)
   for (int slot = 0; slot < PTCP_SLOT_COUNT; slot++)
     nc.stack.policy[slot] = d->specs[slot][0] ? d->specs[slot] : NULL;
   rv = psim_node_new(&d->node[side], d->sched, d->pool, &nc, NULL);
-  note(d, "driver", "node", "%s: %s", nc.name, rv ? ptcp_err_name(rv) : "ok");
-  CK(rv == 0 || one_of(rv, ok), "psim_node_new returned %d (%s)", rv, ptcp_err_name(rv));
+  e2e_note(d, "driver", "node", "%s: %s", nc.name, rv ? ptcp_err_name(rv) : "ok");
+  CK(rv == 0 || e2e_one_of(rv, ok), "psim_node_new returned %d (%s)", rv,
+     ptcp_err_name(rv));
   if (rv != 0)
     return rv;
   memset(&obs, 0, sizeof(obs));
-  obs.on_trace = on_engine;
-  obs.on_input_error = on_input_error;
+  obs.on_trace = e2e_on_engine;
+  obs.on_input_error = e2e_on_input_error;
   obs.ctx = d;
   psim_node_set_observer(d->node[side], &obs);
   return 0;
@@ -1105,7 +325,7 @@ static int node_make(e2e *d, int side, const ptcp_conn_cfg *conn, uint64_t seed)
 static void many_ready(void *ctx) {
   e2e *d = ctx;
 
-  note(d, "driver", "all-ready", NULL);
+  e2e_note(d, "driver", "all-ready", NULL);
   psim_many_release(d->many);
 }
 
@@ -1290,7 +510,7 @@ static void decode(e2e *d, fuzz_input *in, ptcp_duration one_way) {
     default:
       break;
     }
-    if (psim_sched_at(d->sched, t, act_event, d, ac, NULL) != 0) {
+    if (psim_sched_at(d->sched, t, e2e_act_event, d, ac, NULL) != 0) {
       fprintf(stderr, "e2e: out of memory\n");
       abort();
     }
@@ -1313,7 +533,7 @@ static void end_of_input(psim_sched *sched, ptcp_time now, void *a, void *b) {
   (void)now;
   (void)b;
   d->phase = PH_FINISH;
-  note(d, "driver", "phase", "input over: the link is perfect from now on");
+  e2e_note(d, "driver", "phase", "input over: the link is perfect from now on");
   for (int side = 0; side < 2; side++)
     for (unsigned i = 0; i < EF_SLOTS; i++) {
       uslot *u = &d->slot[side][i];
@@ -1321,14 +541,14 @@ static void end_of_input(psim_sched *sched, ptcp_time now, void *a, void *b) {
         continue;
       u->finishing = 1;
       if (u->listener) {
-        accept_all(d, u);
+        e2e_accept_all(d, u);
         continue;
       }
       /* A connection that already ended may still hold data and its
        * end of stream. */
       if (u->connected && !u->failed)
-        do_read(d, u, SIZE_MAX, 1);
-      step(d, u);
+        e2e_do_read(d, u, SIZE_MAX, 1);
+      e2e_step(d, u);
     }
 }
 
@@ -1353,7 +573,7 @@ static int empty_stacks(const e2e *d) {
 
 static void close_everything(e2e *d) {
   d->phase = PH_CLOSE;
-  note(d, "driver", "phase", "closing every socket and application");
+  e2e_note(d, "driver", "phase", "closing every socket and application");
   /* A connection that ended in order on this side has been read to its
    * end: its peer's FIN came after all its data. */
   for (int side = 0; side < 2; side++)
@@ -1365,12 +585,12 @@ static void close_everything(e2e *d) {
       CK(u->eof,
          "%s slot %u: the connection closed in order, but the stream was not read "
          "to its end (%llu bytes read)",
-         side_name[side], i, (unsigned long long)u->rx_off);
+         e2e_side_name[side], i, (unsigned long long)u->rx_off);
     }
   for (int side = 0; side < 2; side++)
     for (unsigned i = 0; i < EF_SLOTS; i++)
-      user_close(d, &d->slot[side][i], 0);
-  check_apps(d);
+      e2e_user_close(d, &d->slot[side][i], 0);
+  e2e_check_apps(d);
   if (d->bulk != NULL)
     d->sum->bytes_read += psim_bulk_stats(d->bulk)->bytes_received;
   if (d->sink != NULL)
@@ -1395,44 +615,6 @@ static void close_everything(e2e *d) {
   d->esrv = NULL;
   d->many = NULL;
   d->rr = NULL;
-}
-
-/* The last word: both stacks empty, or waiting in FIN-WAIT-2 forever
- * under a close policy that allows it. */
-static void check_end(e2e *d) {
-  for (int side = 0; side < 2; side++) {
-    ptcp_stack *stack = psim_node_stack(d->node[side]);
-    ptcp_stack_stats st;
-    unsigned fw2 = 0, other = 0;
-    char states[256] = "";
-    size_t used = 0;
-
-    ptcp_stack_stats_get(stack, &st);
-    for (unsigned i = 0; i < d->ntrk; i++) {
-      const tracked *t = &d->trk[i];
-      if (t->conn == NULL || t->side != side || t->state == PTCP_CLOSED ||
-          t->state == PTCP_TIME_WAIT)
-        continue;
-      if (t->state == PTCP_FIN_WAIT_2)
-        fw2++;
-      else
-        other++;
-      if (used < sizeof(states))
-        used += (size_t)snprintf(states + used, sizeof(states) - used, " %s",
-                                 ptcp_state_name((ptcp_state)t->state));
-    }
-    CK(st.listeners == 0, "%s: %u listeners left after every socket was closed",
-       side_name[side], st.listeners);
-    CK(st.time_wait == 0, "%s: %u TIME-WAIT entries left %.3f s after the input ended",
-       side_name[side], st.time_wait,
-       (double)(psim_sched_now(d->sched) - d->input_end) / 1e9);
-    CK(st.conns == 0 || (d->fw2_unbounded && other == 0 && st.conns == fw2),
-       "%s: %u connections left %.3f s after the input ended (states:%s)",
-       side_name[side], st.conns, (double)(psim_sched_now(d->sched) - d->input_end) / 1e9,
-       states);
-    CK(st.conns != 0 || ptcp_stack_next_deadline(stack) == PTCP_TIME_NONE,
-       "%s: an empty stack still has a timer", side_name[side]);
-  }
 }
 
 /* Runs the scheduler through the three phases, checking as it goes. */
@@ -1472,9 +654,9 @@ static void run_all(e2e *d, ptcp_duration close_time) {
       d->last_t = psim_sched_now(d->sched);
       d->same_instant = 0;
     }
-    check_apps(d);
+    e2e_check_apps(d);
   }
-  check_end(d);
+  e2e_check_end(d);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1509,7 +691,7 @@ static void run_once(const uint8_t *data, size_t size, const e2e_observer *obs,
       d->slot[s][i].d = d;
       d->slot[s][i].side = (uint8_t)s;
       d->slot[s][i].idx = (uint8_t)i;
-      slot_reset(&d->slot[s][i]);
+      e2e_slot_reset(&d->slot[s][i]);
     }
   for (size_t i = 0; i < nt; i++)
     d->allowed[tt[i].from][tt[i].to] = 1;
@@ -1561,17 +743,18 @@ static void run_once(const uint8_t *data, size_t size, const e2e_observer *obs,
     fprintf(stderr, "e2e: out of memory\n");
     abort();
   }
-  if (noting(d)) {
-    note(d, "driver", "settings",
-         "program %u, seed %llu, %llu bytes, link %llu bit/s %.6f s queue %u, mss %u, "
-         "A bufs %u/%u, B bufs %u/%u, msl %.3f s, policies %s %s %s %s %s",
-         d->prog, (unsigned long long)seed, (unsigned long long)d->bytes,
-         (unsigned long long)ef_rates[h[4] & 7u],
-         (double)ef_delays[(h[4] >> 4) & 7u] / 1e9, ef_queues[h[5] & 3u], ca.mss,
-         ca.sndbuf, ca.rcvbuf, cb.sndbuf, cb.rcvbuf, (double)ca.msl / 1e9,
-         d->specs[0][0] ? d->specs[0] : "-", d->specs[1][0] ? d->specs[1] : "-",
-         d->specs[2][0] ? d->specs[2] : "-", d->specs[3][0] ? d->specs[3] : "-",
-         d->specs[4][0] ? d->specs[4] : "-");
+  if (e2e_noting(d)) {
+    e2e_note(
+        d, "driver", "settings",
+        "program %u, seed %llu, %llu bytes, link %llu bit/s %.6f s queue %u, mss %u, "
+        "A bufs %u/%u, B bufs %u/%u, msl %.3f s, policies %s %s %s %s %s",
+        d->prog, (unsigned long long)seed, (unsigned long long)d->bytes,
+        (unsigned long long)ef_rates[h[4] & 7u],
+        (double)ef_delays[(h[4] >> 4) & 7u] / 1e9, ef_queues[h[5] & 3u], ca.mss,
+        ca.sndbuf, ca.rcvbuf, cb.sndbuf, cb.rcvbuf, (double)ca.msl / 1e9,
+        d->specs[0][0] ? d->specs[0] : "-", d->specs[1][0] ? d->specs[1] : "-",
+        d->specs[2][0] ? d->specs[2] : "-", d->specs[3][0] ? d->specs[3] : "-",
+        d->specs[4][0] ? d->specs[4] : "-");
   }
   if (node_make(d, SIDE_B, &cb, seed) != 0 || node_make(d, SIDE_A, &ca, seed) != 0) {
     sum->setup_failed = 1;
@@ -1592,14 +775,14 @@ static void run_once(const uint8_t *data, size_t size, const e2e_observer *obs,
   if (rv >= 0)
     rv = psim_node_add_iface(d->node[SIDE_B], d->link, PSIM_LINK_B, &d->addr[SIDE_A]);
   CK(rv >= 0, "cannot build the link: %s", ptcp_err_name(rv));
-  psim_link_set_trace(d->link, on_link, d);
+  psim_link_set_trace(d->link, e2e_on_link, d);
   psim_link_set_fate(d->link, on_fate, d);
   if (obs != NULL && obs->setup != NULL)
     obs->setup(obs->ctx, d->node[SIDE_A], d->node[SIDE_B], d->link);
   d->pat = pattern(seed);
 
   rv = start_apps(d);
-  note(d, "driver", "applications", "%s", rv ? ptcp_err_name(rv) : "started");
+  e2e_note(d, "driver", "applications", "%s", rv ? ptcp_err_name(rv) : "started");
   CK(rv == 0, "the program's applications could not start: %s", ptcp_err_name(rv));
   decode(d, &in, lc.dir[0].delay);
   sum->input_end = d->input_end;

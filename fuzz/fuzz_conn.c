@@ -1,8 +1,9 @@
 /*
  * plugtcp fuzz target "conn": the connection state machine, driven by
  * events decoded from the input against a stack with a listener and an
- * active connection.  The events, the peer and the oracles live in
- * conn_driver.c; the input format in conn_format.h.
+ * active connection.  The events live in conn_driver.c, the peer in
+ * conn_peer.c, the invariants and the bad-input checks in
+ * conn_oracle.c; the input format in conn_format.h.
  *
  * Built as the replay program, every input runs twice and both runs
  * must put the same bytes on the wire and go through the same states

@@ -1,7 +1,8 @@
 /*
  * plugtcp fuzz target "e2e": two simulated hosts over one link; the
  * input decides every packet's fate, the applications and the user
- * calls.  The driver, the phases and the oracles live in e2e_driver.c;
+ * calls.  The driver and its phases live in e2e_driver.c, the user
+ * sockets in e2e_user.c, the oracles on the whole run in e2e_oracle.c;
  * the input format in e2e_format.h.
  *
  * A quarter of the inputs (EF_H_TWICE) run twice and must run the same

@@ -20,9 +20,11 @@ FUZZ_COMMON = fuzz/fuzz_input.h
 EXTRA_DIST += fuzz/conn.dict fuzz/conn.options fuzz/policy.dict fuzz/policy.options \
 	fuzz/coverage.sh fuzz/oss-fuzz-build.sh fuzz/oss-fuzz-lint.sh \
 	corpus/conn corpus/policy fuzz/regressions/conn fuzz/regressions/policy
-CONN_DRIVER = fuzz/conn_driver.c fuzz/conn_driver.h fuzz/conn_format.h fuzz/fuzz_trace.h
+CONN_DRIVER = fuzz/conn_driver.c fuzz/conn_peer.c fuzz/conn_oracle.c fuzz/conn_driver.h \
+	fuzz/conn_driver_int.h fuzz/conn_format.h fuzz/fuzz_trace.h
 EXTRA_DIST += fuzz/e2e.dict fuzz/e2e.options corpus/e2e fuzz/regressions/e2e
-E2E_DRIVER = fuzz/e2e_driver.c fuzz/e2e_driver.h fuzz/e2e_format.h fuzz/conn_format.h
+E2E_DRIVER = fuzz/e2e_driver.c fuzz/e2e_user.c fuzz/e2e_oracle.c fuzz/e2e_driver.h \
+	fuzz/e2e_driver_int.h fuzz/e2e_format.h fuzz/conn_format.h
 E2E_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/core/sim/include
 E2E_LIBS = core/sim/libplugsim.la core/tcp/libplugtcp.la $(PCAP_LIBS) $(LIBM)
 

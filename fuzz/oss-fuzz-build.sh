@@ -32,9 +32,9 @@ TARGETS="segment conn policy e2e"
 sources_of() {
   case $1 in
   segment) echo "fuzz/fuzz_segment.c" ;;
-  conn) echo "fuzz/fuzz_conn.c fuzz/conn_driver.c" ;;
+  conn) echo "fuzz/fuzz_conn.c fuzz/conn_driver.c fuzz/conn_peer.c fuzz/conn_oracle.c" ;;
   policy) echo "fuzz/fuzz_policy.c" ;;
-  e2e) echo "fuzz/fuzz_e2e.c fuzz/e2e_driver.c" ;;
+  e2e) echo "fuzz/fuzz_e2e.c fuzz/e2e_driver.c fuzz/e2e_user.c fuzz/e2e_oracle.c" ;;
   *)
     echo "oss-fuzz-build: no sources known for target '$1'" >&2
     exit 1

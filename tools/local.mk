@@ -95,8 +95,8 @@ PHONY_TARGETS += docs-diagram
 endif
 
 # plugtcp-fuzz-explain: a fuzz input as a pcap, JSON lines and a ladder
-# diagram, through the harness code itself (fuzz/conn_driver.c,
-# fuzz/e2e_driver.c).
+# diagram, through the harness code itself (the conn and e2e drivers,
+# fuzz/conn_*.c and fuzz/e2e_*.c).
 if !FUZZING
 bin_PROGRAMS += tools/plugtcp-fuzz-explain
 tools_plugtcp_fuzz_explain_SOURCES = tools/plugtcp-fuzz-explain.c tools/explain_out.c \
