@@ -255,7 +255,9 @@ typedef struct cf_buf {
 } cf_buf;
 
 static inline void cf_put(cf_buf *b, const void *src, size_t n) {
-  if (b->oom)
+  /* An empty put may come with a NULL |src|, which memcpy must not see
+   * even for 0 bytes (C11 7.24.1). */
+  if (b->oom || n == 0)
     return;
   if (b->len + n > b->cap) {
     size_t cap = b->cap ? b->cap : 256;

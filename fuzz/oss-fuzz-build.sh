@@ -56,8 +56,10 @@ build=$work/plugtcp-src
 rm -rf "$build"
 mkdir -p "$build"
 if git -C "$src" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-  (cd "$src" && git ls-files -z --cached --others --exclude-standard) |
-    (cd "$src" && xargs -0 tar -cf - --no-recursion) | tar -xf - -C "$build"
+  # One tar reads the whole list: xargs would split it into several
+  # archives, and the extracting tar stops at the end of the first.
+  (cd "$src" && git ls-files -z --cached --others --exclude-standard |
+    tar -cf - --no-recursion --null -T -) | tar -xf - -C "$build"
 else
   tar -C "$src" --exclude='./build-*' --exclude=./.git -cf - . | tar -xf - -C "$build"
   if [ -f "$build/Makefile" ]; then (cd "$build" && make distclean >/dev/null); fi
