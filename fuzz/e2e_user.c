@@ -53,24 +53,39 @@ static void stream_open(e2e *d, uslot *u) {
   u->tx = (int)d->nstreams++;
 }
 
-/* The stream |u| reads: the newest unclaimed one whose writer is at the
- * other end of |u|'s connection. */
-static stream *stream_in(e2e *d, uslot *u) {
+/* The stream |u| reads, claimed at its first read (|n| bytes at |data|,
+ * 0 at an end of stream): an unclaimed one whose writer is at the other
+ * end of |u|'s connection.  Ports and ISS name the writer's connection,
+ * but not always uniquely: an ISN policy may give a new connection on
+ * the same ports the ISS of an aborted one (rfc793 with a coarse tick,
+ * fixed, counter with step 0).  Among such candidates the one whose
+ * bytes these are wins -- every writer sends the pattern at an offset
+ * of its own -- and otherwise the newest; the oracles then judge it. */
+static stream *stream_in(e2e *d, uslot *u, const uint8_t *data, size_t n) {
   ptcp_conn_status st;
+  stream *pick = NULL, *newest = NULL;
 
   if (u->rx >= 0)
     return &d->streams[u->rx];
   psim_sock_status(u->sock, &st);
-  for (unsigned i = d->nstreams; i-- > 0;) {
+  for (unsigned i = d->nstreams; i-- > 0 && pick == NULL;) {
     stream *s = &d->streams[i];
-    if (!s->claimed && s->side != u->side && s->sport == st.remote_port &&
-        s->dport == st.local_port && s->iss == st.irs) {
-      s->claimed = 1;
-      u->rx = (int)i;
-      return s;
-    }
+    if (s->claimed || s->side == u->side || s->sport != st.remote_port ||
+        s->dport != st.local_port || s->iss != st.irs)
+      continue;
+    if (newest == NULL)
+      newest = s;
+    if (n == 0 ? s->shut && s->sent == 0
+               : n <= s->sent && psim_pattern_check(d->pat, s->base, data, n) == n)
+      pick = s;
   }
-  return NULL;
+  if (pick == NULL)
+    pick = newest;
+  if (pick != NULL) {
+    pick->claimed = 1;
+    u->rx = (int)(pick - d->streams);
+  }
+  return pick;
 }
 
 /* ------------------------------------------------------------------ */
@@ -134,7 +149,7 @@ void e2e_do_read(e2e *d, uslot *u, size_t cap, int all) {
       if (u->shut_rd || u->eof)
         return;
       u->eof = 1;
-      s = stream_in(d, u);
+      s = stream_in(d, u, NULL, 0);
       CK(s != NULL, "%s slot %u: end of stream on a connection no user socket wrote",
          e2e_side_name[u->side], u->idx);
       CK(s->shut, "%s slot %u: end of stream, but the writer never shut down",
@@ -149,7 +164,7 @@ void e2e_do_read(e2e *d, uslot *u, size_t cap, int all) {
        e2e_side_name[u->side], u->idx, (long)rv);
     CK(!u->eof, "%s slot %u: %ld bytes after the end of the stream",
        e2e_side_name[u->side], u->idx, (long)rv);
-    s = stream_in(d, u);
+    s = stream_in(d, u, d->buf, (size_t)rv);
     CK(s != NULL, "%s slot %u: %ld bytes on a connection no user socket wrote",
        e2e_side_name[u->side], u->idx, (long)rv);
     CK(u->rx_off + (uint64_t)rv <= s->sent,
