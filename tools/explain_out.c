@@ -31,6 +31,8 @@ struct explain_out {
   FILE *json, *ladder;
   int json_own, ladder_own;
   int write_error;
+  int pcap_rebased; /* pcap times count from pcap_base */
+  ptcp_time pcap_base;
   char left[64], right[64];
 };
 
@@ -149,8 +151,19 @@ static void on_packet(void *ctx, ptcp_time now, int dir, const char *note,
   char desc[256];
   int rv;
 
-  if (o->pcap != NULL && psim_pcap_write(o->pcap, now, pkt, len) != 0)
-    o->write_error = 1;
+  if (o->pcap != NULL) {
+    /* pcap holds 32-bit seconds; an input that starts the clock at
+     * 2^62 ns gets its packets timed from the first one's second (the
+     * ladder says so, and the JSON lines keep the engine's times). */
+    if (!o->pcap_rebased && now / PTCP_SECONDS > UINT32_MAX) {
+      o->pcap_rebased = 1;
+      o->pcap_base = now - now % PTCP_SECONDS;
+      ladder_line(o, now, " (pcap times count from %llu s)",
+                  (unsigned long long)(o->pcap_base / PTCP_SECONDS));
+    }
+    if (psim_pcap_write(o->pcap, now - o->pcap_base, pkt, len) != 0)
+      o->write_error = 1;
+  }
   rv = ptcp_packet_parse(&ip, &seg, pkt, len, 0);
   if (rv == 0)
     ptcp_seg_format(desc, sizeof(desc), &seg);
