@@ -560,35 +560,6 @@ static void op_close(cd *d, int abort_it) {
     release(d, slot, abort_it);
 }
 
-/* Builds a policy spec for |info| from five selector bytes. */
-static void make_spec(char *out, size_t cap, const ptcp_policy_info *info,
-                      const uint8_t *sel) {
-  size_t used = (size_t)snprintf(out, cap, "%s", info->name);
-  char sep = ':';
-
-  for (size_t i = 0; i < info->nparams && i < CF_PARAMS_PER_SLOT && used < cap; i++) {
-    const ptcp_param_desc *pd = &info->params[i];
-    uint64_t v;
-    char val[48];
-    if (sel[i] == 0)
-      continue;
-    v = cf_param_value(sel[i], pd->min, pd->max);
-    switch (pd->type) {
-    case PTCP_PARAM_DURATION:
-      ptcp_duration_format(val, sizeof(val), v);
-      break;
-    case PTCP_PARAM_BOOL:
-      snprintf(val, sizeof(val), "%s", (sel[i] & 1) ? "on" : "off");
-      break;
-    default:
-      snprintf(val, sizeof(val), "%llu", (unsigned long long)v);
-      break;
-    }
-    used += (size_t)snprintf(out + used, cap - used, "%c%s=%s", sep, pd->name, val);
-    sep = ',';
-  }
-}
-
 /* Does the close policy of |spec| (NULL: the default) ever stop waiting
  * in FIN-WAIT-2? */
 static int fw2_bounded(const char *spec, ptcp_duration msl) {
@@ -637,7 +608,7 @@ static const ptcp_conn_cfg *read_cfg(cd *d, ptcp_conn_cfg *buf, char *spec, size
     const ptcp_policy_info *info =
         ptcp_registry_get(cd_registry, (ptcp_slot)slot, (pol >> 3) % cnt);
     static const uint8_t none[CF_PARAMS_PER_SLOT];
-    make_spec(spec, cap, info, none);
+    cf_policy_spec(spec, cap, info, none, CF_PARAMS_PER_SLOT);
     buf->policy[slot] = spec;
     if (slot == PTCP_SLOT_CLOSE && !fw2_bounded(spec, buf->msl))
       d->fw2_unbounded = 1;
@@ -944,9 +915,10 @@ static int setup(cd *d, const uint8_t *hdr, char specs[PTCP_SLOT_COUNT][160]) {
     size_t cnt = ptcp_registry_count(cd_registry, (ptcp_slot)slot);
     if (ps[0] == 0 || cnt == 0)
       continue;
-    make_spec(specs[slot], sizeof(specs[slot]),
-              ptcp_registry_get(cd_registry, (ptcp_slot)slot, (size_t)(ps[0] - 1u) % cnt),
-              ps + 1);
+    cf_policy_spec(
+        specs[slot], sizeof(specs[slot]),
+        ptcp_registry_get(cd_registry, (ptcp_slot)slot, (size_t)(ps[0] - 1u) % cnt),
+        ps + 1, CF_PARAMS_PER_SLOT);
     cfg.policy[slot] = specs[slot];
   }
   if (!fw2_bounded(cfg.policy[PTCP_SLOT_CLOSE], cfg.conn.msl))

@@ -58,6 +58,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,6 +108,38 @@ static inline uint64_t cf_param_value(uint8_t sel, uint64_t min, uint64_t max) {
   if (sel == 2 || max <= min)
     return sel == 2 ? max : min;
   return min + (max - min) / 252u * (uint64_t)(sel - 3u);
+}
+
+/* Writes to |out| the spec of policy |info| with its first |nsel|
+ * parameters chosen by the selector bytes |sel| (0: the default), in
+ * the syntax ptcp_policy_parse reads ("name:param=value,..."). */
+static inline void cf_policy_spec(char *out, size_t cap, const ptcp_policy_info *info,
+                                  const uint8_t *sel, size_t nsel) {
+  size_t used = (size_t)snprintf(out, cap, "%s", info->name);
+  char sep = ':';
+
+  for (size_t i = 0; i < info->nparams && i < nsel && used < cap; i++) {
+    const ptcp_param_desc *pd = &info->params[i];
+    uint64_t v;
+    char val[48];
+
+    if (sel[i] == 0)
+      continue;
+    v = cf_param_value(sel[i], pd->min, pd->max);
+    switch (pd->type) {
+    case PTCP_PARAM_DURATION:
+      ptcp_duration_format(val, sizeof(val), v);
+      break;
+    case PTCP_PARAM_BOOL:
+      snprintf(val, sizeof(val), "%s", (sel[i] & 1) ? "on" : "off");
+      break;
+    default:
+      snprintf(val, sizeof(val), "%llu", (unsigned long long)v);
+      break;
+    }
+    used += (size_t)snprintf(out + used, cap - used, "%c%s=%s", sep, pd->name, val);
+    sep = ',';
+  }
 }
 
 /* ------------------------------------------------------------------ */

@@ -203,36 +203,6 @@ static const ptcp_registry *registry(void) {
   return reg;
 }
 
-/* A policy spec from a registry entry and parameter selectors. */
-static void make_spec(char *out, size_t cap, const ptcp_policy_info *info,
-                      const uint8_t *sel) {
-  size_t used = (size_t)snprintf(out, cap, "%s", info->name);
-  char sep = ':';
-
-  for (size_t i = 0; i < info->nparams && i < EF_PARAMS_PER_SLOT && used < cap; i++) {
-    const ptcp_param_desc *pd = &info->params[i];
-    uint64_t v;
-    char val[48];
-
-    if (sel[i] == 0)
-      continue;
-    v = cf_param_value(sel[i], pd->min, pd->max);
-    switch (pd->type) {
-    case PTCP_PARAM_DURATION:
-      ptcp_duration_format(val, sizeof(val), v);
-      break;
-    case PTCP_PARAM_BOOL:
-      snprintf(val, sizeof(val), "%s", (sel[i] & 1) ? "on" : "off");
-      break;
-    default:
-      snprintf(val, sizeof(val), "%llu", (unsigned long long)v);
-      break;
-    }
-    used += (size_t)snprintf(out + used, cap - used, "%c%s=%s", sep, pd->name, val);
-    sep = ',';
-  }
-}
-
 /*
  * How long the stacks may take to end every connection once everything
  * is closed, whatever the link still does (its drop-tail queue keeps
@@ -715,9 +685,10 @@ static void run_once(const uint8_t *data, size_t size, const e2e_observer *obs,
     d->specs[slot][0] = '\0';
     if (ps[0] == 0 || cnt == 0)
       continue;
-    make_spec(d->specs[slot], sizeof(d->specs[slot]),
-              ptcp_registry_get(registry(), (ptcp_slot)slot, (size_t)(ps[0] - 1u) % cnt),
-              ps + 1);
+    cf_policy_spec(
+        d->specs[slot], sizeof(d->specs[slot]),
+        ptcp_registry_get(registry(), (ptcp_slot)slot, (size_t)(ps[0] - 1u) % cnt),
+        ps + 1, EF_PARAMS_PER_SLOT);
   }
   conn_cfg(&ca, h, h[7]);
   conn_cfg(&cb, h, h[8]);
