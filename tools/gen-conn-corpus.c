@@ -17,13 +17,13 @@
  * Exit status: 0, 1 when a script misses its goal or a seed is stale,
  * 2 for a usage or I/O error.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <plugtcp/plugtcp.h>
 
+#include "seed_out.h"
 #include "conn_driver.h"
 #include "conn_format.h"
 
@@ -914,44 +914,12 @@ static int missing(const char *name, const char *what, unsigned long long want,
   return 1;
 }
 
-static int same_file(const char *path, const uint8_t *data, size_t len, int *exists) {
-  FILE *f = fopen(path, "rb");
-  uint8_t buf[65536];
-  size_t n;
-
-  *exists = f != NULL;
-  if (f == NULL)
-    return 0;
-  n = fread(buf, 1, sizeof(buf), f);
-  fclose(f);
-  return n == len && memcmp(buf, data, len) == 0;
-}
-
 int main(int argc, char **argv) {
-  const char *dir = NULL;
-  int check = 0, bad = 0;
+  const char *dir;
+  int check, bad = 0, rv;
 
-  for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--check") == 0) {
-      check = 1;
-    } else if (argv[i][0] == '-') {
-      fprintf(stderr,
-              "gen-conn-corpus: unknown option '%s'\nusage: gen-conn-corpus [--check] "
-              "OUTDIR\n",
-              argv[i]);
-      return 2;
-    } else if (dir == NULL) {
-      dir = argv[i];
-    } else {
-      fprintf(stderr, "gen-conn-corpus: one output directory only ('%s' is a second)\n",
-              argv[i]);
-      return 2;
-    }
-  }
-  if (dir == NULL) {
-    fprintf(stderr, "usage: gen-conn-corpus [--check] OUTDIR\n");
+  if (seed_args("gen-conn-corpus", argc, argv, &dir, &check) != 0)
     return 2;
-  }
   if (ptcp_registry_new(&reg, NULL) != 0 || ptcp_registry_add_builtins(reg) != 0) {
     fprintf(stderr, "gen-conn-corpus: cannot build the policy registry\n");
     return 2;
@@ -974,21 +942,12 @@ int main(int argc, char **argv) {
     bad |= missing(sc->name, "reasons", sc->want.reasons, s.reasons_seen);
     bad |= missing(sc->name, "timers", sc->want.timers, s.timers_seen);
     snprintf(path, sizeof(path), "%s/%s", dir, sc->name);
-    if (check) {
-      int exists;
-      if (!same_file(path, b.p, b.len, &exists) && exists) {
-        fprintf(stderr, "gen-conn-corpus: %s differs from what the script writes now\n",
-                path);
-        bad = 1;
-      }
-    } else {
-      FILE *f = fopen(path, "wb");
-      if (f == NULL || fwrite(b.p, 1, b.len, f) != b.len || fclose(f) != 0) {
-        fprintf(stderr, "gen-conn-corpus: %s: %s\n", path, strerror(errno));
-        free(b.p);
-        return 2;
-      }
+    rv = seed_put("gen-conn-corpus", path, b.p, b.len, check, 0);
+    if (rv == 2) {
+      free(b.p);
+      return 2;
     }
+    bad |= rv;
     free(b.p);
   }
   return bad ? 1 : 0;

@@ -27,13 +27,13 @@
  * the tool writes now (tests/fuzz-corpus.test).  Exit status: 0, 1 when
  * a scenario, a replay or a check failed, 2 for a usage or I/O error.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <plugsim/plugsim.h>
 
+#include "seed_out.h"
 #include "e2e_driver.h"
 #include "e2e_format.h"
 
@@ -480,27 +480,6 @@ static const recipe *recipe_for(const char *name) {
 #define IMPAIR_REORDER 0.03
 #define IMPAIR_CORRUPT 0.03
 
-static int same_file(const char *path, const uint8_t *p, size_t n, int *exists) {
-  FILE *f = fopen(path, "rb");
-  uint8_t *buf;
-  size_t got;
-  int same;
-
-  *exists = f != NULL;
-  if (f == NULL)
-    return 0;
-  buf = malloc(n + 1);
-  if (buf == NULL) {
-    fclose(f);
-    return 0;
-  }
-  got = fread(buf, 1, n + 1, f);
-  fclose(f);
-  same = got == n && memcmp(buf, p, n) == 0;
-  free(buf);
-  return same;
-}
-
 /* Records scenario |info| into |b|, on plugtcp-sim's clean link or,
  * with |impaired|, one that loses, duplicates, reorders and corrupts
  * packets at random.  Returns 0, 1 when the scenario or its replay
@@ -641,31 +620,12 @@ out:
 }
 
 int main(int argc, char **argv) {
-  const char *dir = NULL;
-  int check = 0, bad = 0;
+  const char *dir;
+  int check, bad = 0;
   cf_buf clean = {0};
 
-  for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--check") == 0) {
-      check = 1;
-    } else if (argv[i][0] == '-') {
-      fprintf(
-          stderr,
-          "gen-e2e-corpus: unknown option '%s'\nusage: gen-e2e-corpus [--check] OUTDIR\n",
-          argv[i]);
-      return 2;
-    } else if (dir == NULL) {
-      dir = argv[i];
-    } else {
-      fprintf(stderr, "gen-e2e-corpus: one output directory only ('%s' is a second)\n",
-              argv[i]);
-      return 2;
-    }
-  }
-  if (dir == NULL) {
-    fprintf(stderr, "usage: gen-e2e-corpus [--check] OUTDIR\n");
+  if (seed_args("gen-e2e-corpus", argc, argv, &dir, &check) != 0)
     return 2;
-  }
   for (size_t i = 0; i < 2 * psim_scenario_count(); i++) {
     const psim_scenario_info *info = psim_scenario_get(i / 2);
     int impaired = (int)(i % 2);
@@ -687,22 +647,14 @@ int main(int argc, char **argv) {
     if (rv == 0) {
       snprintf(path, sizeof(path), "%s/%s%s.bin", dir, info->name,
                impaired ? "-impaired" : "");
-      if (check) {
-        int exists;
-        if (!same_file(path, b.p, b.len, &exists)) {
-          fprintf(stderr, "gen-e2e-corpus: %s %s\n", path,
-                  exists ? "differs from what the recorder writes now" : "is missing");
-          bad = 1;
-        }
-      } else {
-        FILE *f = fopen(path, "wb");
-        if (f == NULL || fwrite(b.p, 1, b.len, f) != b.len || fclose(f) != 0) {
-          fprintf(stderr, "gen-e2e-corpus: %s: %s\n", path, strerror(errno));
-          free(b.p);
-          free(clean.p);
-          return 2;
-        }
+      int put = seed_put("gen-e2e-corpus", path, b.p, b.len, check, 1);
+
+      if (put == 2) {
+        free(b.p);
+        free(clean.p);
+        return 2;
       }
+      bad |= put;
     }
     bad |= rv == 1;
     if (!impaired) {

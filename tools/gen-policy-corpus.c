@@ -14,13 +14,13 @@
  * of writing (a seed `make fuzz-merge` removed is not an error).
  * Exit status: 0, 1 for a stale seed, 2 for a usage or I/O error.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <plugtcp/plugtcp.h>
 
+#include "seed_out.h"
 #include "conn_format.h"
 #include "fuzz_input.h"
 
@@ -30,19 +30,6 @@ enum { MODE_SPEC = 0, MODE_ISN, MODE_RTO, MODE_DUPFILTER, MODE_CLOSE, MODE_CC };
 static ptcp_registry *reg;
 static const char *outdir;
 static int check, bad;
-
-static int same_file(const char *path, const uint8_t *data, size_t len, int *exists) {
-  FILE *f = fopen(path, "rb");
-  uint8_t buf[65536];
-  size_t n;
-
-  *exists = f != NULL;
-  if (f == NULL)
-    return 0;
-  n = fread(buf, 1, sizeof(buf), f);
-  fclose(f);
-  return n == len && memcmp(buf, data, len) == 0;
-}
 
 /* Runs the seed (an oracle failure aborts here) and writes or checks it. */
 static void emit(const char *name, cf_buf *b) {
@@ -54,19 +41,14 @@ static void emit(const char *name, cf_buf *b) {
   }
   LLVMFuzzerTestOneInput(b->p, b->len);
   snprintf(path, sizeof(path), "%s/%s", outdir, name);
-  if (check) {
-    int exists;
-    if (!same_file(path, b->p, b->len, &exists) && exists) {
-      fprintf(stderr, "gen-policy-corpus: %s differs from what the script writes now\n",
-              path);
-      bad = 1;
-    }
-  } else {
-    FILE *f = fopen(path, "wb");
-    if (f == NULL || fwrite(b->p, 1, b->len, f) != b->len || fclose(f) != 0) {
-      fprintf(stderr, "gen-policy-corpus: %s: %s\n", path, strerror(errno));
-      exit(2);
-    }
+  switch (seed_put("gen-policy-corpus", path, b->p, b->len, check, 0)) {
+  case 0:
+    break;
+  case 1:
+    bad = 1;
+    break;
+  default:
+    exit(2);
   }
   free(b->p);
   memset(b, 0, sizeof(*b));
@@ -389,23 +371,8 @@ static void cc_seeds(void) {
 }
 
 int main(int argc, char **argv) {
-  for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--check") == 0) {
-      check = 1;
-    } else if (argv[i][0] == '-' || outdir != NULL) {
-      fprintf(stderr,
-              "gen-policy-corpus: unexpected argument '%s'\n"
-              "usage: gen-policy-corpus [--check] OUTDIR\n",
-              argv[i]);
-      return 2;
-    } else {
-      outdir = argv[i];
-    }
-  }
-  if (outdir == NULL) {
-    fprintf(stderr, "usage: gen-policy-corpus [--check] OUTDIR\n");
+  if (seed_args("gen-policy-corpus", argc, argv, &outdir, &check) != 0)
     return 2;
-  }
   if (ptcp_registry_new(&reg, NULL) != 0 || ptcp_registry_add_builtins(reg) != 0)
     return 2;
   specs();

@@ -117,14 +117,17 @@ endif
 # tests/fuzz-corpus.test checks that they are current.
 if !FUZZING
 noinst_PROGRAMS += tools/gen-conn-corpus tools/gen-policy-corpus tools/gen-e2e-corpus
-tools_gen_conn_corpus_SOURCES = tools/gen-conn-corpus.c $(CONN_DRIVER) fuzz/fuzz_input.h
+tools_gen_conn_corpus_SOURCES = tools/gen-conn-corpus.c tools/seed_out.c tools/seed_out.h \
+	$(CONN_DRIVER) fuzz/fuzz_input.h
 tools_gen_conn_corpus_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/fuzz
 tools_gen_conn_corpus_LDADD = core/tcp/libplugtcp.la
-tools_gen_policy_corpus_SOURCES = tools/gen-policy-corpus.c fuzz/fuzz_policy.c \
+tools_gen_policy_corpus_SOURCES = tools/gen-policy-corpus.c tools/seed_out.c tools/seed_out.h \
+	fuzz/fuzz_policy.c \
 	fuzz/conn_format.h fuzz/fuzz_input.h
 tools_gen_policy_corpus_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/fuzz
 tools_gen_policy_corpus_LDADD = core/tcp/libplugtcp.la
-tools_gen_e2e_corpus_SOURCES = tools/gen-e2e-corpus.c $(E2E_DRIVER) fuzz/fuzz_input.h
+tools_gen_e2e_corpus_SOURCES = tools/gen-e2e-corpus.c tools/seed_out.c tools/seed_out.h \
+	$(E2E_DRIVER) fuzz/fuzz_input.h
 tools_gen_e2e_corpus_CPPFLAGS = $(E2E_CPPFLAGS) -I$(top_srcdir)/fuzz
 tools_gen_e2e_corpus_LDADD = $(E2E_LIBS)
 
