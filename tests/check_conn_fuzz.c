@@ -1,8 +1,9 @@
 /*
- * Engine regressions the conn fuzz target found (fuzz/fuzz_conn.c).
- * Each test replays the finding as a scripted-peer session, states what
- * was wrong, and names the minimized input kept in
- * fuzz/regressions/conn/, which `make check` replays as well.
+ * Engine regressions the fuzz targets found (fuzz/fuzz_conn.c, and
+ * fuzz/fuzz_e2e.c for the ACK loop).  Each test replays the finding as a
+ * scripted-peer session, states what was wrong, and names the minimized
+ * input kept in fuzz/regressions/<target>/, which `make check` replays
+ * as well.
  */
 #include <check.h>
 #include <string.h>
@@ -150,6 +151,50 @@ START_TEST(test_challenge_ack_cap_at_time_zero) {
 }
 END_TEST
 
+/* fuzz/regressions/e2e/ack-loop: two hosts each found the other's ACKs
+ * outside their window (each had sent data into a window the other
+ * lost, and both windows were full) and answered every one with an ACK
+ * the other could not accept either: millions of segments, one per
+ * round trip, until the run's event bound.  Replies to unacceptable
+ * segments without data are now limited to PTCP_ACK_LOOP_LIMIT (5) a
+ * second per connection; one with data is always answered. */
+START_TEST(test_ack_loop_is_limited) {
+  const uint32_t far = TP_IRS + 1 + 0x10000000u; /* far outside the window */
+  ptcp_conn_status st;
+  unsigned acks = 0;
+
+  tp_established_active(&t, 0);
+  /* t=10ms: eight pure ACKs outside the window; five get an ACK. */
+  for (unsigned i = 0; i < 8; i++)
+    ck_assert_int_eq(
+        tp_send(&t, 10 * MS, SEG(.flags = PTCP_ACK, .seq = far, .ack = TP_ISS + 1)), 0);
+  while (tp_pending(&t) > 0) {
+    tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1));
+    acks++;
+  }
+  ck_assert_uint_eq(acks, 5);
+  /* t=20ms: a pure ACK of data never sent (the fifth check) shares the
+   * limit: dropped. */
+  ck_assert_int_eq(
+      tp_send(&t, 20 * MS,
+              SEG(.flags = PTCP_ACK, .seq = TP_IRS + 1, .ack = TP_ISS + 1000)),
+      0);
+  tp_expect_nothing(&t);
+  ptcp_conn_status_get(t.conn, &st);
+  ck_assert_uint_eq(st.reasons[PTCP_R_ACK_LIMITED], 4);
+  /* t=30ms: data outside the window is always answered. */
+  ck_assert_int_eq(
+      tp_send(&t, 30 * MS,
+              SEG(.flags = PTCP_ACK, .seq = far, .ack = TP_ISS + 1, .len = 10)),
+      0);
+  tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1));
+  /* t=1.01s: a new second, a new allowance. */
+  ck_assert_int_eq(
+      tp_send(&t, 1010 * MS, SEG(.flags = PTCP_ACK, .seq = far, .ack = TP_ISS + 1)), 0);
+  tp_expect(&t, SEG(.flags = PTCP_ACK, .seq = TP_ISS + 1, .ack = TP_IRS + 1));
+}
+END_TEST
+
 /* fuzz/regressions/conn/fin-beyond-window: a segment that filled the
  * receive window exactly and carried a FIN had its FIN processed, one
  * past the advertised right edge: RCV.NXT passed it, the window
@@ -269,6 +314,7 @@ Suite *ptcp_conn_fuzz_suite(void) {
 
   tcase_add_checked_fixture(rst, setup, teardown);
   tcase_add_test(rst, test_challenge_ack_cap_at_time_zero);
+  tcase_add_test(rst, test_ack_loop_is_limited);
   suite_add_tcase(s, rst);
 
   tcase_add_checked_fixture(text, setup, teardown);

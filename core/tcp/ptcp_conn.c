@@ -32,7 +32,7 @@ int ptcp_conn_alloc(ptcp_stack *s, const ptcp_profile *prof, ptcp_conn **pc) {
   c->tnode.kind = PCB_CONN;
   c->tnode.at = PTCP_TIME_NONE;
   c->t_rtx = c->t_delack = c->t_close = PTCP_TIME_NONE;
-  c->challenge_at = PTCP_TIME_NONE;
+  c->limit_at = PTCP_TIME_NONE;
   c->sbuf.cap = prof->cfg.sndbuf;
   c->rbuf.cap = prof->cfg.rcvbuf;
   c->state = PTCP_CLOSED;

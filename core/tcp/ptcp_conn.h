@@ -138,11 +138,12 @@ struct ptcp_conn {
   uint8_t events;              /* EV_* pending */
   uint8_t retries;             /* consecutive timeouts / unanswered probes */
   uint8_t probes;              /* zero-window probes sent since the window closed */
+  uint8_t loop_acks;           /* ACKs to segments without data since limit_at */
   int16_t err;                 /* pending error for the user */
   uint8_t dupacks;
   uint8_t snd_wscale, rcv_wscale;
-  uint8_t challenges;          /* challenge ACKs sent since challenge_at */
-  ptcp_time challenge_at;      /* start of the current one-second window, or NONE */
+  uint8_t challenges; /* challenge ACKs sent since limit_at */
+  ptcp_time limit_at; /* start of the one-second window of both, or NONE */
 
   /* Send sequence space (RFC 9293 §3.3.1).  snd_max is the highest
    * sequence number sent + 1: after a timeout snd_nxt goes back to
@@ -377,6 +378,11 @@ void ptcp_timer_on_input(ptcp_conn *c, ptcp_time now);
 void ptcp_timer_enter_time_wait(ptcp_conn *c, ptcp_time now);
 void ptcp_timer_enter_fin_wait_2(ptcp_conn *c, ptcp_time now);
 int ptcp_timer_challenge_ok(ptcp_conn *c, ptcp_time now);
+/* Counts an ACK in reply to an unacceptable segment without data; 0 when
+ * the connection has sent PTCP_ACK_LOOP_LIMIT of them in the current
+ * second (ptcp_input.c says why). */
+int ptcp_timer_loop_ack_ok(ptcp_conn *c, ptcp_time now);
+#define PTCP_ACK_LOOP_LIMIT 5u
 ptcp_duration ptcp_conn_rto(const ptcp_conn *c);
 
 /* ptcp_tw.c */

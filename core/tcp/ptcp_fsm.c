@@ -91,6 +91,7 @@ const char *ptcp_reason_name(ptcp_reason reason) {
       [PTCP_R_ACK_BAD_SYN_SENT] = "ack_bad_syn_sent",
       [PTCP_R_NO_ACK] = "no_ack",
       [PTCP_R_CHALLENGE_LIMITED] = "challenge_limited",
+      [PTCP_R_ACK_LIMITED] = "ack_limited",
       [PTCP_R_OOO_FULL] = "ooo_full",
       [PTCP_R_AFTER_FIN] = "after_fin",
       [PTCP_R_NO_CONNECTION] = "no_connection",

@@ -382,6 +382,28 @@ static int challenge(ptcp_conn *c, const ptcp_seg *seg, ptcp_reason why, ptcp_ti
   return 1;
 }
 
+/* Answers an unacceptable segment with an ACK (RFC 9293 §3.10.7.4, first
+ * and fifth checks), within a limit for segments without data.  Those
+ * make ACK loops: two ends that each find the other's ACKs unacceptable
+ * (each sent data into a window the other lost, and the windows are
+ * full) answer every ACK with one the other cannot accept either, at the
+ * speed of the path for as long as the connection lasts.  The RFC says
+ * such an ACK "should" be sent; like FreeBSD (net.inet.tcp.ack_war_cnt,
+ * 5 a second) and Linux (tcp_invalid_ratelimit), plugtcp sends at most
+ * PTCP_ACK_LOOP_LIMIT a second per connection.  A segment with data or
+ * a FIN always gets its ACK: it may be a retransmission whose ACK was
+ * lost. */
+static void ack_unacceptable(ptcp_conn *c, const ptcp_seg *seg, ptcp_reason why,
+                             ptcp_time now) {
+  if (seg->payload_len == 0 && !(seg->flags & (PTCP_SYN | PTCP_FIN)) &&
+      !ptcp_timer_loop_ack_ok(c, now)) {
+    verdict(c, seg, PTCP_VERDICT_DROP, PTCP_R_ACK_LIMITED, now);
+    return;
+  }
+  verdict(c, seg, PTCP_VERDICT_ACK, why, now);
+  c->flags |= CF_ACK_NOW;
+}
+
 /* RFC 7323 §4.3 (2): remember the peer's timestamp from the segment that
  * covers the left edge of what we acknowledge. */
 static void update_ts_recent(ptcp_conn *c, const ptcp_seg *seg, ptcp_time now) {
@@ -481,8 +503,7 @@ static int input_sync(ptcp_conn *c, const ptcp_seg *seg, ptcp_time now) {
         if (ack_transitions(c, seg, PTCP_VERDICT_ACK, why, now))
           return 0;
       }
-      verdict(c, seg, PTCP_VERDICT_ACK, why, now);
-      c->flags |= CF_ACK_NOW;
+      ack_unacceptable(c, seg, why, now);
     } else {
       verdict(c, seg, PTCP_VERDICT_DROP, why, now);
     }
@@ -563,8 +584,7 @@ static int input_sync(ptcp_conn *c, const ptcp_seg *seg, ptcp_time now) {
     }
     if (v != PTCP_DF_ACCEPT) {
       if (v == PTCP_DF_ACK) {
-        verdict(c, seg, PTCP_VERDICT_ACK, why, now);
-        c->flags |= CF_ACK_NOW;
+        ack_unacceptable(c, seg, why, now);
       } else {
         verdict(c, seg, PTCP_VERDICT_DROP, why, now);
       }

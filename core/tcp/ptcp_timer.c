@@ -119,17 +119,32 @@ void ptcp_timer_on_input(ptcp_conn *c, ptcp_time now) {
   }
 }
 
-int ptcp_timer_challenge_ok(ptcp_conn *c, ptcp_time now) {
-  /* RFC 5961 §7: a one-second window, opened by the first challenge
-   * (PTCP_TIME_NONE until then: 0 is a time like any other). */
-  if (c->challenge_at == PTCP_TIME_NONE || now < c->challenge_at ||
-      now - c->challenge_at >= PTCP_SECONDS) {
-    c->challenge_at = now;
+/* The one-second window of the per-connection ACK limits, opened by the
+ * first ACK counted (PTCP_TIME_NONE until then: 0 is a time like any
+ * other). */
+static void limit_window(ptcp_conn *c, ptcp_time now) {
+  if (c->limit_at == PTCP_TIME_NONE || now < c->limit_at ||
+      now - c->limit_at >= PTCP_SECONDS) {
+    c->limit_at = now;
     c->challenges = 0;
+    c->loop_acks = 0;
   }
+}
+
+int ptcp_timer_challenge_ok(ptcp_conn *c, ptcp_time now) {
+  /* RFC 5961 §7: at most challenge_limit challenge ACKs a second. */
+  limit_window(c, now);
   if (c->challenges >= c->stack->challenge_limit)
     return 0;
   c->challenges++;
+  return 1;
+}
+
+int ptcp_timer_loop_ack_ok(ptcp_conn *c, ptcp_time now) {
+  limit_window(c, now);
+  if (c->loop_acks >= PTCP_ACK_LOOP_LIMIT)
+    return 0;
+  c->loop_acks++;
   return 1;
 }
 

@@ -236,6 +236,8 @@ typedef enum ptcp_reason {
   PTCP_R_SYN_RETRANSMIT,    /* a retransmitted SYN: SYN-ACK sent again */
   PTCP_R_NO_FLAGS,          /* neither SYN, RST nor ACK: dropped */
   PTCP_R_DATA_AFTER_CLOSE,  /* new data after the user closed: RST */
+  PTCP_R_ACK_LIMITED,       /* ACK to an unacceptable segment without data
+                               suppressed by the ACK-loop limit */
   PTCP_R_COUNT
 } ptcp_reason;
 
