@@ -628,6 +628,24 @@ static void note_cfg(cd *d, handle *h, const ptcp_conn_cfg *cfg) {
     d->maxbuf = c->rcvbuf;
 }
 
+/* A new connection in handle |h| with |cfg|; 0, or -1 when the stack
+ * refused it (with a documented error). */
+static int new_handle(cd *d, handle *h, const ptcp_conn_cfg *cfg) {
+  ptcp_conn *c;
+  int rv = ptcp_conn_new(d->stack, cfg, &c);
+
+  cd_result(d, "conn_new", rv);
+  check_err_named(d, rv);
+  CK(rv == 0 || rv == PTCP_ERR_LIMIT || rv == PTCP_ERR_NOMEM, "conn_new %s",
+     ptcp_err_name(rv));
+  if (rv != 0)
+    return -1;
+  memset(h, 0, sizeof(*h));
+  h->c = c;
+  note_cfg(d, h, cfg);
+  return 0;
+}
+
 static void op_listen(cd *d) {
   unsigned slot = fuzz_u8(&d->in) % CF_SLOTS;
   uint16_t port = cf_listen_ports[fuzz_u8(&d->in) % 4u];
@@ -641,18 +659,9 @@ static void op_listen(cd *d) {
   cd_say(d, "LISTEN slot %u on port %u, backlog %u%s", slot, port, backlog,
          cfg ? " (own settings)" : "");
   if (h->c == NULL) {
-    ptcp_conn *c;
-    rv = ptcp_conn_new(d->stack, cfg, &c);
-    cd_result(d, "conn_new", rv);
-    check_err_named(d, rv);
-    CK(rv == 0 || rv == PTCP_ERR_LIMIT || rv == PTCP_ERR_NOMEM, "conn_new %s",
-       ptcp_err_name(rv));
-    if (rv != 0)
+    if (new_handle(d, h, cfg) != 0)
       return;
-    memset(h, 0, sizeof(*h));
-    h->c = c;
-    note_cfg(d, h, cfg);
-    rv = ptcp_conn_bind(c, NULL, port);
+    rv = ptcp_conn_bind(h->c, NULL, port);
     cd_result(d, "bind", rv);
     check_err_named(d, rv);
     CK(rv == 0 || rv == PTCP_ERR_ADDR_IN_USE || rv == PTCP_ERR_ADDR_NOT_AVAIL ||
@@ -689,19 +698,10 @@ static void op_connect(cd *d) {
          (tgt & CF_CONN_BAD_ADDR) ? " at a multicast address" : "",
          (tgt & CF_CONN_BIND_PORT) ? ", bound to port 7000" : "");
   if (h->c == NULL) {
-    ptcp_conn *c;
-    rv = ptcp_conn_new(d->stack, cfg, &c);
-    cd_result(d, "conn_new", rv);
-    check_err_named(d, rv);
-    CK(rv == 0 || rv == PTCP_ERR_LIMIT || rv == PTCP_ERR_NOMEM, "conn_new %s",
-       ptcp_err_name(rv));
-    if (rv != 0)
+    if (new_handle(d, h, cfg) != 0)
       return;
-    memset(h, 0, sizeof(*h));
-    h->c = c;
-    note_cfg(d, h, cfg);
     if (tgt & (CF_CONN_BIND_PORT | CF_CONN_BIND_ADDR)) {
-      rv = ptcp_conn_bind(c, (tgt & CF_CONN_BIND_ADDR) ? &d->local : NULL,
+      rv = ptcp_conn_bind(h->c, (tgt & CF_CONN_BIND_ADDR) ? &d->local : NULL,
                           (tgt & CF_CONN_BIND_PORT) ? 7000 : 0);
       cd_result(d, "bind", rv);
       check_err_named(d, rv);
