@@ -632,6 +632,28 @@ static void run_all(e2e *d, ptcp_duration close_time) {
 /* ------------------------------------------------------------------ */
 /* The run                                                             */
 
+/* The oracles assume what TCP assumes of ISNs (RFC 9293 §3.4.1): a
+ * clock-driven generator keeps two incarnations of a 4-tuple apart, so
+ * that an old duplicate of one is not taken by the next (a passive side
+ * that went CLOSED accepts an old SYN, and then the old ACK and data
+ * that followed it, when its new ISS is the old one).  Policies that
+ * repeat ISNs void that, and the stream oracles would then flag what
+ * TCP allows: so the e2e target keeps "fixed", "counter" and "random"
+ * (a permutation, no clock) out, taking the default rfc6528 instead, and
+ * rfc793 at its 4 us clock (the selectors may pick any offset).  The
+ * conn and policy targets drive all of them.  Returns 0 for the
+ * default; may clear selectors in |sel|. */
+static int isn_keeps_incarnations_apart(const ptcp_policy_info *info,
+                                        uint8_t sel[EF_PARAMS_PER_SLOT]) {
+  if (strcmp(info->name, "rfc793") == 0) {
+    for (size_t i = 0; i < info->nparams && i < EF_PARAMS_PER_SLOT; i++)
+      if (strcmp(info->params[i].name, "tick") == 0)
+        sel[i] = 0;
+    return 1;
+  }
+  return strcmp(info->name, "rfc6528") == 0;
+}
+
 static void run_once(const uint8_t *data, size_t size, const e2e_observer *obs,
                      e2e_summary *sum) {
   uint8_t h[EF_HDR_LEN];
@@ -682,13 +704,17 @@ static void run_once(const uint8_t *data, size_t size, const e2e_observer *obs,
   for (int slot = 0; slot < PTCP_SLOT_COUNT; slot++) {
     const uint8_t *ps = h + EF_H_POLICY(slot);
     size_t cnt = ptcp_registry_count(registry(), (ptcp_slot)slot);
+    const ptcp_policy_info *info;
+    uint8_t sel[EF_PARAMS_PER_SLOT];
+
     d->specs[slot][0] = '\0';
     if (ps[0] == 0 || cnt == 0)
       continue;
-    cf_policy_spec(
-        d->specs[slot], sizeof(d->specs[slot]),
-        ptcp_registry_get(registry(), (ptcp_slot)slot, (size_t)(ps[0] - 1u) % cnt),
-        ps + 1, EF_PARAMS_PER_SLOT);
+    info = ptcp_registry_get(registry(), (ptcp_slot)slot, (size_t)(ps[0] - 1u) % cnt);
+    memcpy(sel, ps + 1, sizeof(sel));
+    if (slot == PTCP_SLOT_ISN && !isn_keeps_incarnations_apart(info, sel))
+      continue; /* the default, rfc6528 */
+    cf_policy_spec(d->specs[slot], sizeof(d->specs[slot]), info, sel, EF_PARAMS_PER_SLOT);
   }
   conn_cfg(&ca, h, h[7]);
   conn_cfg(&cb, h, h[8]);

@@ -95,8 +95,14 @@ void e2e_on_engine(void *ctx, psim_node *node, const ptcp_trace *ev) {
     }
     t->side = (uint8_t)side;
     t->state = (uint8_t)ev->new_state;
-    if (ev->new_state == PTCP_CLOSED)
+    /* A half-open connection a listener made "returns to LISTEN" (RFC
+     * 9293 §3.10.7.3) by being released, the listener staying as it was:
+     * its memory, too, may come back as a new connection. */
+    if (ev->new_state == PTCP_CLOSED ||
+        (ev->new_state == PTCP_LISTEN && ev->old_state == PTCP_SYN_RECEIVED)) {
       t->conn = NULL;
+      t->state = PTCP_CLOSED; /* the entry is free again */
+    }
   }
 }
 
