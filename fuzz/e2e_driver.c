@@ -515,8 +515,10 @@ static void end_of_input(psim_sched *sched, ptcp_time now, void *a, void *b) {
         continue;
       }
       /* A connection that already ended may still hold data and its
-       * end of stream. */
-      if (u->connected && !u->failed)
+       * end of stream; so may one that never reported being connected
+       * (shut down while its handshake was under way, it completed the
+       * handshake in FIN-WAIT-1 and got its peer's FIN). */
+      if (!u->failed)
         e2e_do_read(d, u, SIZE_MAX, 1);
       e2e_step(d, u);
     }
