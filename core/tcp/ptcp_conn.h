@@ -142,8 +142,8 @@ struct ptcp_conn {
   int16_t err;                 /* pending error for the user */
   uint8_t dupacks;
   uint8_t snd_wscale, rcv_wscale;
-  uint8_t challenges; /* challenge ACKs sent since limit_at */
-  ptcp_time limit_at; /* start of the one-second window of both, or NONE */
+  uint8_t challenges;          /* challenge ACKs sent since limit_at */
+  ptcp_time limit_at;          /* start of the one-second window of both, or NONE */
 
   /* Send sequence space (RFC 9293 §3.3.1).  snd_max is the highest
    * sequence number sent + 1: after a timeout snd_nxt goes back to
