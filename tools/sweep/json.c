@@ -238,6 +238,22 @@ static void skip_value(parser *p, int depth) {
   json_flat_free(&none);
 }
 
+/* After a member of an array or object: 1 when a ',' says another
+ * follows, 0 when |close| ends it, else -1 after failing with |what|. */
+static int list_next(parser *p, char close, const char *what) {
+  skip_ws(p);
+  if (peek(p) == ',') {
+    p->s++;
+    return 1;
+  }
+  if (peek(p) == close) {
+    p->s++;
+    return 0;
+  }
+  fail(p, "%s", what);
+  return -1;
+}
+
 static void parse_array(parser *p, const char *key, int depth) {
   const char *start = p->s - 1;
 
@@ -246,20 +262,16 @@ static void parse_array(parser *p, const char *key, int depth) {
     p->s++;
   } else {
     for (;;) {
+      int more;
+
       skip_value(p, depth + 1);
       if (p->failed)
         return;
-      skip_ws(p);
-      if (peek(p) == ',') {
-        p->s++;
-        continue;
-      }
-      if (peek(p) == ']') {
-        p->s++;
+      more = list_next(p, ']', "expected ',' or ']' in an array");
+      if (more < 0)
+        return;
+      if (more == 0)
         break;
-      }
-      fail(p, "expected ',' or ']' in an array");
-      return;
     }
   }
   add_field(p, key, xstrndup(start, (size_t)(p->s - start)), JSON_ARRAY);
@@ -296,17 +308,8 @@ static void parse_object(parser *p, const char *prefix, int depth) {
     free(key);
     if (p->failed)
       return;
-    skip_ws(p);
-    if (peek(p) == ',') {
-      p->s++;
-      continue;
-    }
-    if (peek(p) == '}') {
-      p->s++;
+    if (list_next(p, '}', "expected ',' or '}' in an object") != 1)
       return;
-    }
-    fail(p, "expected ',' or '}' in an object");
-    return;
   }
 }
 
